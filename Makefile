@@ -1,0 +1,34 @@
+# The two commands of the README's quick start:
+#   make run   set up, migrate, load the demo tour and serve on http://127.0.0.1:8000
+#   make test  set up and run every check: lint, format, types, OpenAPI drift, the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint openapi clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sykkelturen demo
+	$(BIN)/sykkelturen serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/sykkelturen openapi --check
+	$(BIN)/pytest
+
+openapi: $(STAMP)
+	$(BIN)/sykkelturen openapi
+
+clean:
+	rm -rf $(VENV) sykkelturen.db sykkelturen.db-wal sykkelturen.db-shm

@@ -1,0 +1,97 @@
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from sykkelturen.audit.models import AuditEntry
+from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.security import Actor
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    id: str
+    tour_id: int | None = None
+    county: str | None = None
+
+
+def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    if before is None:
+        return {name: {"after": value} for name, value in (after or {}).items()}
+    if after is None:
+        return {name: {"before": value} for name, value in before.items()}
+    return {
+        name: {"before": before.get(name), "after": after.get(name)}
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
+    }
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    resource: Resource,
+    before: BaseModel | None = None,
+    after: BaseModel | None = None,
+) -> AuditEntry:
+    """Append one audit row for a write; callers pass public snapshots of the resource."""
+    entry = AuditEntry(
+        actor_role=actor.role,
+        actor_name=actor.name,
+        token_id=actor.token_id,
+        request_id=actor.request_id,
+        action=action,
+        resource_type=resource.type,
+        resource_id=resource.id,
+        tour_id=resource.tour_id,
+        county=resource.county,
+        changes=_changes(
+            before.model_dump(mode="json") if before is not None else None,
+            after.model_dump(mode="json") if after is not None else None,
+        ),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_entries(
+    session: Session,
+    *,
+    page: PageParams,
+    resource_type: str | None,
+    resource_id: str | None,
+    tour_id: int | None,
+    county: str | None,
+    token_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[list[AuditEntry], str | None]:
+    statement = select(AuditEntry)
+    if resource_type is not None:
+        statement = statement.where(AuditEntry.resource_type == resource_type)
+    if resource_id is not None:
+        statement = statement.where(AuditEntry.resource_id == resource_id)
+    if tour_id is not None:
+        statement = statement.where(AuditEntry.tour_id == tour_id)
+    if county is not None:
+        statement = statement.where(AuditEntry.county == county)
+    if token_id is not None:
+        statement = statement.where(AuditEntry.token_id == token_id)
+    if since is not None:
+        statement = statement.where(col(AuditEntry.at) >= since)
+    if until is not None:
+        statement = statement.where(col(AuditEntry.at) < until)
+    return paginate(
+        session,
+        statement,
+        page=page,
+        order_by=[col(AuditEntry.id)],
+        key=lambda e: [e.id],
+        descending=True,
+    )

@@ -1,0 +1,136 @@
+"""Database engine, column types shared by every table, and the per-request unit of work.
+
+SQLite is the embedded default and PostgreSQL the production database; both behave the
+same here: foreign keys enforced, timestamps timezone-aware UTC, writers that wait for
+each other instead of failing.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import declared_attr
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Field, Session, SQLModel
+
+from sykkelturen.config import Settings
+
+# Constraint names that Alembic can diff and drop on every database.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no zone, so the value is normalised to UTC on the way in and tagged UTC
+    on the way out; PostgreSQL stores `timestamptz`.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware values only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def json_column(nullable: bool = False) -> Any:
+    """A JSON column (JSONB on PostgreSQL)."""
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    return sa.Column(sa.JSON().with_variant(JSONB(), "postgresql"), nullable=nullable)
+
+
+def create_db_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        engine = sa.create_engine(
+            settings.database_url,
+            connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+        )
+        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+    return sa.create_engine(settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        # A deferred transaction that reads and then writes cannot wait for the lock: SQLite
+        # fails it at once with "database is locked". Writers take the lock up front instead
+        # and queue behind each other for up to the busy timeout.
+        if connection.get_execution_options().get("sqlite_immediate"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """The same pool, flagged so SQLite transactions begin IMMEDIATE (no-op elsewhere)."""
+    return engine.execution_options(sqlite_immediate=True)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request: commit once when the endpoint succeeded."""
+    engine: Engine = request.app.state.engine
+    if request.method in WRITE_METHODS:
+        engine = request.app.state.write_engine
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class Versioned(SQLModel):
+    """Rows clients update: `version` is bumped by every UPDATE, which SQLAlchemy issues as
+    `UPDATE … WHERE id = :id AND version = :expected`, so of two racing writers one wins
+    and the other gets `StaleDataError` (answered 412)."""
+
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

@@ -1,0 +1,94 @@
+"""The application: routers, problem handlers, middleware, stable operation ids."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from sykkelturen import __version__
+from sykkelturen.audit.router import router as audit_router
+from sykkelturen.concurrency import install_not_modified_handler
+from sykkelturen.config import Settings, get_settings
+from sykkelturen.counties.router import router as counties_router
+from sykkelturen.db import create_db_engine, writer_engine
+from sykkelturen.health import router as health_router
+from sykkelturen.problems import ProblemDetails, install_problem_handlers
+from sykkelturen.requests import RequestIdMiddleware
+from sykkelturen.stages.router import router as stages_router
+from sykkelturen.tokens.router import router as tokens_router
+from sykkelturen.tours.router import router as tours_router
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Plan the national cycle-tour relay county by county and stage by stage, and pull one
+national run sheet. Errors are RFC 9457 `application/problem+json` with a stable `code`.
+Writes to a resource need `If-Match` with its `ETag`. Lists page with `limit` and `cursor`.
+"""
+
+
+def operation_id(route: APIRoute) -> str:
+    """Operation ids are the endpoint function names: short, stable, unique."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = create_db_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Sykkelturen API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.write_engine = writer_engine(engine)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (counties_router, tours_router, stages_router, tokens_router, audit_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(health_router)
+
+    install_problem_handlers(app)
+    install_not_modified_handler(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    _declare_problem_schema(app)
+    return app
+
+
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Put ProblemDetails in the components that every problem response refers to."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = original()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            problem_schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in problem_schema.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components["ProblemDetails"] = problem_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,98 @@
+"""Keyset pagination: `limit` and an opaque `cursor`, a stable order, `next_cursor` in the body.
+
+A cursor is the sort key of the last item returned, so pages stay stable while rows are
+added or removed elsewhere in the list.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel import Session
+from sqlmodel.sql.expression import SelectOfScalar
+
+from sykkelturen.problems import InvalidCursor
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+T = TypeVar("T")
+Row = TypeVar("Row")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageQuery = Annotated[PageParams, Depends(page_params)]
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError) as error:
+        raise InvalidCursor("The cursor is not one this service issued.") from error
+    if not isinstance(values, list) or len(values) != size:
+        raise InvalidCursor("The cursor is not one this service issued.")
+    if not all(isinstance(value, str | int | float) for value in values):
+        raise InvalidCursor("The cursor is not one this service issued.")
+    return values
+
+
+def paginate(
+    session: Session,
+    statement: SelectOfScalar[Row],
+    *,
+    page: PageParams,
+    order_by: Sequence[InstrumentedAttribute[Any]],
+    key: Callable[[Row], Sequence[Any]],
+    descending: bool = False,
+) -> tuple[list[Row], str | None]:
+    """Rows of one page in the order of `order_by` (a unique key), and the next cursor.
+
+    `key` extracts the same values from a row as `order_by` names, in the same order.
+    Sort keys are integers or strings, so a cursor never needs a typed literal.
+    """
+    columns = list(order_by)
+    if page.cursor is not None:
+        after = decode_cursor(page.cursor, len(columns))
+        bound = sa.tuple_(*columns)
+        values = sa.tuple_(*[sa.literal(v, c.type) for v, c in zip(after, columns, strict=True)])
+        statement = statement.where(bound < values if descending else bound > values)
+    ordering = [c.desc() if descending else c.asc() for c in columns]
+    rows = list(session.exec(statement.order_by(*ordering).limit(page.limit + 1)).all())
+    if len(rows) <= page.limit:
+        return rows, None
+    rows = rows[: page.limit]
+    return rows, encode_cursor(key(rows[-1]))

@@ -1,0 +1,265 @@
+"""RFC 9457 problem details: typed problems raised by services, one wire format for all.
+
+Every error the service answers with, whether raised here, by validation, by routing or
+by an unexpected exception, is rendered by `problem_response` as
+`application/problem+json` with a stable machine `code`.
+"""
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("sykkelturen")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:sykkelturen:problem:"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the bad value is, e.g. `body.speeds_kmh.0`.")
+    message: str
+    type: str = Field(description="Machine-readable kind of failure, e.g. `missing`.")
+
+
+class ProblemDetails(BaseModel):
+    """The body of every error response (RFC 9457)."""
+
+    type: str = Field(examples=["urn:sykkelturen:problem:stage_not_found"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = Field(default=None, description="The request path.")
+    code: str = Field(description="Stable machine code; switch on this, not on the title.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="For validation problems: each failing field."
+    )
+    request_id: str | None = None
+
+
+class Problem(Exception):
+    """Base of every typed problem; subclasses set `status`, `title` and `code`."""
+
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(Problem):
+    status, title, code = 400, "Bad request", "bad_request"
+
+
+class Unauthorized(Problem):
+    status, title, code = 401, "Not authenticated", "unauthorized"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="sykkelturen"'})
+
+
+class Forbidden(Problem):
+    status, title, code = 403, "Forbidden", "forbidden"
+
+
+class NotFound(Problem):
+    status, title, code = 404, "Not found", "not_found"
+
+
+class Conflict(Problem):
+    status, title, code = 409, "Conflict", "conflict"
+
+
+class PreconditionFailed(Problem):
+    status, title, code = 412, "Precondition failed", "precondition_failed"
+
+
+class ContentTooLarge(Problem):
+    status, title, code = 413, "Content too large", "content_too_large"
+
+
+class Unprocessable(Problem):
+    status, title, code = 422, "Unprocessable content", "unprocessable"
+
+
+class ValidationFailed(Unprocessable):
+    title, code = "Validation failed", "validation_failed"
+
+
+class PreconditionRequired(Problem):
+    status, title, code = 428, "Precondition required", "if_match_required"
+
+
+class ServiceUnavailable(Problem):
+    status, title, code = 503, "Service unavailable", "service_unavailable"
+
+
+class InvalidCursor(BadRequest):
+    title, code = "Invalid cursor", "invalid_cursor"
+
+
+def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` declaring each problem with the problem+json media type."""
+    by_status: dict[int, list[type[Problem]]] = {}
+    for problem in problems:
+        by_status.setdefault(problem.status, []).append(problem)
+    return {
+        status: {
+            "description": "; ".join(f"{p.title} (`{p.code}`)" for p in classes),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+        }
+        for status, classes in sorted(by_status.items())
+    }
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    code: str,
+    detail: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ProblemDetails(
+        type=TYPE_PREFIX + code,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        code=code,
+        errors=errors,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        request,
+        status=exc.status,
+        title=exc.title,
+        code=exc.code,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    raw = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in raw):
+        return problem_response(
+            request,
+            status=400,
+            title="Malformed JSON",
+            code="malformed_json",
+            detail="The request body is not valid JSON.",
+        )
+    errors = [
+        FieldError(field=_field_name(tuple(e.get("loc", ()))), message=e.get("msg", ""), type=e.get("type", ""))
+        for e in raw
+    ]
+    return problem_response(
+        request,
+        status=422,
+        title=ValidationFailed.title,
+        code=ValidationFailed.code,
+        detail="; ".join(f"{e.field}: {e.message}" for e in errors),
+        errors=errors,
+    )
+
+
+_HTTP_CODES = {
+    400: ("Bad request", "bad_request"),
+    404: ("Not found", "route_not_found"),
+    405: ("Method not allowed", "method_not_allowed"),
+    413: (ContentTooLarge.title, ContentTooLarge.code),
+}
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title, code = _HTTP_CODES.get(exc.status_code, ("HTTP error", f"http_{exc.status_code}"))
+    detail = {
+        404: f"No resource at {request.url.path}.",
+        405: f"{request.method} is not allowed on {request.url.path}.",
+        413: "The request body is larger than this endpoint accepts.",
+    }.get(exc.status_code, str(exc.detail))
+    return problem_response(
+        request, status=exc.status_code, title=title, code=code, detail=detail, headers=exc.headers
+    )
+
+
+async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Services check uniqueness first and explain; this catches the race between two
+    # requests that both passed the check.
+    logger.info("integrity error on %s: %s", request.url.path, exc)
+    return problem_response(
+        request,
+        status=409,
+        title="Conflict",
+        code="conflict",
+        detail="The change conflicts with data written at the same time; reload and retry.",
+    )
+
+
+async def _on_operational_error(request: Request, exc: Exception) -> JSONResponse:
+    if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+        return problem_response(
+            request,
+            status=503,
+            title=ServiceUnavailable.title,
+            code="database_busy",
+            detail="The database is busy; retry shortly.",
+            headers={"Retry-After": "1"},
+        )
+    return await _on_unexpected(request, exc)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    logger.exception("unexpected error (request id %s)", request_id, exc_info=exc)
+    return problem_response(
+        request,
+        status=500,
+        title=Problem.title,
+        code=Problem.code,
+        detail=f"Something went wrong on our side; quote request id {request_id} when reporting it.",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(OperationalError, _on_operational_error)
+    app.add_exception_handler(Exception, _on_unexpected)

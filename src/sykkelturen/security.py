@@ -1,0 +1,103 @@
+"""Who is calling: bearer tokens, roles, and the `Annotated` aliases endpoints declare.
+
+Roles: `national` (everything), `county` (writes inside the counties on its token),
+`reader` (reads; personal data only with the token's explicit grant) and anonymous
+(public data only).
+"""
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from sykkelturen.db import SessionDep
+from sykkelturen.problems import Forbidden, Unauthorized
+
+ANONYMOUS = "anonymous"
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `sykkelturen token create` or `POST /api/v1/tokens`.",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    name: str
+    token_id: int | None = None
+    counties: frozenset[str] = field(default_factory=frozenset)
+    personal_data: bool = False
+    request_id: str | None = None
+
+    @property
+    def is_national(self) -> bool:
+        return self.role == "national"
+
+    def may_write_county(self, county: str) -> bool:
+        return self.is_national or (self.role == "county" and county in self.counties)
+
+    def may_see_personal_data(self, county: str | None) -> bool:
+        """National sees all; a county contact their own counties; a reader with the grant."""
+        if self.is_national or (self.role == "reader" and self.personal_data):
+            return True
+        return self.role == "county" and county is not None and county in self.counties
+
+    def require_county_write(self, county: str) -> None:
+        if not self.may_write_county(county):
+            raise Forbidden(f"This token may not change data of county {county}.")
+
+
+def system_actor(name: str) -> Actor:
+    """The command line and the demo loader act with national rights under their own name."""
+    return Actor(role="national", name=name, personal_data=True)
+
+
+def get_actor(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    from sykkelturen.tokens.service import find_active
+
+    request_id = getattr(request.state, "request_id", None)
+    header = request.headers.get("authorization")
+    if header is None:
+        return Actor(role=ANONYMOUS, name=ANONYMOUS, request_id=request_id)
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("Send the token as `Authorization: Bearer <token>`.")
+    token = find_active(session, credentials.credentials)
+    if token is None:
+        raise Unauthorized("The token is unknown or has been revoked.")
+    return Actor(
+        role=token.role,
+        name=token.name,
+        token_id=token.id,
+        counties=frozenset(token.counties),
+        personal_data=token.personal_data,
+        request_id=request_id,
+    )
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def _national_only(actor: CurrentActor) -> Actor:
+    if actor.role == ANONYMOUS:
+        raise Unauthorized("This needs a national token.")
+    if not actor.is_national:
+        raise Forbidden("Only the national organisation (a national token) may do this.")
+    return actor
+
+
+def _writer(actor: CurrentActor) -> Actor:
+    if actor.role == ANONYMOUS:
+        raise Unauthorized("This needs a county or national token.")
+    if actor.role not in ("national", "county"):
+        raise Forbidden("Reader tokens may not change anything.")
+    return actor
+
+
+NationalOnly = Annotated[Actor, Depends(_national_only)]
+CountyWriter = Annotated[Actor, Depends(_writer)]

@@ -1,0 +1,14 @@
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from sykkelturen.db import SessionDep
+from sykkelturen.stages import service
+from sykkelturen.stages.models import Stage
+
+
+def stage_or_404(session: SessionDep, stage_id: Annotated[int, Path(ge=1)]) -> Stage:
+    return service.get_stage(session, stage_id)
+
+
+StageDep = Annotated[Stage, Depends(stage_or_404)]

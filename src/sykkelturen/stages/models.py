@@ -1,0 +1,159 @@
+"""Stages (etapper): one day's ride in one county, in the tour's national order."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, field_validator
+from sqlmodel import Field, SQLModel
+
+from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
+from sykkelturen.db import UTCDateTime, Versioned, json_column
+from sykkelturen.types import SpeedsKmh
+
+DEFAULT_BIKES = 6
+PASSENGERS_PER_BIKE = 2
+
+
+class TeamRole(StrEnum):
+    stage_leader = "stage_leader"
+    safety_lead = "safety_lead"
+    content_producer = "content_producer"
+    logistics = "logistics"
+    first_aid = "first_aid"
+    driver = "driver"
+    host = "host"
+    scout = "scout"
+    sweep = "sweep"
+    volunteer = "volunteer"
+
+
+class TransferMode(StrEnum):
+    vehicle = "vehicle"
+    ferry = "ferry"
+    other = "other"
+
+
+class StageNeeds(BaseModel):
+    """How many people the stage needs; staffing is measured against this."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pilots: int | None = Field(
+        default=None, ge=0, le=200, description="Pilots pedalling the rickshaws; default one per bike."
+    )
+    cyclists: int = Field(default=0, ge=0, le=5000, description="Cyclists riding behind.")
+    passengers: int = Field(
+        default=0, ge=0, le=400, description=f"Passengers; at most {PASSENGERS_PER_BIKE} per bike."
+    )
+    team: dict[TeamRole, int] = Field(
+        default_factory=dict,
+        description="Team roles and how many of each, e.g. {\"stage_leader\": 1, \"first_aid\": 1}.",
+    )
+
+    @field_validator("team")
+    @classmethod
+    def _counts_not_negative(cls, team: dict[TeamRole, int]) -> dict[TeamRole, int]:
+        for role, count in team.items():
+            if not 0 <= count <= 100:
+                raise ValueError(f"{role}: count must be 0–100")
+        return team
+
+
+class TransferAfter(BaseModel):
+    """The bikes travel to the next stage's start by vehicle or ferry instead of riding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: TransferMode
+    duration_minutes: int | None = Field(default=None, ge=0, le=48 * 60)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class StageBase(SQLModel):
+    sequence: int = Field(ge=1, le=100_000, description="National order; unique within the tour.")
+    county: str = Field(
+        max_length=2, description="County number.", schema_extra={"pattern": COUNTY_NUMBER_PATTERN, "examples": ["15"]}
+    )
+    name: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["Valldal – Stordal"]})
+    date: dt.date = Field(description="Local date of the ride; inside the county's window.")
+    start_place: str | None = Field(default=None, max_length=200, schema_extra={"examples": ["Valldal stadion"]})
+    finish_place: str | None = Field(default=None, max_length=200, schema_extra={"examples": ["Stordal sentrum"]})
+    bikes: int = Field(default=DEFAULT_BIKES, ge=1, le=50, description="Rickshaw bikes riding.")
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class Stage(StageBase, Versioned, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("tour_id", "sequence"),
+        sa.ForeignKeyConstraint(
+            ["tour_id", "county"], ["tour_county.tour_id", "tour_county.county"]
+        ),
+        sa.Index("ix_stage_tour_id_date", "tour_id", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tour_id: int = Field(foreign_key="tour.id")
+    county: str = Field(foreign_key="county.number", max_length=2)
+    starts_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    speeds_kmh: list[float] = Field(sa_column=json_column())
+    needs: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    transfer_after: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+
+
+class StageCreate(StageBase):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    start_time: dt.time | None = Field(
+        default=None, description="Planned local start (tour's zone), e.g. `11:30`.", schema_extra={"examples": ["11:30"]}
+    )
+    speeds_kmh: SpeedsKmh | None = Field(default=None, description="Default: the tour's speeds.")
+    needs: StageNeeds = Field(default_factory=StageNeeds)
+    transfer_after: TransferAfter | None = None
+
+    @field_validator("start_time")
+    @classmethod
+    def _local_time(cls, value: dt.time | None) -> dt.time | None:
+        return _naive_time(value)
+
+
+class StageUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    sequence: int | None = Field(default=None, ge=1, le=100_000)
+    county: str | None = Field(default=None, schema_extra={"pattern": COUNTY_NUMBER_PATTERN})
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    date: dt.date | None = None
+    start_time: dt.time | None = None
+    start_place: str | None = Field(default=None, max_length=200)
+    finish_place: str | None = Field(default=None, max_length=200)
+    speeds_kmh: SpeedsKmh | None = None
+    bikes: int | None = Field(default=None, ge=1, le=50)
+    needs: StageNeeds | None = None
+    transfer_after: TransferAfter | None = None
+    notes: str | None = Field(default=None, max_length=5000)
+
+    @field_validator("start_time")
+    @classmethod
+    def _local_time(cls, value: dt.time | None) -> dt.time | None:
+        return _naive_time(value)
+
+
+def _naive_time(value: dt.time | None) -> dt.time | None:
+    if value is not None and value.tzinfo is not None:
+        raise ValueError("give the local time of day without an offset, e.g. 11:30")
+    return value
+
+
+class StagePublic(StageBase):
+    id: int
+    tour_id: int
+    start_time: dt.time | None = Field(description="Planned local start time in the tour's zone.")
+    starts_at: dt.datetime | None = Field(description="The same instant with its UTC offset.")
+    speeds_kmh: list[float]
+    needs: StageNeeds
+    transfer_after: TransferAfter | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime

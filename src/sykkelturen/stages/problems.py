@@ -1,0 +1,21 @@
+from sykkelturen.problems import Conflict, NotFound, Unprocessable
+
+
+class StageNotFound(NotFound):
+    title, code = "Stage not found", "stage_not_found"
+
+
+class StageSequenceTaken(Conflict):
+    title, code = "Sequence number taken", "stage_sequence_taken"
+
+
+class CountyNotInTour(Unprocessable):
+    title, code = "County not part of the tour", "county_not_in_tour"
+
+
+class StageDateOutsideWindow(Unprocessable):
+    title, code = "Date outside the county's window", "stage_date_outside_window"
+
+
+class TooManyPassengers(Unprocessable):
+    title, code = "More passengers than seats", "too_many_passengers"

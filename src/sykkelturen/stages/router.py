@@ -1,0 +1,118 @@
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
+from sykkelturen.db import SessionDep
+from sykkelturen.pagination import Page, PageQuery
+from sykkelturen.problems import (
+    Forbidden,
+    InvalidCursor,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+    ValidationFailed,
+    problem_responses,
+)
+from sykkelturen.security import CountyWriter
+from sykkelturen.stages import service
+from sykkelturen.stages.dependencies import StageDep
+from sykkelturen.stages.models import StageCreate, StagePublic, StageUpdate
+from sykkelturen.stages.problems import (
+    CountyNotInTour,
+    StageDateOutsideWindow,
+    StageNotFound,
+    StageSequenceTaken,
+    TooManyPassengers,
+)
+from sykkelturen.tours.dependencies import TourDep
+from sykkelturen.tours.problems import TourNotFound
+from sykkelturen.tours.service import get_tour
+
+router = APIRouter(tags=["stages"])
+
+RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
+WRITE_PROBLEMS = (Unauthorized, Forbidden, PreconditionFailed, PreconditionRequired, ValidationFailed)
+
+
+@router.get(
+    "/tours/{tour_id}/stages",
+    summary="List a tour's stages in national order",
+    responses=problem_responses(TourNotFound, InvalidCursor, ValidationFailed),
+)
+def list_stages(
+    session: SessionDep,
+    tour: TourDep,
+    page: PageQuery,
+    county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN, description="County number.")] = None,
+    date_from: Annotated[dt.date | None, Query(description="Stages on or after this date.")] = None,
+    date_to: Annotated[dt.date | None, Query(description="Stages on or before this date.")] = None,
+) -> Page[StagePublic]:
+    rows, next_cursor = service.list_stages(
+        session, tour=tour, county=county, date_from=date_from, date_to=date_to, page=page
+    )
+    zone = service.zone_of(tour)
+    return Page(items=[service.stage_public(s, zone) for s in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/tours/{tour_id}/stages",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a stage",
+    description="County contacts create stages in their own counties; national anywhere.",
+    responses=problem_responses(Unauthorized, Forbidden, ValidationFailed, TourNotFound, *RULE_PROBLEMS),
+)
+def create_stage(
+    session: SessionDep,
+    actor: CountyWriter,
+    tour: TourDep,
+    data: StageCreate,
+    request: Request,
+    response: Response,
+) -> StagePublic:
+    stage = service.create_stage(session, actor=actor, tour=tour, data=data)
+    set_etag(response, etag(stage.version))
+    response.headers["Location"] = str(request.url_for("read_stage", stage_id=stage.id))
+    return service.stage_public(stage, service.zone_of(tour))
+
+
+@router.get(
+    "/stages/{stage_id}",
+    summary="Read a stage",
+    responses={304: {"description": "Not modified"}, **problem_responses(StageNotFound, ValidationFailed)},
+)
+def read_stage(session: SessionDep, stage: StageDep, request: Request, response: Response) -> StagePublic:
+    conditional_get(request, response, etag(stage.version))
+    return service.stage_public(stage, service.zone_of(get_tour(session, stage.tour_id)))
+
+
+@router.patch(
+    "/stages/{stage_id}",
+    summary="Update a stage",
+    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS),
+)
+def update_stage(
+    session: SessionDep,
+    actor: CountyWriter,
+    stage: StageDep,
+    data: StageUpdate,
+    if_match: IfMatch,
+    response: Response,
+) -> StagePublic:
+    tour = get_tour(session, stage.tour_id)
+    stage = service.update_stage(session, actor=actor, tour=tour, stage=stage, data=data, if_match=if_match)
+    set_etag(response, etag(stage.version))
+    return service.stage_public(stage, service.zone_of(tour))
+
+
+@router.delete(
+    "/stages/{stage_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a stage",
+    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound),
+)
+def delete_stage(session: SessionDep, actor: CountyWriter, stage: StageDep, if_match: IfMatch) -> None:
+    tour = get_tour(session, stage.tour_id)
+    service.delete_stage(session, actor=actor, tour=tour, stage=stage, if_match=if_match)

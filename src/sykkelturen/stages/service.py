@@ -1,0 +1,209 @@
+"""Stages: national order, the county's date window, who may change which stage."""
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from sykkelturen.audit import service as audit
+from sykkelturen.concurrency import check_if_match
+from sykkelturen.db import utcnow
+from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.security import Actor
+from sykkelturen.stages.models import (
+    PASSENGERS_PER_BIKE,
+    Stage,
+    StageCreate,
+    StageNeeds,
+    StagePublic,
+    StageUpdate,
+    TransferAfter,
+)
+from sykkelturen.stages.problems import (
+    CountyNotInTour,
+    StageDateOutsideWindow,
+    StageNotFound,
+    StageSequenceTaken,
+    TooManyPassengers,
+)
+from sykkelturen.tours.models import Tour, TourCounty
+
+
+def zone_of(tour: Tour) -> ZoneInfo:
+    return ZoneInfo(tour.time_zone)
+
+
+def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
+    local_start = stage.starts_at.astimezone(zone) if stage.starts_at is not None else None
+    return StagePublic.model_validate(
+        stage,
+        update={
+            "start_time": local_start.time().replace(tzinfo=None) if local_start else None,
+            "starts_at": local_start,
+            "needs": StageNeeds.model_validate(stage.needs),
+            "transfer_after": (
+                TransferAfter.model_validate(stage.transfer_after) if stage.transfer_after else None
+            ),
+        },
+    )
+
+
+def _resource(stage: Stage) -> audit.Resource:
+    return audit.Resource(type="stage", id=str(stage.id), tour_id=stage.tour_id, county=stage.county)
+
+
+def get_stage(session: Session, stage_id: int) -> Stage:
+    stage = session.get(Stage, stage_id)
+    if stage is None:
+        raise StageNotFound(f"There is no stage {stage_id}.")
+    return stage
+
+
+def list_stages(
+    session: Session,
+    *,
+    tour: Tour,
+    county: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    page: PageParams,
+) -> tuple[list[Stage], str | None]:
+    statement = select(Stage).where(Stage.tour_id == tour.id)
+    if county is not None:
+        statement = statement.where(Stage.county == county)
+    if date_from is not None:
+        statement = statement.where(col(Stage.date) >= date_from)
+    if date_to is not None:
+        statement = statement.where(col(Stage.date) <= date_to)
+    return paginate(
+        session, statement, page=page, order_by=[col(Stage.sequence)], key=lambda s: [s.sequence]
+    )
+
+
+def _starts_at(day: dt.date, start_time: dt.time | None, zone: ZoneInfo) -> dt.datetime | None:
+    if start_time is None:
+        return None
+    return dt.datetime.combine(day, start_time, tzinfo=zone).astimezone(dt.UTC)
+
+
+def _check_rules(session: Session, *, tour: Tour, stage: Stage) -> None:
+    """Rules every saved stage keeps: its county takes part, its date is in the county's
+    window, its sequence is unique in the tour, and every passenger has a seat.
+
+    Runs without autoflush: a pending change must not be written (and its version bumped)
+    before it has passed the rules."""
+    with session.no_autoflush:
+        _check_rules_unflushed(session, tour=tour, stage=stage)
+
+
+def _check_rules_unflushed(session: Session, *, tour: Tour, stage: Stage) -> None:
+    tour_county = session.exec(
+        select(TourCounty).where(TourCounty.tour_id == tour.id, TourCounty.county == stage.county)
+    ).first()
+    if tour_county is None:
+        raise CountyNotInTour(
+            f"County {stage.county} is not part of tour {tour.id}; national adds it first."
+        )
+    if not tour_county.start_date <= stage.date <= tour_county.end_date:
+        raise StageDateOutsideWindow(
+            f"{stage.date} is outside county {stage.county}'s window "
+            f"{tour_county.start_date}–{tour_county.end_date}."
+        )
+    taken = session.exec(
+        select(Stage).where(Stage.tour_id == tour.id, Stage.sequence == stage.sequence)
+    ).first()
+    if taken is not None and taken.id != stage.id:
+        raise StageSequenceTaken(
+            f"Stage {taken.id} ({taken.name}) already has sequence {stage.sequence} in this tour."
+        )
+    needs = StageNeeds.model_validate(stage.needs)
+    if needs.passengers > stage.bikes * PASSENGERS_PER_BIKE:
+        raise TooManyPassengers(
+            f"{needs.passengers} passengers need more than {stage.bikes} bikes with "
+            f"{PASSENGERS_PER_BIKE} seats each."
+        )
+
+
+def _needs_json(needs: StageNeeds, bikes: int) -> dict[str, Any]:
+    if needs.pilots is None:
+        needs = needs.model_copy(update={"pilots": bikes})
+    return needs.model_dump(mode="json")
+
+
+def create_stage(session: Session, *, actor: Actor, tour: Tour, data: StageCreate) -> Stage:
+    actor.require_county_write(data.county)
+    assert tour.id is not None
+    stage = Stage(
+        tour_id=tour.id,
+        sequence=data.sequence,
+        county=data.county,
+        name=data.name,
+        date=data.date,
+        starts_at=_starts_at(data.date, data.start_time, zone_of(tour)),
+        start_place=data.start_place,
+        finish_place=data.finish_place,
+        speeds_kmh=data.speeds_kmh or list(tour.speeds_kmh),
+        bikes=data.bikes,
+        needs=_needs_json(data.needs, data.bikes),
+        transfer_after=data.transfer_after.model_dump(mode="json") if data.transfer_after else None,
+        notes=data.notes,
+    )
+    _check_rules(session, tour=tour, stage=stage)
+    session.add(stage)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        resource=_resource(stage),
+        after=stage_public(stage, zone_of(tour)),
+    )
+    return stage
+
+
+# Fields a PATCH may clear by sending null; the others keep their value when null is sent.
+_NULLABLE = {"start_time", "start_place", "finish_place", "transfer_after", "notes"}
+
+
+def update_stage(
+    session: Session, *, actor: Actor, tour: Tour, stage: Stage, data: StageUpdate, if_match: str | None
+) -> Stage:
+    actor.require_county_write(stage.county)
+    check_if_match(if_match, stage.version)
+    zone = zone_of(tour)
+    before = stage_public(stage, zone)
+    changes = {
+        name: value
+        for name, value in data.model_dump(exclude_unset=True).items()
+        if value is not None or name in _NULLABLE
+    }
+    if "county" in changes:
+        actor.require_county_write(changes["county"])
+    start_time = changes.pop("start_time", before.start_time)
+    if "needs" in changes:
+        changes["needs"] = _needs_json(StageNeeds.model_validate(changes["needs"]), changes.get("bikes", stage.bikes))
+    stage.sqlmodel_update(changes)
+    stage.starts_at = _starts_at(stage.date, start_time, zone)
+    _check_rules(session, tour=tour, stage=stage)
+    stage.updated_at = utcnow()
+    session.add(stage)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        resource=_resource(stage),
+        before=before,
+        after=stage_public(stage, zone),
+    )
+    return stage
+
+
+def delete_stage(session: Session, *, actor: Actor, tour: Tour, stage: Stage, if_match: str | None) -> None:
+    actor.require_county_write(stage.county)
+    check_if_match(if_match, stage.version)
+    before = stage_public(stage, zone_of(tour))
+    session.delete(stage)
+    session.flush()
+    audit.record(session, actor=actor, action="delete", resource=_resource(stage), before=before)

@@ -1,0 +1,89 @@
+"""Access tokens: random secrets shown once, stored only as a SHA-256 hash."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
+from sykkelturen.db import UTCDateTime, json_column, utcnow
+
+
+class Role(StrEnum):
+    national = "national"
+    county = "county"
+    reader = "reader"
+
+
+class Token(SQLModel, table=True):
+    id: int | None = SQLField(default=None, primary_key=True)
+    name: str = SQLField(max_length=200)
+    role: Role = SQLField(sa_type=sa.String(20))
+    counties: list[str] = SQLField(default_factory=list, sa_column=json_column())
+    personal_data: bool = SQLField(default=False)
+    token_hash: str = SQLField(max_length=64, unique=True)
+    prefix: str = SQLField(max_length=16, description="First characters, to recognise a token.")
+    created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = SQLField(max_length=200)
+    revoked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="Who or what holds it.")
+    role: Role
+    counties: list[str] = Field(
+        default_factory=list,
+        max_length=30,
+        description="County numbers a `county` token may write in; empty for other roles.",
+    )
+    personal_data: bool = Field(
+        default=False,
+        description="Grant a `reader` token access to personal data (names, phones, e-mails).",
+    )
+
+    @model_validator(mode="after")
+    def _role_fits(self) -> "TokenCreate":
+        import re
+
+        for number in self.counties:
+            if not re.fullmatch(COUNTY_NUMBER_PATTERN, number):
+                raise ValueError(f"county {number!r} is not a two-digit county number")
+        if self.role == Role.county and not self.counties:
+            raise ValueError("a county token needs at least one county")
+        if self.role != Role.county and self.counties:
+            raise ValueError(f"a {self.role} token takes no counties")
+        if self.personal_data and self.role != Role.reader:
+            raise ValueError("personal_data is a grant for reader tokens; other roles have their own rules")
+        self.counties = sorted(set(self.counties))
+        return self
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    role: Role
+    counties: list[str]
+    personal_data: bool
+    prefix: str = Field(description="The token's first characters, to tell tokens apart.")
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="The secret. Shown only in this response; store it now.")
+
+
+class Me(BaseModel):
+    role: str = Field(description="national, county, reader or anonymous.")
+    name: str | None
+    token_id: int | None
+    counties: list[str] = Field(description="Counties this caller may write in.")
+    personal_data: bool = Field(description="Whether this caller may see personal data.")

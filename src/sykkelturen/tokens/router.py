@@ -1,0 +1,73 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from sykkelturen.counties.problems import CountyNotFound
+from sykkelturen.db import SessionDep
+from sykkelturen.pagination import Page, PageQuery
+from sykkelturen.problems import Forbidden, Unauthorized, ValidationFailed, problem_responses
+from sykkelturen.security import CurrentActor, NationalOnly
+from sykkelturen.tokens import service
+from sykkelturen.tokens.models import Me, TokenCreate, TokenCreated, TokenPublic
+from sykkelturen.tokens.problems import TokenNotFound
+
+router = APIRouter(tags=["access"])
+
+TokenId = Annotated[int, Path(ge=1)]
+
+
+@router.get("/me", summary="Who the caller is", responses=problem_responses(Unauthorized))
+def read_me(actor: CurrentActor) -> Me:
+    return Me(
+        role=actor.role,
+        name=actor.name if actor.token_id is not None else None,
+        token_id=actor.token_id,
+        counties=sorted(actor.counties),
+        personal_data=actor.personal_data,
+    )
+
+
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an access token",
+    description="The secret is in this response only; it is stored as a hash.",
+    responses=problem_responses(Unauthorized, Forbidden, CountyNotFound, ValidationFailed),
+)
+def create_token(session: SessionDep, actor: NationalOnly, data: TokenCreate) -> TokenCreated:
+    return service.create_token(session, actor=actor, data=data)
+
+
+@router.get(
+    "/tokens",
+    summary="List access tokens",
+    responses=problem_responses(Unauthorized, Forbidden, ValidationFailed),
+)
+def list_tokens(
+    session: SessionDep,
+    actor: NationalOnly,
+    page: PageQuery,
+    include_revoked: Annotated[bool, Query(description="Also list revoked tokens.")] = False,
+) -> Page[TokenPublic]:
+    rows, next_cursor = service.list_tokens(session, include_revoked=include_revoked, page=page)
+    return Page(items=[TokenPublic.model_validate(t) for t in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/tokens/{token_id}",
+    summary="Read an access token",
+    responses=problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
+)
+def read_token(session: SessionDep, actor: NationalOnly, token_id: TokenId) -> TokenPublic:
+    return TokenPublic.model_validate(service.get_token(session, token_id))
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    summary="Revoke an access token",
+    description="The token stops working at once. Revoking twice is harmless.",
+    responses=problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
+)
+def revoke_token(session: SessionDep, actor: NationalOnly, token_id: TokenId) -> TokenPublic:
+    token = service.get_token(session, token_id)
+    return TokenPublic.model_validate(service.revoke_token(session, actor=actor, token=token))

@@ -1,0 +1,83 @@
+import hashlib
+import secrets
+
+from sqlmodel import Session, col, select
+
+from sykkelturen.audit import service as audit
+from sykkelturen.counties.service import get_county
+from sykkelturen.db import utcnow
+from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.security import Actor
+from sykkelturen.tokens.models import Token, TokenCreate, TokenCreated, TokenPublic
+from sykkelturen.tokens.problems import TokenNotFound
+
+TOKEN_PREFIX = "syk_"
+
+
+def hash_token(secret: str) -> str:
+    # Tokens are 256 random bits, so a plain SHA-256 cannot be brute-forced; no salt needed.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def find_active(session: Session, secret: str) -> Token | None:
+    token = session.exec(select(Token).where(Token.token_hash == hash_token(secret))).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    return token
+
+
+def create_token(session: Session, *, actor: Actor, data: TokenCreate) -> TokenCreated:
+    for number in data.counties:
+        get_county(session, number)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = Token(
+        name=data.name,
+        role=data.role,
+        counties=data.counties,
+        personal_data=data.personal_data,
+        token_hash=hash_token(secret),
+        prefix=secret[:10],
+        created_by=actor.name,
+    )
+    session.add(token)
+    session.flush()
+    public = TokenPublic.model_validate(token)
+    audit.record(session, actor=actor, action="create", resource=token_resource(token), after=public)
+    return TokenCreated(**public.model_dump(), token=secret)
+
+
+def token_resource(token: Token) -> audit.Resource:
+    return audit.Resource(type="token", id=str(token.id))
+
+
+def list_tokens(
+    session: Session, *, include_revoked: bool, page: PageParams
+) -> tuple[list[Token], str | None]:
+    statement = select(Token)
+    if not include_revoked:
+        statement = statement.where(col(Token.revoked_at).is_(None))
+    return paginate(session, statement, page=page, order_by=[col(Token.id)], key=lambda t: [t.id])
+
+
+def get_token(session: Session, token_id: int) -> Token:
+    token = session.get(Token, token_id)
+    if token is None:
+        raise TokenNotFound(f"There is no token {token_id}.")
+    return token
+
+
+def revoke_token(session: Session, *, actor: Actor, token: Token) -> Token:
+    if token.revoked_at is None:
+        before = TokenPublic.model_validate(token)
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="revoke",
+            resource=token_resource(token),
+            before=before,
+            after=TokenPublic.model_validate(token),
+        )
+    return token

@@ -1,0 +1,54 @@
+"""Small builders of test data through the API, with sensible defaults."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+
+
+def ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def make_tour(national: TestClient, **fields: Any) -> dict[str, Any]:
+    data = {"name": "Sykkelturen 2026", "start_date": "2026-05-20", "end_date": "2026-08-20"} | fields
+    return ok(national.post(f"{API}/tours", json=data), 201)
+
+
+def add_county(national: TestClient, tour_id: int, number: str, **fields: Any) -> dict[str, Any]:
+    data = {"number": number, "start_date": "2026-06-01", "end_date": "2026-06-07"} | fields
+    return ok(national.post(f"{API}/tours/{tour_id}/counties", json=data), 201)
+
+
+def make_stage(client: TestClient, tour_id: int, **fields: Any) -> dict[str, Any]:
+    data = {
+        "sequence": 1,
+        "county": "15",
+        "name": "Valldal – Stordal",
+        "date": "2026-06-03",
+        "start_time": "11:30",
+        "start_place": "Valldal stadion",
+        "finish_place": "Stordal sentrum",
+    } | fields
+    return ok(client.post(f"{API}/tours/{tour_id}/stages", json=data), 201)
+
+
+def tour_with_counties(national: TestClient) -> dict[str, Any]:
+    """A 2026 tour with Møre og Romsdal (1–7 June) and Trøndelag (8–14 June)."""
+    tour = make_tour(national)
+    add_county(national, tour["id"], "15", contacts=[{"name": "Kari Nordmann", "email": "kari@example.org", "phone": "91234567"}])
+    add_county(national, tour["id"], "50", start_date="2026-06-08", end_date="2026-06-14")
+    return tour
+
+
+def problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    assert body["status"] == status
+    assert {"type", "title", "status", "code"} <= body.keys()
+    return body
