@@ -96,7 +96,9 @@ class Callers:
         return client.headers["Authorization"].removeprefix("Bearer ")
 
 
-def _token(session: Session, name: str, role: Role, counties: list[str], personal: bool = False) -> str:
+def _token(
+    session: Session, name: str, role: Role, counties: list[str], personal: bool = False
+) -> str:
     created = tokens.create_token(
         session,
         actor=system_actor("tests"),
@@ -106,7 +108,7 @@ def _token(session: Session, name: str, role: Role, counties: list[str], persona
 
 
 @pytest.fixture
-def callers(app: FastAPI, session: Session) -> Iterator[Callers]:
+def callers(app: FastAPI, session: Session) -> Callers:
     secrets = {
         "reader": _token(session, "integrator", Role.reader, []),
         "reader_personal": _token(session, "integrator with grant", Role.reader, [], personal=True),
@@ -120,7 +122,7 @@ def callers(app: FastAPI, session: Session) -> Iterator[Callers]:
         for name, secret in secrets.items()
     }
     anonymous = TestClient(app)
-    yield Callers(anonymous=anonymous, **clients)
+    return Callers(anonymous=anonymous, **clients)
 
 
 @pytest.fixture

@@ -14,7 +14,11 @@ def ok(response: Any, status: int = 200) -> dict[str, Any]:
 
 
 def make_tour(national: TestClient, **fields: Any) -> dict[str, Any]:
-    data = {"name": "Sykkelturen 2026", "start_date": "2026-05-20", "end_date": "2026-08-20"} | fields
+    data = {
+        "name": "Sykkelturen 2026",
+        "start_date": "2026-05-20",
+        "end_date": "2026-08-20",
+    } | fields
     return ok(national.post(f"{API}/tours", json=data), 201)
 
 
@@ -39,7 +43,12 @@ def make_stage(client: TestClient, tour_id: int, **fields: Any) -> dict[str, Any
 def tour_with_counties(national: TestClient) -> dict[str, Any]:
     """A 2026 tour with Møre og Romsdal (1–7 June) and Trøndelag (8–14 June)."""
     tour = make_tour(national)
-    add_county(national, tour["id"], "15", contacts=[{"name": "Kari Nordmann", "email": "kari@example.org", "phone": "91234567"}])
+    add_county(
+        national,
+        tour["id"],
+        "15",
+        contacts=[{"name": "Kari Nordmann", "email": "kari@example.org", "phone": "91234567"}],
+    )
     add_county(national, tour["id"], "50", start_date="2026-06-08", end_date="2026-06-14")
     return tour
 

@@ -6,11 +6,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import uvicorn
 from sqlmodel import Session
 
 from sykkelturen import schema
 from sykkelturen.config import Settings, SettingsError, load_settings
 from sykkelturen.db import create_db_engine
+from sykkelturen.demo import load_demo
+from sykkelturen.main import create_app
+from sykkelturen.pagination import MAX_LIMIT, PageParams
 from sykkelturen.problems import Problem
 from sykkelturen.security import system_actor
 from sykkelturen.tokens import service as tokens
@@ -24,8 +28,6 @@ def _session(settings: Settings) -> Session:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     schema.upgrade(settings)
     uvicorn.run(
         "sykkelturen.main:create_app",
@@ -49,7 +51,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     data = TokenCreate(
-        name=args.name, role=Role(args.role), counties=args.county or [], personal_data=args.personal_data
+        name=args.name,
+        role=Role(args.role),
+        counties=args.county or [],
+        personal_data=args.personal_data,
     )
     with _session(settings) as session:
         created = tokens.create_token(session, actor=system_actor("command line"), data=data)
@@ -59,8 +64,6 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
-    from sykkelturen.pagination import MAX_LIMIT, PageParams
-
     with _session(settings) as session:
         cursor: str | None = None
         while True:
@@ -85,8 +88,6 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from sykkelturen.demo import load_demo
-
     schema.upgrade(settings)
     with _session(settings) as session:
         tour = load_demo(session)
@@ -96,8 +97,6 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def openapi_document(settings: Settings) -> str:
-    from sykkelturen.main import create_app
-
     return json.dumps(create_app(settings).openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -126,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema (default: to head)")
     migrate.add_argument("--revision", default="head", help="upgrade to this revision")
-    migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to this revision instead")
+    migrate.add_argument(
+        "--downgrade", metavar="REVISION", help="downgrade to this revision instead"
+    )
     migrate.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
     migrate.set_defaults(run=cmd_migrate)
 
@@ -136,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--county", action="append", help="county number (repeat for several)")
     create.add_argument("--name", required=True, help="who or what holds the token")
-    create.add_argument("--personal-data", action="store_true", help="grant a reader token personal data")
+    create.add_argument(
+        "--personal-data", action="store_true", help="grant a reader token personal data"
+    )
     create.set_defaults(run=cmd_token_create)
     listing = token_commands.add_parser("list", help="list tokens")
     listing.add_argument("--all", action="store_true", help="include revoked tokens")

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Header, Request, Response
 
 from sykkelturen.problems import PreconditionFailed, PreconditionRequired
 
+
 def _if_match(
     if_match: Annotated[
         str | None,
@@ -71,7 +72,7 @@ def set_etag(response: Response, current_etag: str) -> None:
     response.headers["Vary"] = "Authorization"
 
 
-class NotModified(Exception):  # noqa: N818 - a signal, answered 304 by its handler
+class NotModified(Exception):
     """Raised by a conditional GET whose `If-None-Match` names the current ETag."""
 
     def __init__(self, current_etag: str) -> None:

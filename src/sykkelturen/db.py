@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -61,8 +62,6 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 def json_column(nullable: bool = False) -> Any:
     """A JSON column (JSONB on PostgreSQL)."""
-    from sqlalchemy.dialects.postgresql import JSONB
-
     return sa.Column(sa.JSON().with_variant(JSONB(), "postgresql"), nullable=nullable)
 
 
@@ -70,11 +69,16 @@ def create_db_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         engine = sa.create_engine(
             settings.database_url,
-            connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": settings.sqlite_busy_timeout_ms / 1000,
+            },
         )
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return sa.create_engine(settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return sa.create_engine(
+        settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=10
+    )
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -132,5 +136,5 @@ class Versioned(SQLModel):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr gets the class
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

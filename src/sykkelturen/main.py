@@ -68,7 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "X-Request-ID",
+            ],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
     app.add_middleware(RequestIdMiddleware)
@@ -84,7 +90,9 @@ def _declare_problem_schema(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            problem_schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+            problem_schema = ProblemDetails.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
             for name, definition in problem_schema.pop("$defs", {}).items():
                 components.setdefault(name, definition)
             components["ProblemDetails"] = problem_schema

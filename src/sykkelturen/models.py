@@ -10,4 +10,13 @@ from sykkelturen.tours.models import Tour, TourCounty
 
 metadata = SQLModel.metadata
 
-__all__ = ["AuditEntry", "County", "CountySuccession", "Stage", "Token", "Tour", "TourCounty", "metadata"]
+__all__ = [
+    "AuditEntry",
+    "County",
+    "CountySuccession",
+    "Stage",
+    "Token",
+    "Tour",
+    "TourCounty",
+    "metadata",
+]

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -75,7 +75,7 @@ def paginate(
     statement: SelectOfScalar[Row],
     *,
     page: PageParams,
-    order_by: Sequence[InstrumentedAttribute[Any]],
+    order_by: Sequence[Mapped[Any]],
     key: Callable[[Row], Sequence[Any]],
     descending: bool = False,
 ) -> tuple[list[Row], str | None]:
@@ -88,8 +88,7 @@ def paginate(
     if page.cursor is not None:
         after = decode_cursor(page.cursor, len(columns))
         bound = sa.tuple_(*columns)
-        values = sa.tuple_(*[sa.literal(v, c.type) for v, c in zip(after, columns, strict=True)])
-        statement = statement.where(bound < values if descending else bound > values)
+        statement = statement.where(bound < tuple(after) if descending else bound > tuple(after))
     ordering = [c.desc() if descending else c.asc() for c in columns]
     rows = list(session.exec(statement.order_by(*ordering).limit(page.limit + 1)).all())
     if len(rows) <= page.limit:

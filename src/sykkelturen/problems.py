@@ -6,6 +6,7 @@ by an unexpected exception, is rendered by `problem_response` as
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -121,7 +122,9 @@ def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any
     return {
         status: {
             "description": "; ".join(f"{p.title} (`{p.code}`)" for p in classes),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+            },
         }
         for status, classes in sorted(by_status.items())
     }
@@ -135,7 +138,7 @@ def problem_response(
     code: str,
     detail: str | None = None,
     errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = ProblemDetails(
         type=TYPE_PREFIX + code,
@@ -184,7 +187,11 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
             detail="The request body is not valid JSON.",
         )
     errors = [
-        FieldError(field=_field_name(tuple(e.get("loc", ()))), message=e.get("msg", ""), type=e.get("type", ""))
+        FieldError(
+            field=_field_name(tuple(e.get("loc", ()))),
+            message=e.get("msg", ""),
+            type=e.get("type", ""),
+        )
         for e in raw
     ]
     return problem_response(
@@ -252,7 +259,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         status=500,
         title=Problem.title,
         code=Problem.code,
-        detail=f"Something went wrong on our side; quote request id {request_id} when reporting it.",
+        detail=f"Something went wrong on our side; quote request id {request_id} in a report.",
     )
 
 

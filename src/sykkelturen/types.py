@@ -32,12 +32,17 @@ def _known_zone(name: str) -> str:
     return name
 
 
-TimeZoneName = Annotated[str, Field(max_length=64, examples=[DEFAULT_TIME_ZONE]), AfterValidator(_known_zone)]
+TimeZoneName = Annotated[
+    str, Field(max_length=64, examples=[DEFAULT_TIME_ZONE]), AfterValidator(_known_zone)
+]
 
 PhoneE164 = Annotated[
     str,
     PhoneNumberValidator(default_region="NO", number_format="E164"),
-    Field(description="Stored in E.164; Norwegian numbers without +47 are accepted.", examples=["+4791234567"]),
+    Field(
+        description="Stored in E.164; Norwegian numbers without +47 are accepted.",
+        examples=["+4791234567"],
+    ),
 ]
 
 

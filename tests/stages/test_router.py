@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from sykkelturen.security import system_actor
@@ -20,8 +21,13 @@ class TestCreateStage:
     def test_own_county_creates(self, callers: Callers, tour: dict[str, Any]) -> None:
         response = callers.county_15.post(
             f"{API}/tours/{tour['id']}/stages",
-            json={"sequence": 38, "county": "15", "name": "Valldal – Stordal", "date": "2026-06-03",
-                  "start_time": "11:30"},
+            json={
+                "sequence": 38,
+                "county": "15",
+                "name": "Valldal – Stordal",
+                "date": "2026-06-03",
+                "start_time": "11:30",
+            },
         )
         stage = ok(response, 201)
         assert response.headers["ETag"] == '"1"'
@@ -44,7 +50,10 @@ class TestCreateStage:
         )
         problem(response, 403, "forbidden")
 
-    @pytest.mark.parametrize(("who", "status", "code"), [("reader", 403, "forbidden"), ("anonymous", 401, "unauthorized")])
+    @pytest.mark.parametrize(
+        ("who", "status", "code"),
+        [("reader", 403, "forbidden"), ("anonymous", 401, "unauthorized")],
+    )
     def test_reader_and_anonymous_may_not(
         self, callers: Callers, tour: dict[str, Any], who: str, status: int, code: str
     ) -> None:
@@ -77,11 +86,19 @@ class TestCreateStage:
         )
         problem(response, 409, "stage_sequence_taken")
 
-    def test_more_passengers_than_seats_is_422(self, callers: Callers, tour: dict[str, Any]) -> None:
+    def test_more_passengers_than_seats_is_422(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
         response = callers.county_15.post(
             f"{API}/tours/{tour['id']}/stages",
-            json={"sequence": 1, "county": "15", "name": "x", "date": "2026-06-03", "bikes": 2,
-                  "needs": {"passengers": 5}},
+            json={
+                "sequence": 1,
+                "county": "15",
+                "name": "x",
+                "date": "2026-06-03",
+                "bikes": 2,
+                "needs": {"passengers": 5},
+            },
         )
         problem(response, 422, "too_many_passengers")
 
@@ -106,7 +123,9 @@ class TestCreateStage:
             ("name", ""),
         ],
     )
-    def test_bad_field_is_422(self, callers: Callers, tour: dict[str, Any], field: str, value: Any) -> None:
+    def test_bad_field_is_422(
+        self, callers: Callers, tour: dict[str, Any], field: str, value: Any
+    ) -> None:
         data = {"sequence": 1, "county": "15", "name": "x", "date": "2026-06-03"} | {field: value}
         response = callers.county_15.post(f"{API}/tours/{tour['id']}/stages", json=data)
         body = problem(response, 422, "validation_failed")
@@ -115,7 +134,8 @@ class TestCreateStage:
 
     def test_unknown_tour_is_404(self, callers: Callers) -> None:
         response = callers.national.post(
-            f"{API}/tours/999/stages", json={"sequence": 1, "county": "15", "name": "x", "date": "2026-06-03"}
+            f"{API}/tours/999/stages",
+            json={"sequence": 1, "county": "15", "name": "x", "date": "2026-06-03"},
         )
         problem(response, 404, "tour_not_found")
 
@@ -137,19 +157,31 @@ class TestListStages:
         assert [s["sequence"] for s in second["items"]] == [3]
         assert second["next_cursor"] is None
 
-        assert [s["sequence"] for s in ok(callers.anonymous.get(url, params={"county": "50"}))["items"]] == [3]
-        by_date = ok(callers.anonymous.get(url, params={"date_from": "2026-06-03", "date_to": "2026-06-09"}))
+        assert [
+            s["sequence"] for s in ok(callers.anonymous.get(url, params={"county": "50"}))["items"]
+        ] == [3]
+        by_date = ok(
+            callers.anonymous.get(url, params={"date_from": "2026-06-03", "date_to": "2026-06-09"})
+        )
         assert [s["sequence"] for s in by_date["items"]] == [2, 3]
 
     @pytest.mark.parametrize(
         "params", [{"limit": 0}, {"limit": 501}, {"county": "abc"}, {"date_from": "yesterday"}]
     )
-    def test_bad_query_is_422(self, callers: Callers, tour: dict[str, Any], params: dict[str, Any]) -> None:
-        problem(callers.anonymous.get(f"{API}/tours/{tour['id']}/stages", params=params), 422, "validation_failed")
+    def test_bad_query_is_422(
+        self, callers: Callers, tour: dict[str, Any], params: dict[str, Any]
+    ) -> None:
+        problem(
+            callers.anonymous.get(f"{API}/tours/{tour['id']}/stages", params=params),
+            422,
+            "validation_failed",
+        )
 
     def test_bad_cursor_is_400(self, callers: Callers, tour: dict[str, Any]) -> None:
         problem(
-            callers.anonymous.get(f"{API}/tours/{tour['id']}/stages", params={"cursor": "not-ours"}),
+            callers.anonymous.get(
+                f"{API}/tours/{tour['id']}/stages", params={"cursor": "not-ours"}
+            ),
             400,
             "invalid_cursor",
         )
@@ -161,10 +193,14 @@ class TestReadStage:
         response = callers.anonymous.get(f"{API}/stages/{stage['id']}")
         assert ok(response) == stage
         assert response.headers["ETag"] == '"1"'
-        again = callers.anonymous.get(f"{API}/stages/{stage['id']}", headers={"If-None-Match": '"1"'})
+        again = callers.anonymous.get(
+            f"{API}/stages/{stage['id']}", headers={"If-None-Match": '"1"'}
+        )
         assert again.status_code == 304
         assert again.content == b""
-        changed = callers.anonymous.get(f"{API}/stages/{stage['id']}", headers={"If-None-Match": '"0"'})
+        changed = callers.anonymous.get(
+            f"{API}/stages/{stage['id']}", headers={"If-None-Match": '"0"'}
+        )
         assert changed.status_code == 200
 
     def test_unknown_is_404(self, callers: Callers) -> None:
@@ -189,7 +225,9 @@ class TestUpdateStage:
         assert updated["speeds_kmh"] == [9.0, 12.0]
         assert updated["name"] == stage["name"]
 
-    def test_null_clears_optional_and_keeps_required(self, callers: Callers, tour: dict[str, Any]) -> None:
+    def test_null_clears_optional_and_keeps_required(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
         stage = make_stage(callers.county_15, tour["id"])
         updated = ok(
             callers.county_15.patch(
@@ -206,13 +244,21 @@ class TestUpdateStage:
         stage = make_stage(callers.county_15, tour["id"])
         url = f"{API}/stages/{stage['id']}"
         ok(callers.county_15.patch(url, json={"name": "first"}, headers={"If-Match": '"1"'}))
-        body = problem(callers.county_15.patch(url, json={"name": "second"}, headers={"If-Match": '"1"'}), 412, "precondition_failed")
+        body = problem(
+            callers.county_15.patch(url, json={"name": "second"}, headers={"If-Match": '"1"'}),
+            412,
+            "precondition_failed",
+        )
         assert "version 2" in body["detail"]
         assert ok(callers.anonymous.get(url))["name"] == "first"
 
     def test_missing_if_match_is_428(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
-        problem(callers.county_15.patch(f"{API}/stages/{stage['id']}", json={"name": "x"}), 428, "if_match_required")
+        problem(
+            callers.county_15.patch(f"{API}/stages/{stage['id']}", json={"name": "x"}),
+            428,
+            "if_match_required",
+        )
 
     def test_other_county_is_403(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
@@ -221,7 +267,9 @@ class TestUpdateStage:
         )
         problem(response, 403, "forbidden")
 
-    def test_moving_to_a_county_not_on_the_token_is_403(self, callers: Callers, tour: dict[str, Any]) -> None:
+    def test_moving_to_a_county_not_on_the_token_is_403(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
         stage = make_stage(callers.county_15, tour["id"])
         response = callers.county_15.patch(
             f"{API}/stages/{stage['id']}",
@@ -245,17 +293,29 @@ class TestUpdateStage:
         make_stage(callers.county_15, tour["id"], sequence=1)
         stage = make_stage(callers.county_15, tour["id"], sequence=2)
         url = f"{API}/stages/{stage['id']}"
-        problem(callers.county_15.patch(url, json={"sequence": 1}, headers={"If-Match": '"1"'}), 409, "stage_sequence_taken")
-        problem(callers.county_15.patch(url, json={"date": "2026-07-01"}, headers={"If-Match": '"1"'}), 422, "stage_date_outside_window")
         problem(
-            callers.county_15.patch(url, json={"bikes": 1, "needs": {"passengers": 3}}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(url, json={"sequence": 1}, headers={"If-Match": '"1"'}),
+            409,
+            "stage_sequence_taken",
+        )
+        problem(
+            callers.county_15.patch(url, json={"date": "2026-07-01"}, headers={"If-Match": '"1"'}),
+            422,
+            "stage_date_outside_window",
+        )
+        problem(
+            callers.county_15.patch(
+                url, json={"bikes": 1, "needs": {"passengers": 3}}, headers={"If-Match": '"1"'}
+            ),
             422,
             "too_many_passengers",
         )
         assert ok(callers.anonymous.get(url))["version"] == 1
 
     @pytest.mark.parametrize("who", ["reader", "anonymous"])
-    def test_reader_and_anonymous_may_not(self, callers: Callers, tour: dict[str, Any], who: str) -> None:
+    def test_reader_and_anonymous_may_not(
+        self, callers: Callers, tour: dict[str, Any], who: str
+    ) -> None:
         stage = make_stage(callers.county_15, tour["id"])
         response = getattr(callers, who).patch(
             f"{API}/stages/{stage['id']}", json={"name": "x"}, headers={"If-Match": '"1"'}
@@ -265,7 +325,9 @@ class TestUpdateStage:
     def test_unknown_field_is_422(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
         body = problem(
-            callers.county_15.patch(f"{API}/stages/{stage['id']}", json={"tour_id": 5}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(
+                f"{API}/stages/{stage['id']}", json={"tour_id": 5}, headers={"If-Match": '"1"'}
+            ),
             422,
             "validation_failed",
         )
@@ -273,42 +335,68 @@ class TestUpdateStage:
 
 
 class TestConcurrentWriters:
-    def test_only_one_of_two_racing_writers_wins(self, callers: Callers, tour: dict[str, Any], session: Session) -> None:
+    def test_only_one_of_two_racing_writers_wins(
+        self, callers: Callers, tour: dict[str, Any], session: Session
+    ) -> None:
         """Both writers read version 1; the compare-and-set UPDATE lets only the first win."""
-        from sqlalchemy.orm.exc import StaleDataError
-
         stage = make_stage(callers.county_15, tour["id"])
         actor = system_actor("tests")
         engine = session.get_bind()
-        with Session(engine, expire_on_commit=False) as first, Session(engine, expire_on_commit=False) as second:
+        with (
+            Session(engine, expire_on_commit=False) as first,
+            Session(engine, expire_on_commit=False) as second,
+        ):
             first_stage = first.get(Stage, stage["id"])
             second_stage = second.get(Stage, stage["id"])
-            assert first_stage is not None and second_stage is not None
+            assert first_stage is not None
+            assert second_stage is not None
             first_tour = get_tour(first, tour["id"])
             second_tour = get_tour(second, tour["id"])
             # The second writer keeps what it read (version 1) but ends its read transaction,
             # as a request would between reading and writing.
             second.commit()
-            service.update_stage(first, actor=actor, tour=first_tour, stage=first_stage,
-                                 data=StageUpdate(name="first"), if_match='"1"')
+            service.update_stage(
+                first,
+                actor=actor,
+                tour=first_tour,
+                stage=first_stage,
+                data=StageUpdate(name="first"),
+                if_match='"1"',
+            )
             first.commit()
             with pytest.raises(StaleDataError):
-                service.update_stage(second, actor=actor, tour=second_tour, stage=second_stage,
-                                     data=StageUpdate(name="second"), if_match='"1"')
+                service.update_stage(
+                    second,
+                    actor=actor,
+                    tour=second_tour,
+                    stage=second_stage,
+                    data=StageUpdate(name="second"),
+                    if_match='"1"',
+                )
         assert ok(callers.anonymous.get(f"{API}/stages/{stage['id']}"))["name"] == "first"
 
 
 class TestDeleteStage:
     def test_ok(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
-        response = callers.county_15.delete(f"{API}/stages/{stage['id']}", headers={"If-Match": '"1"'})
+        response = callers.county_15.delete(
+            f"{API}/stages/{stage['id']}", headers={"If-Match": '"1"'}
+        )
         assert response.status_code == 204
         problem(callers.anonymous.get(f"{API}/stages/{stage['id']}"), 404, "stage_not_found")
 
     def test_stale_etag_is_412(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
-        problem(callers.county_15.delete(f"{API}/stages/{stage['id']}", headers={"If-Match": '"3"'}), 412, "precondition_failed")
+        problem(
+            callers.county_15.delete(f"{API}/stages/{stage['id']}", headers={"If-Match": '"3"'}),
+            412,
+            "precondition_failed",
+        )
 
     def test_other_county_is_403(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
-        problem(callers.county_50.delete(f"{API}/stages/{stage['id']}", headers={"If-Match": '"1"'}), 403, "forbidden")
+        problem(
+            callers.county_50.delete(f"{API}/stages/{stage['id']}", headers={"If-Match": '"1"'}),
+            403,
+            "forbidden",
+        )

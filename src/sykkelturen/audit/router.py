@@ -34,9 +34,13 @@ def list_audit_entries(
     resource_id: Annotated[str | None, Query(max_length=100)] = None,
     tour_id: Annotated[int | None, Query(ge=1)] = None,
     county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
-    token_id: Annotated[int | None, Query(ge=1, description="Entries made with this token.")] = None,
+    token_id: Annotated[
+        int | None, Query(ge=1, description="Entries made with this token.")
+    ] = None,
     since: Annotated[datetime | None, Query(description="From this instant (with offset).")] = None,
-    until: Annotated[datetime | None, Query(description="Before this instant (with offset).")] = None,
+    until: Annotated[
+        datetime | None, Query(description="Before this instant (with offset).")
+    ] = None,
 ) -> Page[AuditEntryPublic]:
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:

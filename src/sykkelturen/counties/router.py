@@ -23,7 +23,9 @@ CountyNumber = Annotated[str, Path(pattern=COUNTY_NUMBER_PATTERN, examples=["42"
 def list_counties(
     session: SessionDep,
     page: PageQuery,
-    year: Annotated[int | None, Query(ge=1900, le=2200, description="Only counties valid that year.")] = None,
+    year: Annotated[
+        int | None, Query(ge=1900, le=2200, description="Only counties valid that year.")
+    ] = None,
 ) -> Page[CountyPublic]:
     items, next_cursor = service.list_counties(session, year=year, page=page)
     return Page(items=items, next_cursor=next_cursor)

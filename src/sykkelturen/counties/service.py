@@ -9,7 +9,10 @@ def _public(session: Session, counties: list[County]) -> list[CountyPublic]:
     numbers = [c.number for c in counties]
     links = session.exec(
         select(CountySuccession).where(
-            or_(col(CountySuccession.predecessor).in_(numbers), col(CountySuccession.successor).in_(numbers))
+            or_(
+                col(CountySuccession.predecessor).in_(numbers),
+                col(CountySuccession.successor).in_(numbers),
+            )
         )
     ).all()
     return [
@@ -32,7 +35,8 @@ def list_counties(
     statement = select(County)
     if year is not None:
         statement = statement.where(
-            col(County.valid_from) <= year, or_(col(County.valid_to).is_(None), col(County.valid_to) >= year)
+            col(County.valid_from) <= year,
+            or_(col(County.valid_to).is_(None), col(County.valid_to) >= year),
         )
     rows, next_cursor = paginate(
         session, statement, page=page, order_by=[col(County.number)], key=lambda c: [c.number]

@@ -33,7 +33,9 @@ def load_demo(session: Session) -> Tour:
         tour = tours.create_tour(session, actor=actor, data=TourCreate.model_validate(data["tour"]))
     for county in data["counties"]:
         exists = session.exec(
-            select(TourCounty).where(TourCounty.tour_id == tour.id, TourCounty.county == county["number"])
+            select(TourCounty).where(
+                TourCounty.tour_id == tour.id, TourCounty.county == county["number"]
+            )
         ).first()
         if exists is None:
             tours.add_tour_county(
@@ -44,5 +46,7 @@ def load_demo(session: Session) -> Tour:
             select(Stage).where(Stage.tour_id == tour.id, Stage.sequence == stage["sequence"])
         ).first()
         if exists_stage is None:
-            stages.create_stage(session, actor=actor, tour=tour, data=StageCreate.model_validate(stage))
+            stages.create_stage(
+                session, actor=actor, tour=tour, data=StageCreate.model_validate(stage)
+            )
     return tour

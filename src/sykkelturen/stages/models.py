@@ -41,7 +41,10 @@ class StageNeeds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pilots: int | None = Field(
-        default=None, ge=0, le=200, description="Pilots pedalling the rickshaws; default one per bike."
+        default=None,
+        ge=0,
+        le=200,
+        description="Pilots pedalling the rickshaws; default one per bike.",
     )
     cyclists: int = Field(default=0, ge=0, le=5000, description="Cyclists riding behind.")
     passengers: int = Field(
@@ -49,7 +52,7 @@ class StageNeeds(BaseModel):
     )
     team: dict[TeamRole, int] = Field(
         default_factory=dict,
-        description="Team roles and how many of each, e.g. {\"stage_leader\": 1, \"first_aid\": 1}.",
+        description='Team roles and how many of each, e.g. {"stage_leader": 1, "first_aid": 1}.',
     )
 
     @field_validator("team")
@@ -74,12 +77,20 @@ class TransferAfter(BaseModel):
 class StageBase(SQLModel):
     sequence: int = Field(ge=1, le=100_000, description="National order; unique within the tour.")
     county: str = Field(
-        max_length=2, description="County number.", schema_extra={"pattern": COUNTY_NUMBER_PATTERN, "examples": ["15"]}
+        max_length=2,
+        description="County number.",
+        schema_extra={"pattern": COUNTY_NUMBER_PATTERN, "examples": ["15"]},
     )
-    name: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["Valldal – Stordal"]})
+    name: str = Field(
+        min_length=1, max_length=200, schema_extra={"examples": ["Valldal – Stordal"]}
+    )
     date: dt.date = Field(description="Local date of the ride; inside the county's window.")
-    start_place: str | None = Field(default=None, max_length=200, schema_extra={"examples": ["Valldal stadion"]})
-    finish_place: str | None = Field(default=None, max_length=200, schema_extra={"examples": ["Stordal sentrum"]})
+    start_place: str | None = Field(
+        default=None, max_length=200, schema_extra={"examples": ["Valldal stadion"]}
+    )
+    finish_place: str | None = Field(
+        default=None, max_length=200, schema_extra={"examples": ["Stordal sentrum"]}
+    )
     bikes: int = Field(default=DEFAULT_BIKES, ge=1, le=50, description="Rickshaw bikes riding.")
     notes: str | None = Field(default=None, max_length=5000)
 
@@ -99,14 +110,18 @@ class Stage(StageBase, Versioned, table=True):
     starts_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     speeds_kmh: list[float] = Field(sa_column=json_column())
     needs: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
-    transfer_after: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+    transfer_after: dict[str, Any] | None = Field(
+        default=None, sa_column=json_column(nullable=True)
+    )
 
 
 class StageCreate(StageBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     start_time: dt.time | None = Field(
-        default=None, description="Planned local start (tour's zone), e.g. `11:30`.", schema_extra={"examples": ["11:30"]}
+        default=None,
+        description="Planned local start (tour's zone), e.g. `11:30`.",
+        schema_extra={"examples": ["11:30"]},
     )
     speeds_kmh: SpeedsKmh | None = Field(default=None, description="Default: the tour's speeds.")
     needs: StageNeeds = Field(default_factory=StageNeeds)

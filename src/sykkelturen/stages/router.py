@@ -34,7 +34,13 @@ from sykkelturen.tours.service import get_tour
 router = APIRouter(tags=["stages"])
 
 RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
-WRITE_PROBLEMS = (Unauthorized, Forbidden, PreconditionFailed, PreconditionRequired, ValidationFailed)
+WRITE_PROBLEMS = (
+    Unauthorized,
+    Forbidden,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
 
 
 @router.get(
@@ -46,7 +52,9 @@ def list_stages(
     session: SessionDep,
     tour: TourDep,
     page: PageQuery,
-    county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN, description="County number.")] = None,
+    county: Annotated[
+        str | None, Query(pattern=COUNTY_NUMBER_PATTERN, description="County number.")
+    ] = None,
     date_from: Annotated[dt.date | None, Query(description="Stages on or after this date.")] = None,
     date_to: Annotated[dt.date | None, Query(description="Stages on or before this date.")] = None,
 ) -> Page[StagePublic]:
@@ -62,7 +70,9 @@ def list_stages(
     status_code=status.HTTP_201_CREATED,
     summary="Create a stage",
     description="County contacts create stages in their own counties; national anywhere.",
-    responses=problem_responses(Unauthorized, Forbidden, ValidationFailed, TourNotFound, *RULE_PROBLEMS),
+    responses=problem_responses(
+        Unauthorized, Forbidden, ValidationFailed, TourNotFound, *RULE_PROBLEMS
+    ),
 )
 def create_stage(
     session: SessionDep,
@@ -81,9 +91,14 @@ def create_stage(
 @router.get(
     "/stages/{stage_id}",
     summary="Read a stage",
-    responses={304: {"description": "Not modified"}, **problem_responses(StageNotFound, ValidationFailed)},
+    responses={
+        304: {"description": "Not modified"},
+        **problem_responses(StageNotFound, ValidationFailed),
+    },
 )
-def read_stage(session: SessionDep, stage: StageDep, request: Request, response: Response) -> StagePublic:
+def read_stage(
+    session: SessionDep, stage: StageDep, request: Request, response: Response
+) -> StagePublic:
     conditional_get(request, response, etag(stage.version))
     return service.stage_public(stage, service.zone_of(get_tour(session, stage.tour_id)))
 
@@ -102,7 +117,9 @@ def update_stage(
     response: Response,
 ) -> StagePublic:
     tour = get_tour(session, stage.tour_id)
-    stage = service.update_stage(session, actor=actor, tour=tour, stage=stage, data=data, if_match=if_match)
+    stage = service.update_stage(
+        session, actor=actor, tour=tour, stage=stage, data=data, if_match=if_match
+    )
     set_etag(response, etag(stage.version))
     return service.stage_public(stage, service.zone_of(tour))
 
@@ -113,6 +130,8 @@ def update_stage(
     summary="Delete a stage",
     responses=problem_responses(*WRITE_PROBLEMS, StageNotFound),
 )
-def delete_stage(session: SessionDep, actor: CountyWriter, stage: StageDep, if_match: IfMatch) -> None:
+def delete_stage(
+    session: SessionDep, actor: CountyWriter, stage: StageDep, if_match: IfMatch
+) -> None:
     tour = get_tour(session, stage.tour_id)
     service.delete_stage(session, actor=actor, tour=tour, stage=stage, if_match=if_match)

@@ -50,7 +50,9 @@ def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
 
 
 def _resource(stage: Stage) -> audit.Resource:
-    return audit.Resource(type="stage", id=str(stage.id), tour_id=stage.tour_id, county=stage.county)
+    return audit.Resource(
+        type="stage", id=str(stage.id), tour_id=stage.tour_id, county=stage.county
+    )
 
 
 def get_stage(session: Session, stage_id: int) -> Stage:
@@ -167,7 +169,13 @@ _NULLABLE = {"start_time", "start_place", "finish_place", "transfer_after", "not
 
 
 def update_stage(
-    session: Session, *, actor: Actor, tour: Tour, stage: Stage, data: StageUpdate, if_match: str | None
+    session: Session,
+    *,
+    actor: Actor,
+    tour: Tour,
+    stage: Stage,
+    data: StageUpdate,
+    if_match: str | None,
 ) -> Stage:
     actor.require_county_write(stage.county)
     check_if_match(if_match, stage.version)
@@ -182,7 +190,9 @@ def update_stage(
         actor.require_county_write(changes["county"])
     start_time = changes.pop("start_time", before.start_time)
     if "needs" in changes:
-        changes["needs"] = _needs_json(StageNeeds.model_validate(changes["needs"]), changes.get("bikes", stage.bikes))
+        changes["needs"] = _needs_json(
+            StageNeeds.model_validate(changes["needs"]), changes.get("bikes", stage.bikes)
+        )
     stage.sqlmodel_update(changes)
     stage.starts_at = _starts_at(stage.date, start_time, zone)
     _check_rules(session, tour=tour, stage=stage)
@@ -200,7 +210,9 @@ def update_stage(
     return stage
 
 
-def delete_stage(session: Session, *, actor: Actor, tour: Tour, stage: Stage, if_match: str | None) -> None:
+def delete_stage(
+    session: Session, *, actor: Actor, tour: Tour, stage: Stage, if_match: str | None
+) -> None:
     actor.require_county_write(stage.county)
     check_if_match(if_match, stage.version)
     before = stage_public(stage, zone_of(tour))

@@ -1,5 +1,6 @@
 """Access tokens: random secrets shown once, stored only as a SHA-256 hash."""
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -48,8 +49,6 @@ class TokenCreate(BaseModel):
 
     @model_validator(mode="after")
     def _role_fits(self) -> "TokenCreate":
-        import re
-
         for number in self.counties:
             if not re.fullmatch(COUNTY_NUMBER_PATTERN, number):
                 raise ValueError(f"county {number!r} is not a two-digit county number")
@@ -58,7 +57,9 @@ class TokenCreate(BaseModel):
         if self.role != Role.county and self.counties:
             raise ValueError(f"a {self.role} token takes no counties")
         if self.personal_data and self.role != Role.reader:
-            raise ValueError("personal_data is a grant for reader tokens; other roles have their own rules")
+            raise ValueError(
+                "personal_data is a grant for reader tokens; other roles have their own rules"
+            )
         self.counties = sorted(set(self.counties))
         return self
 

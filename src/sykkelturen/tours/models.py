@@ -9,7 +9,13 @@ from sqlmodel import Field, SQLModel
 
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import Versioned, json_column
-from sykkelturen.types import DEFAULT_SPEEDS_KMH, DEFAULT_TIME_ZONE, Contact, SpeedsKmh, TimeZoneName
+from sykkelturen.types import (
+    DEFAULT_SPEEDS_KMH,
+    DEFAULT_TIME_ZONE,
+    Contact,
+    SpeedsKmh,
+    TimeZoneName,
+)
 
 
 class TourBase(SQLModel):

@@ -40,7 +40,13 @@ from sykkelturen.tours.problems import (
 
 router = APIRouter(prefix="/tours", tags=["tours"])
 
-WRITE_PROBLEMS = (Unauthorized, Forbidden, PreconditionFailed, PreconditionRequired, ValidationFailed)
+WRITE_PROBLEMS = (
+    Unauthorized,
+    Forbidden,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
 
 
 def _personal_variant(actor: CurrentActor, county: str) -> str:
@@ -55,7 +61,9 @@ def _personal_variant(actor: CurrentActor, county: str) -> str:
 def list_tours(
     session: SessionDep,
     page: PageQuery,
-    year: Annotated[int | None, Query(ge=1900, le=2200, description="Tours starting that year.")] = None,
+    year: Annotated[
+        int | None, Query(ge=1900, le=2200, description="Tours starting that year.")
+    ] = None,
 ) -> Page[TourPublic]:
     rows, next_cursor = service.list_tours(session, year=year, page=page)
     return Page(items=[service.tour_public(t) for t in rows], next_cursor=next_cursor)
@@ -79,7 +87,10 @@ def create_tour(
 @router.get(
     "/{tour_id}",
     summary="Read a tour",
-    responses={304: {"description": "Not modified"}, **problem_responses(TourNotFound, ValidationFailed)},
+    responses={
+        304: {"description": "Not modified"},
+        **problem_responses(TourNotFound, ValidationFailed),
+    },
 )
 def read_tour(request: Request, response: Response, tour: TourDep) -> TourPublic:
     conditional_get(request, response, etag(tour.version))
@@ -215,7 +226,9 @@ def update_tour_county(
     "/{tour_id}/counties/{number}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a county without stages from the tour",
-    responses=problem_responses(*WRITE_PROBLEMS, TourNotFound, TourCountyNotFound, TourCountyHasStages),
+    responses=problem_responses(
+        *WRITE_PROBLEMS, TourNotFound, TourCountyNotFound, TourCountyHasStages
+    ),
 )
 def remove_tour_county(
     session: SessionDep, actor: NationalOnly, tour_county: TourCountyDep, if_match: IfMatch

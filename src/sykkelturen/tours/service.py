@@ -6,7 +6,7 @@ from sqlmodel import Session, col, func, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match
-from sykkelturen.counties.service import require_valid_in
+from sykkelturen.counties.service import get_county, require_valid_in
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.security import Actor
@@ -58,7 +58,8 @@ def list_tours(
     statement = select(Tour)
     if year is not None:
         statement = statement.where(
-            col(Tour.start_date) >= dt.date(year, 1, 1), col(Tour.start_date) <= dt.date(year, 12, 31)
+            col(Tour.start_date) >= dt.date(year, 1, 1),
+            col(Tour.start_date) <= dt.date(year, 12, 31),
         )
     return paginate(session, statement, page=page, order_by=[col(Tour.id)], key=lambda t: [t.id])
 
@@ -74,7 +75,9 @@ def create_tour(session: Session, *, actor: Actor, data: TourCreate) -> Tour:
     tour = Tour.model_validate(data)
     session.add(tour)
     session.flush()
-    audit.record(session, actor=actor, action="create", resource=_resource(tour), after=tour_public(tour))
+    audit.record(
+        session, actor=actor, action="create", resource=_resource(tour), after=tour_public(tour)
+    )
     return tour
 
 
@@ -110,14 +113,21 @@ def update_tour(
     session.add(tour)
     session.flush()
     audit.record(
-        session, actor=actor, action="update", resource=_resource(tour), before=before, after=tour_public(tour)
+        session,
+        actor=actor,
+        action="update",
+        resource=_resource(tour),
+        before=before,
+        after=tour_public(tour),
     )
     return tour
 
 
 def delete_tour(session: Session, *, actor: Actor, tour: Tour, if_match: str | None) -> None:
     check_if_match(if_match, tour.version)
-    stages = session.exec(select(func.count()).select_from(Stage).where(Stage.tour_id == tour.id)).one()
+    stages = session.exec(
+        select(func.count()).select_from(Stage).where(Stage.tour_id == tour.id)
+    ).one()
     if stages:
         raise TourHasStages(f"Tour {tour.id} has {stages} stages; delete them first.")
     before = tour_public(tour)
@@ -132,8 +142,6 @@ def delete_tour(session: Session, *, actor: Actor, tour: Tour, if_match: str | N
 
 
 def tour_county_public(session: Session, tour_county: TourCounty, actor: Actor) -> TourCountyPublic:
-    from sykkelturen.counties.service import get_county
-
     visible = actor.may_see_personal_data(tour_county.county)
     return TourCountyPublic(
         tour_id=tour_county.tour_id,
@@ -223,7 +231,8 @@ def _stages_outside(session: Session, tour_county: TourCounty) -> list[Stage]:
             .where(
                 Stage.tour_id == tour_county.tour_id,
                 Stage.county == tour_county.county,
-                (col(Stage.date) < tour_county.start_date) | (col(Stage.date) > tour_county.end_date),
+                (col(Stage.date) < tour_county.start_date)
+                | (col(Stage.date) > tour_county.end_date),
             )
             .order_by(col(Stage.sequence))
         ).all()
@@ -287,4 +296,6 @@ def remove_tour_county(
     before = tour_county_public(session, tour_county, actor)
     session.delete(tour_county)
     session.flush()
-    audit.record(session, actor=actor, action="delete", resource=_county_resource(tour_county), before=before)
+    audit.record(
+        session, actor=actor, action="delete", resource=_county_resource(tour_county), before=before
+    )
