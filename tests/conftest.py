@@ -134,3 +134,9 @@ def client(app: FastAPI) -> TestClient:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def settings_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the command line at the test database."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)

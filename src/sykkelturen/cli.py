@@ -3,7 +3,8 @@
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -23,8 +24,15 @@ from sykkelturen.tokens.models import Role, TokenCreate
 OPENAPI_PATH = Path("openapi/openapi.json")
 
 
-def _session(settings: Settings) -> Session:
-    return Session(create_db_engine(settings), expire_on_commit=False)
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    """One unit of work for a command; its engine is closed afterwards."""
+    engine = create_db_engine(settings)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -97,7 +105,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def openapi_document(settings: Settings) -> str:
-    return json.dumps(create_app(settings).openapi(), indent=2, ensure_ascii=False) + "\n"
+    app = create_app(settings)
+    document = json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n"
+    app.state.engine.dispose()
+    return document
 
 
 def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:

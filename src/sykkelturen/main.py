@@ -15,7 +15,7 @@ from sykkelturen.counties.router import router as counties_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.problems import ProblemDetails, install_problem_handlers
-from sykkelturen.requests import RequestIdMiddleware
+from sykkelturen.requests import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.stages.router import router as stages_router
 from sykkelturen.tokens.router import router as tokens_router
 from sykkelturen.tours.router import router as tours_router
@@ -49,7 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -77,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     _declare_problem_schema(app)
     return app

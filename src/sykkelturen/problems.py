@@ -150,12 +150,16 @@ def problem_response(
         errors=errors,
         request_id=getattr(request.state, "request_id", None),
     )
-    return JSONResponse(
+    response = JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=status,
         headers=headers,
         media_type=PROBLEM_MEDIA_TYPE,
     )
+    if body.request_id:
+        # A 500 is sent from outside the request-id middleware; name the id here too.
+        response.headers["X-Request-ID"] = body.request_id
+    return response
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:

@@ -1,11 +1,15 @@
-"""Request ids and one structured access-log line per request (pure ASGI, no buffering)."""
+"""Pure ASGI middleware: request ids with an access-log line, and the declared-size limit."""
 
 import logging
 import re
 import time
 import uuid
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sykkelturen.problems import ContentTooLarge, problem_response
 
 access_log = logging.getLogger("sykkelturen.access")
 
@@ -33,7 +37,9 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                headers = message.setdefault("headers", [])
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    headers.append((b"x-request-id", request_id.encode()))
             await send(message)
 
         try:
@@ -47,3 +53,51 @@ class RequestIdMiddleware:
                 (time.perf_counter() - started) * 1000,
                 extra={"request_id": request_id, "status": status},
             )
+
+
+class BodyLimitMiddleware:
+    """Bound every request body, answering with a problem either way: a declared
+    `Content-Length` over the limit is refused before reading; a body without one is cut
+    off as soon as it passes the limit. (Starlette's own limit answers the first case in
+    plain text, outside the problem handlers.)"""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    def _too_large(self) -> ContentTooLarge:
+        return ContentTooLarge(
+            f"The body is larger than the {self.max_body_bytes:,} bytes accepted."
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            problem = self._too_large()
+            response = problem_response(
+                Request(scope),
+                status=problem.status,
+                title=problem.title,
+                code=problem.code,
+                detail=problem.detail,
+                headers={"Connection": "close"},
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # An HTTPException passes FastAPI's body parsing untouched and is
+                    # rendered as a problem by the handlers.
+                    raise HTTPException(413, self._too_large().detail)
+            return message
+
+        await self.app(scope, receive_within_limit, send)

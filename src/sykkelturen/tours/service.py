@@ -133,6 +133,7 @@ def delete_tour(session: Session, *, actor: Actor, tour: Tour, if_match: str | N
     before = tour_public(tour)
     for county in session.exec(select(TourCounty).where(TourCounty.tour_id == tour.id)).all():
         session.delete(county)
+    session.flush()  # no ORM relationship orders these deletes: counties first
     session.delete(tour)
     session.flush()
     audit.record(session, actor=actor, action="delete", resource=_resource(tour), before=before)

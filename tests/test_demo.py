@@ -1,0 +1,50 @@
+import pytest
+
+from sykkelturen import cli
+from tests.conftest import Callers
+from tests.factories import API, ok
+
+
+def test_demo_loads_the_2022_tour_once(callers: Callers, settings_env: None) -> None:
+    assert cli.main(["demo"]) == 0
+    assert cli.main(["demo"]) == 0  # idempotent
+    tours = ok(callers.anonymous.get(f"{API}/tours"))["items"]
+    assert [t["name"] for t in tours] == ["Sykkelturen 2022"]
+    tour = tours[0]
+    assert (tour["start_date"], tour["end_date"]) == ("2022-05-21", "2022-08-15")
+    counties = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/counties"))["items"]
+    assert len(counties) == 11
+    assert {c["number"] for c in counties} == {
+        "03",
+        "11",
+        "15",
+        "18",
+        "30",
+        "34",
+        "38",
+        "42",
+        "46",
+        "50",
+        "54",
+    }
+    stages = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/stages", params={"limit": 500}))[
+        "items"
+    ]
+    assert len(stages) >= 22
+    assert stages[0]["start_place"] == "Nordkapplatået"
+    assert stages[-1]["finish_place"] == "Pollen, Arendal"
+    assert {s["county"] for s in stages} == {c["number"] for c in counties}
+    valldal = next(s for s in stages if s["name"] == "Valldal – Stordal")
+    assert valldal["starts_at"] == "2022-06-16T11:30:00+02:00"
+
+
+def test_bad_configuration_is_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://somewhere/db")
+    assert cli.main(["demo"]) == 2
+    assert "DATABASE_URL" in capsys.readouterr().err
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///x.db")
+    monkeypatch.setenv("SYKKELTUREN_MAX_BODY_BYTES", "lots")
+    assert cli.main(["demo"]) == 2
+    assert "MAX_BODY_BYTES" in capsys.readouterr().err

@@ -1,0 +1,147 @@
+"""Behaviour every endpoint shares: problems for every failure, request ids, limits, CORS."""
+
+import gzip
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from sykkelturen.config import Settings
+from sykkelturen.main import create_app
+from tests.conftest import Callers
+from tests.factories import API, problem
+
+
+class TestProblems:
+    def test_unknown_path_is_404(self, client: TestClient) -> None:
+        body = problem(client.get("/api/v1/nothing-here"), 404, "route_not_found")
+        assert body["instance"] == "/api/v1/nothing-here"
+        assert body["type"] == "urn:sykkelturen:problem:route_not_found"
+
+    def test_wrong_method_is_405(self, client: TestClient) -> None:
+        response = client.put(f"{API}/counties")
+        problem(response, 405, "method_not_allowed")
+        assert "GET" in response.headers["Allow"]
+
+    def test_malformed_json_is_400(self, callers: Callers) -> None:
+        response = callers.national.post(
+            f"{API}/tours", content=b'{"name": ', headers={"Content-Type": "application/json"}
+        )
+        problem(response, 400, "malformed_json")
+
+    def test_validation_lists_every_field(self, callers: Callers) -> None:
+        body = problem(
+            callers.national.post(f"{API}/tours", json={"name": 5, "start_date": "x"}),
+            422,
+            "validation_failed",
+        )
+        fields = {e["field"] for e in body["errors"]}
+        assert {"body.name", "body.start_date", "body.end_date"} <= fields
+
+    def test_json_array_instead_of_object_is_422(self, callers: Callers) -> None:
+        problem(callers.national.post(f"{API}/tours", json=[1, 2]), 422, "validation_failed")
+
+
+@pytest.fixture
+def small_app(settings: Settings) -> Iterator[FastAPI]:
+    """The app with a 1 KiB body limit and a route that fails unexpectedly."""
+    app = create_app(
+        settings.model_copy(
+            update={"max_body_bytes": 1024, "cors_origins": ["https://frontend.example"]}
+        )
+    )
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    yield app
+    app.state.engine.dispose()
+
+
+class TestLimitsAndFailures:
+    def test_body_over_limit_with_length_is_413_problem(
+        self, small_app: FastAPI, callers: Callers
+    ) -> None:
+        client = TestClient(
+            small_app, headers={"Authorization": callers.national.headers["Authorization"]}
+        )
+        response = client.post(
+            f"{API}/tours", content=b"x" * 5000, headers={"Content-Type": "application/json"}
+        )
+        problem(response, 413, "content_too_large")
+
+    def test_body_over_limit_streamed_is_413_problem(
+        self, small_app: FastAPI, callers: Callers
+    ) -> None:
+        client = TestClient(
+            small_app, headers={"Authorization": callers.national.headers["Authorization"]}
+        )
+
+        def chunks() -> Iterator[bytes]:
+            for _ in range(10):
+                yield b"x" * 500
+
+        response = client.post(
+            f"{API}/tours", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+        problem(response, 413, "content_too_large")
+
+    def test_unexpected_error_is_500_problem_without_internals(self, small_app: FastAPI) -> None:
+        response = TestClient(small_app, raise_server_exceptions=False).get("/boom")
+        body = problem(response, 500, "internal_error")
+        assert "passwd" not in response.text
+        assert "Traceback" not in response.text
+        assert body["request_id"] == response.headers["X-Request-ID"]
+
+    def test_cors_preflight_for_the_frontend(self, small_app: FastAPI) -> None:
+        response = TestClient(small_app).options(
+            f"{API}/tours",
+            headers={
+                "Origin": "https://frontend.example",
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "If-Match, Authorization",
+            },
+        )
+        assert response.status_code == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "https://frontend.example"
+
+    def test_gzip_json_is_not_silently_accepted(self, callers: Callers) -> None:
+        response = callers.national.post(
+            f"{API}/tours",
+            content=gzip.compress(b"{}"),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code in (400, 422)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+class TestRequestIds:
+    def test_a_sane_id_is_echoed(self, client: TestClient) -> None:
+        assert (
+            client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"]
+            == "abc-123"
+        )
+
+    def test_an_unsafe_id_is_replaced(self, client: TestClient) -> None:
+        response = client.get("/healthz", headers={"X-Request-ID": "bad id\twith tabs"})
+        assert response.headers["X-Request-ID"] != "bad id\twith tabs"
+        assert len(response.headers["X-Request-ID"]) == 32
+
+
+class TestHealth:
+    def test_liveness(self, client: TestClient) -> None:
+        assert client.get("/healthz").json() == {"status": "ok"}
+
+    def test_readiness_checks_the_database(self, client: TestClient) -> None:
+        assert client.get("/readyz").json() == {"status": "ok"}
+
+    def test_readiness_fails_without_database(self, settings: Settings, tmp_path: object) -> None:
+        broken = create_app(
+            settings.model_copy(
+                update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+            )
+        )
+        problem(TestClient(broken).get("/readyz"), 503, "service_unavailable")
+        broken.state.engine.dispose()

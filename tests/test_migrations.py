@@ -1,0 +1,56 @@
+"""The schema is Alembic's: one head, reversible, and in step with the models."""
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+
+from sykkelturen import schema
+from sykkelturen.config import Settings
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def fresh_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """An empty database of the kind under test, apart from the suite's own."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield make_settings(f"sqlite:///{tmp_path_factory.mktemp('migrations') / 'm.db'}")
+        return
+    base = make_url(make_settings(url).database_url)
+    name = f"{base.database}_migrations"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield make_settings(base.set(database=name).render_as_string(hide_password=False))
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_one_head(fresh_settings: Settings) -> None:
+    assert len(ScriptDirectory.from_config(schema.alembic_config(fresh_settings)).get_heads()) == 1
+
+
+def test_upgrade_downgrade_upgrade_and_models_agree(fresh_settings: Settings) -> None:
+    schema.upgrade(fresh_settings)
+    schema.downgrade(fresh_settings, "base")
+    engine = sa.create_engine(fresh_settings.database_url)
+    with engine.connect() as connection:
+        assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
+    schema.upgrade(fresh_settings)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM county")).scalar_one() == 18
+    engine.dispose()
+    # Raises when the models need a migration that is not there.
+    command.check(schema.alembic_config(fresh_settings))
+
+
+def test_offline_sql(fresh_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    schema.upgrade(fresh_settings, sql=True)
+    assert "CREATE TABLE stage" in capsys.readouterr().out

@@ -1,0 +1,77 @@
+"""The committed OpenAPI document is the contract integrators generate clients from."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from sykkelturen.cli import openapi_document
+from sykkelturen.config import Settings
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def document(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def test_committed_document_is_current(repo_root: Path, settings: Settings) -> None:
+    committed = (repo_root / "openapi" / "openapi.json").read_text("utf-8")
+    assert committed == openapi_document(settings), (
+        "run `make openapi` and commit openapi/openapi.json"
+    )
+
+
+def test_every_operation_has_id_summary_and_tag(document: dict[str, Any]) -> None:
+    ids = []
+    for path, method, operation in _operations(document):
+        assert operation.get("operationId"), (path, method)
+        assert operation.get("summary"), (path, method)
+        assert operation.get("tags"), (path, method)
+        ids.append(operation["operationId"])
+    assert len(ids) == len(set(ids))
+
+
+def test_errors_are_declared_as_problems(document: dict[str, Any]) -> None:
+    for path, method, operation in _operations(document):
+        errors = {code: r for code, r in operation["responses"].items() if code[0] in "45"}
+        if path.startswith("/api/v1/"):
+            assert errors, (path, method)
+        for code, response in errors.items():
+            assert list(response["content"]) == ["application/problem+json"], (path, method, code)
+    assert "code" in document["components"]["schemas"]["ProblemDetails"]["required"]
+
+
+def test_fixed_field_names(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert {"id", "name", "year", "start_date", "end_date", "speeds_kmh"} <= schemas["TourPublic"][
+        "properties"
+    ].keys()
+    assert {
+        "id",
+        "tour_id",
+        "sequence",
+        "county",
+        "name",
+        "date",
+        "start_time",
+        "start_place",
+        "finish_place",
+        "speeds_kmh",
+        "bikes",
+    } <= schemas["StagePublic"]["properties"].keys()
+    assert {"number", "start_date", "end_date"} <= schemas["TourCountyPublic"]["properties"].keys()
+    assert {"items", "next_cursor"} <= schemas["Page_StagePublic_"]["properties"].keys()
+    assert json.dumps(document)  # serialisable as committed
