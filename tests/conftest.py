@@ -92,9 +92,6 @@ class Callers:
     county_50: TestClient
     national: TestClient
 
-    def token(self, client: TestClient) -> str:
-        return client.headers["Authorization"].removeprefix("Bearer ")
-
 
 def _token(
     session: Session, name: str, role: Role, counties: list[str], personal: bool = False
