@@ -114,6 +114,16 @@ class InvalidCursor(BadRequest):
     title, code = "Invalid cursor", "invalid_cursor"
 
 
+# What any versioned write may answer besides its own problems.
+WRITE_PROBLEMS: tuple[type[Problem], ...] = (
+    Unauthorized,
+    Forbidden,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+
+
 def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` declaring each problem with the problem+json media type."""
     by_status: dict[int, list[type[Problem]]] = {}

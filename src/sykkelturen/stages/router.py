@@ -8,10 +8,9 @@ from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
+    WRITE_PROBLEMS,
     Forbidden,
     InvalidCursor,
-    PreconditionFailed,
-    PreconditionRequired,
     Unauthorized,
     ValidationFailed,
     problem_responses,
@@ -34,13 +33,6 @@ from sykkelturen.tours.service import get_tour
 router = APIRouter(tags=["stages"])
 
 RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
-WRITE_PROBLEMS = (
-    Unauthorized,
-    Forbidden,
-    PreconditionFailed,
-    PreconditionRequired,
-    ValidationFailed,
-)
 
 
 @router.get(

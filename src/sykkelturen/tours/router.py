@@ -7,10 +7,9 @@ from sykkelturen.counties.problems import CountyNotFound, CountyNotValidInYear
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
+    WRITE_PROBLEMS,
     Forbidden,
     InvalidCursor,
-    PreconditionFailed,
-    PreconditionRequired,
     Unauthorized,
     ValidationFailed,
     problem_responses,
@@ -39,14 +38,6 @@ from sykkelturen.tours.problems import (
 )
 
 router = APIRouter(prefix="/tours", tags=["tours"])
-
-WRITE_PROBLEMS = (
-    Unauthorized,
-    Forbidden,
-    PreconditionFailed,
-    PreconditionRequired,
-    ValidationFailed,
-)
 
 
 def _personal_variant(actor: CurrentActor, county: str) -> str:
