@@ -1,0 +1,1 @@
+"""Pure reading of GPX files: no HTTP, no database."""
