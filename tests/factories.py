@@ -1,5 +1,6 @@
 """Small builders of test data through the API, with sensible defaults."""
 
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -61,3 +62,22 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["status"] == status
     assert {"type", "title", "status", "code"} <= body.keys()
     return body
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "gpx"
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def upload(
+    client: TestClient, stage_id: int, name: str, status: int = 201, **params: Any
+) -> dict[str, Any]:
+    response = client.put(
+        f"{API}/stages/{stage_id}/route",
+        content=sample(name),
+        params=params,
+        headers={"Content-Type": "application/gpx+xml"},
+    )
+    return ok(response, status)

@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=30 * 1024 * 1024, gt=0, description="Largest request body accepted, in bytes."
     )
+    max_inflated_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        gt=0,
+        description="Largest GPX upload after gzip decompression; inflating stops there.",
+    )
+    max_route_points: int = Field(
+        default=2_000_000, gt=1, description="Most points (track, route and waypoints) in one GPX."
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=15_000, ge=0, description="How long a SQLite writer waits for the lock."
     )

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from sykkelturen import __version__
 from sykkelturen.audit.router import router as audit_router
+from sykkelturen.checkpoints.router import router as checkpoints_router
 from sykkelturen.concurrency import install_not_modified_handler
 from sykkelturen.config import Settings, get_settings
 from sykkelturen.counties.router import router as counties_router
@@ -16,6 +17,7 @@ from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.problems import ProblemDetails, install_problem_handlers
 from sykkelturen.requests import BodyLimitMiddleware, RequestIdMiddleware
+from sykkelturen.routes.router import router as routes_router
 from sykkelturen.stages.router import router as stages_router
 from sykkelturen.tokens.router import router as tokens_router
 from sykkelturen.tours.router import router as tours_router
@@ -55,7 +57,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_engine = writer_engine(engine)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (counties_router, tours_router, stages_router, tokens_router, audit_router):
+    for router in (
+        counties_router,
+        tours_router,
+        stages_router,
+        routes_router,
+        checkpoints_router,
+        tokens_router,
+        audit_router,
+    ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)

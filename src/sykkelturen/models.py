@@ -3,7 +3,9 @@
 from sqlmodel import SQLModel
 
 from sykkelturen.audit.models import AuditEntry
+from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.counties.models import County, CountySuccession
+from sykkelturen.routes.models import RouteVersion
 from sykkelturen.stages.models import Stage
 from sykkelturen.tokens.models import Token
 from sykkelturen.tours.models import Tour, TourCounty
@@ -12,8 +14,10 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "AuditEntry",
+    "Checkpoint",
     "County",
     "CountySuccession",
+    "RouteVersion",
     "Stage",
     "Token",
     "Tour",

@@ -48,7 +48,7 @@ class Problem(Exception):
 
     status: ClassVar[int] = 500
     title: ClassVar[str] = "Internal error"
-    code: ClassVar[str] = "internal_error"
+    code: str = "internal_error"  # an instance may narrow it (see `code` below)
 
     def __init__(
         self,
@@ -56,8 +56,11 @@ class Problem(Exception):
         *,
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(detail or self.title)
+        if code is not None:
+            self.code = code  # a finer code than the class's, e.g. why a file was refused
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
@@ -92,6 +95,10 @@ class PreconditionFailed(Problem):
 
 class ContentTooLarge(Problem):
     status, title, code = 413, "Content too large", "content_too_large"
+
+
+class UnsupportedMediaType(Problem):
+    status, title, code = 415, "Unsupported media type", "unsupported_media_type"
 
 
 class Unprocessable(Problem):

@@ -1,15 +1,13 @@
 """The hardened reader over the shared samples (cross-checked with gpxpy) and over
 generated hostile and broken files, each refused with its own stable code."""
 
-from pathlib import Path
-
 import gpxpy
 import numpy as np
 import pytest
 
 from sykkelturen.gpx.reader import GpxRefused, read_gpx
+from tests.factories import SAMPLES, sample
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "gpx"
 LIMIT = 2_000_000
 
 GPX_OPEN = b'<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">'
@@ -28,10 +26,6 @@ def pt(lat: object, lon: object, extra: str = "") -> str:
 
 
 TWO_POINTS = track(pt(62.27, 7.26), pt(62.28, 7.27))
-
-
-def sample(name: str) -> bytes:
-    return (SAMPLES / name).read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,124 @@
+"""Checkpoints: named places on a stage's route (start, handover, rest, …), snapped to it."""
+
+import datetime as dt
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlmodel import Field as SQLField
+
+from sykkelturen.db import Versioned
+
+
+class CheckpointKind(StrEnum):
+    start = "start"
+    finish = "finish"
+    handover = "handover"
+    rest = "rest"
+    meeting_point = "meeting_point"
+    hazard = "hazard"
+    media = "media"
+    signal_event = "signal_event"
+    transfer = "transfer"
+    other = "other"
+
+
+class Checkpoint(Versioned, table=True):
+    id: int | None = SQLField(default=None, primary_key=True)
+    stage_id: int = SQLField(
+        sa_column_args=[sa.ForeignKey("stage.id", ondelete="CASCADE")], index=True
+    )
+    name: str = SQLField(max_length=200)
+    kind: str = SQLField(max_length=20)
+    lat: float
+    lon: float
+    km: float | None = None
+    offset_m: float | None = None
+    dwell_minutes: int = 0
+    municipality: str | None = SQLField(default=None, max_length=100)
+    notes: str | None = SQLField(default=None, max_length=5000)
+
+
+class CheckpointFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Overlevering: Røra"])
+    kind: CheckpointKind
+    dwell_minutes: int = Field(default=0, ge=0, le=24 * 60, description="Planned stop here.")
+    municipality: str | None = Field(default=None, max_length=100)
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class CheckpointCreate(CheckpointFields):
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    km: float | None = Field(
+        default=None, ge=0, le=2000, description="Or: km along the current route."
+    )
+
+    @model_validator(mode="after")
+    def _one_position(self) -> "CheckpointCreate":
+        has_point = self.lat is not None and self.lon is not None
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon")
+        if has_point == (self.km is not None):
+            raise ValueError("give the position either as lat and lon or as km along the route")
+        return self
+
+
+class CheckpointUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: CheckpointKind | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    km: float | None = Field(default=None, ge=0, le=2000)
+    dwell_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    municipality: str | None = Field(default=None, max_length=100)
+    notes: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _one_position(self) -> "CheckpointUpdate":
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon")
+        if self.lat is not None and self.km is not None:
+            raise ValueError("give the position either as lat and lon or as km along the route")
+        return self
+
+
+class CheckpointPublic(BaseModel):
+    id: int
+    stage_id: int
+    name: str
+    kind: CheckpointKind
+    lat: float
+    lon: float
+    km: float | None = Field(
+        description="Distance from the start of the current route; null without a route."
+    )
+    offset_m: float | None = Field(description="Distance from the route; null without a route.")
+    dwell_minutes: int
+    municipality: str | None
+    notes: str | None
+    warnings: list[str] = Field(description="E.g. far from the route.")
+    version: int
+    updated_at: dt.datetime
+
+
+class Leg(BaseModel):
+    number: int
+    from_checkpoint_id: int | None
+    from_name: str
+    to_checkpoint_id: int | None
+    to_name: str
+    km_from: float
+    km_to: float
+    distance_m: float
+    ascent_m: float
+    descent_m: float
+
+
+class Legs(BaseModel):
+    route_version: int | None
+    items: list[Leg]

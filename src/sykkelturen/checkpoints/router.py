@@ -1,0 +1,136 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+
+from sykkelturen.checkpoints import service
+from sykkelturen.checkpoints.models import (
+    Checkpoint,
+    CheckpointCreate,
+    CheckpointPublic,
+    CheckpointUpdate,
+    Legs,
+)
+from sykkelturen.checkpoints.problems import CheckpointNotFound, NoRouteForKm
+from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.db import SessionDep
+from sykkelturen.pagination import Page
+from sykkelturen.problems import (
+    WRITE_PROBLEMS,
+    Forbidden,
+    Unauthorized,
+    ValidationFailed,
+    problem_responses,
+)
+from sykkelturen.security import CountyWriter
+from sykkelturen.stages.dependencies import StageDep
+from sykkelturen.stages.problems import StageNotFound
+
+router = APIRouter(tags=["checkpoints"])
+
+
+def checkpoint_or_404(
+    session: SessionDep, stage: StageDep, checkpoint_id: Annotated[int, Path(ge=1)]
+) -> Checkpoint:
+    return service.get_checkpoint(session, stage, checkpoint_id)
+
+
+CheckpointDep = Annotated[Checkpoint, Depends(checkpoint_or_404)]
+
+
+@router.get(
+    "/stages/{stage_id}/checkpoints",
+    summary="The stage's checkpoints along the route",
+    description="Ordered by km; a stage holds at most a few hundred, so this is always one page.",
+    responses=problem_responses(StageNotFound, ValidationFailed),
+)
+def list_checkpoints(session: SessionDep, stage: StageDep) -> Page[CheckpointPublic]:
+    return Page(
+        items=[service.public(c) for c in service.ordered(session, stage)], next_cursor=None
+    )
+
+
+@router.post(
+    "/stages/{stage_id}/checkpoints",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a checkpoint (by lat/lon or by km along the route)",
+    responses=problem_responses(
+        Unauthorized, Forbidden, StageNotFound, NoRouteForKm, ValidationFailed
+    ),
+)
+def create_checkpoint(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CountyWriter,
+    stage: StageDep,
+    data: CheckpointCreate,
+) -> CheckpointPublic:
+    checkpoint = service.create_checkpoint(session, actor=actor, stage=stage, data=data)
+    set_etag(response, etag(checkpoint.version))
+    response.headers["Location"] = str(
+        request.url_for("read_checkpoint", stage_id=stage.id, checkpoint_id=checkpoint.id)
+    )
+    return service.public(checkpoint)
+
+
+@router.get(
+    "/stages/{stage_id}/checkpoints/{checkpoint_id}",
+    summary="Read a checkpoint",
+    responses={
+        304: {"description": "Not modified"},
+        **problem_responses(StageNotFound, CheckpointNotFound, ValidationFailed),
+    },
+)
+def read_checkpoint(
+    request: Request, response: Response, checkpoint: CheckpointDep
+) -> CheckpointPublic:
+    conditional_get(request, response, etag(checkpoint.version))
+    return service.public(checkpoint)
+
+
+@router.patch(
+    "/stages/{stage_id}/checkpoints/{checkpoint_id}",
+    summary="Update a checkpoint",
+    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, CheckpointNotFound, NoRouteForKm),
+)
+def update_checkpoint(
+    response: Response,
+    session: SessionDep,
+    actor: CountyWriter,
+    stage: StageDep,
+    checkpoint: CheckpointDep,
+    data: CheckpointUpdate,
+    if_match: IfMatch,
+) -> CheckpointPublic:
+    checkpoint = service.update_checkpoint(
+        session, actor=actor, stage=stage, checkpoint=checkpoint, data=data, if_match=if_match
+    )
+    set_etag(response, etag(checkpoint.version))
+    return service.public(checkpoint)
+
+
+@router.delete(
+    "/stages/{stage_id}/checkpoints/{checkpoint_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a checkpoint",
+    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, CheckpointNotFound),
+)
+def delete_checkpoint(
+    session: SessionDep,
+    actor: CountyWriter,
+    stage: StageDep,
+    checkpoint: CheckpointDep,
+    if_match: IfMatch,
+) -> None:
+    service.delete_checkpoint(
+        session, actor=actor, stage=stage, checkpoint=checkpoint, if_match=if_match
+    )
+
+
+@router.get(
+    "/stages/{stage_id}/legs",
+    summary="The legs between consecutive start, handover and finish checkpoints",
+    responses=problem_responses(StageNotFound, ValidationFailed),
+)
+def list_legs(session: SessionDep, stage: StageDep) -> Legs:
+    return service.legs(session, stage)

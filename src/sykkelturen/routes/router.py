@@ -1,0 +1,333 @@
+import hashlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from sykkelturen.concurrency import conditional_get
+from sykkelturen.config import Settings
+from sykkelturen.db import SessionDep
+from sykkelturen.pagination import Page, PageQuery
+from sykkelturen.problems import (
+    ContentTooLarge,
+    Forbidden,
+    InvalidCursor,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+    problem_responses,
+)
+from sykkelturen.routes import service
+from sykkelturen.routes.dependencies import UploadDep
+from sykkelturen.routes.models import Handover, Hazards, Profile, RouteVersionPublic, UploadResult
+from sykkelturen.routes.problems import (
+    GpxRejected,
+    IllegalRouteTransition,
+    MissingFile,
+    RouteNeedsStartAndFinish,
+    RouteNotFound,
+    RouteVersionNotFound,
+)
+from sykkelturen.routes.storage import get_version, require_current
+from sykkelturen.security import CountyWriter
+from sykkelturen.stages.dependencies import StageDep
+from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.tours.dependencies import TourDep
+from sykkelturen.tours.problems import TourNotFound
+
+router = APIRouter(tags=["routes"])
+
+GPX = "application/gpx+xml"
+GEOJSON = "application/geo+json"
+SVG = "image/svg+xml"
+READ_PROBLEMS = (StageNotFound, RouteNotFound, ValidationFailed)
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            GPX: {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The GPX file (may be gzip).",
+                        },
+                        "note": {"type": "string", "maxLength": 2000},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _body_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _send(
+    request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
+    response = Response(content=body, media_type=media_type, headers=headers)
+    conditional_get(request, response, _body_etag(body))
+    return response
+
+
+@router.put(
+    "/stages/{stage_id}/route",
+    summary="Upload the stage's route (GPX) as a new version",
+    description="Raw GPX body (`application/gpx+xml`, `application/xml`, "
+    "`application/octet-stream`) or multipart field `file`; gzip accepted "
+    "(`Content-Encoding: gzip` or the gzip magic bytes). "
+    "The same file again creates no new version (`created: false`).",
+    openapi_extra=UPLOAD_BODY,
+    responses=problem_responses(
+        Unauthorized,
+        Forbidden,
+        StageNotFound,
+        ContentTooLarge,
+        UnsupportedMediaType,
+        GpxRejected,
+        MissingFile,
+        ValidationFailed,
+    ),
+)
+def upload_route(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CountyWriter,
+    stage: StageDep,
+    upload: UploadDep,
+    track: Annotated[
+        int | None, Query(ge=0, le=10_000, description="Use only this track (0-based).")
+    ] = None,
+    waypoints: Annotated[
+        str | None,
+        Query(pattern="^import$", description="`import`: add the file's waypoints as checkpoints."),
+    ] = None,
+) -> UploadResult:
+    settings: Settings = request.app.state.settings
+    result = service.upload_route(
+        session,
+        actor=actor,
+        stage=stage,
+        upload=upload,
+        max_inflated_bytes=settings.max_inflated_bytes,
+        max_points=settings.max_route_points,
+        track=track,
+        import_waypoints=waypoints == "import",
+    )
+    response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    return result
+
+
+@router.get(
+    "/stages/{stage_id}/route",
+    response_model=RouteVersionPublic,
+    summary="The stage's current route: stats, warnings, status (or GPX/GeoJSON by Accept)",
+    responses={
+        200: {
+            "content": {GPX: {}, GEOJSON: {}},
+            "description": "JSON by default; GPX or GeoJSON by `Accept`.",
+        },
+        304: {"description": "Not modified"},
+        **problem_responses(*READ_PROBLEMS),
+    },
+)
+def read_route(
+    request: Request, response: Response, session: SessionDep, stage: StageDep
+) -> RouteVersionPublic | Response:
+    version = require_current(session, stage)
+    accept = request.headers.get("accept", "")
+    if GPX in accept:
+        return _send(request, service.route_gpx(session, stage, version).encode(), GPX)
+    if GEOJSON in accept:
+        body = json.dumps(service.route_geojson(stage, version, None), ensure_ascii=False).encode()
+        return _send(request, body, GEOJSON)
+    conditional_get(request, response, f'"{version.id}-{version.status}"')
+    return service.version_public(version)
+
+
+@router.get(
+    "/stages/{stage_id}/route.gpx",
+    summary="The current route as GPX 1.1 (track and checkpoints as waypoints)",
+    response_class=Response,
+    responses={
+        200: {"content": {GPX: {"schema": {"type": "string"}}}},
+        **problem_responses(*READ_PROBLEMS),
+    },
+)
+def read_route_gpx(request: Request, session: SessionDep, stage: StageDep) -> Response:
+    version = require_current(session, stage)
+    body = service.route_gpx(session, stage, version).encode()
+    return _send(
+        request,
+        body,
+        GPX,
+        {"Content-Disposition": f'inline; filename="etappe-{stage.sequence}.gpx"'},
+    )
+
+
+@router.get(
+    "/stages/{stage_id}/route.geojson",
+    summary="The current route as a GeoJSON Feature (LineString with elevation)",
+    response_class=Response,
+    responses={
+        200: {"content": {GEOJSON: {"schema": {"type": "object"}}}},
+        **problem_responses(*READ_PROBLEMS),
+    },
+)
+def read_route_geojson(
+    request: Request,
+    session: SessionDep,
+    stage: StageDep,
+    simplify: Annotated[
+        float | None, Query(gt=0, le=1000, description="Simplify to this many metres.")
+    ] = None,
+) -> Response:
+    version = require_current(session, stage)
+    body = json.dumps(service.route_geojson(stage, version, simplify), ensure_ascii=False).encode()
+    return _send(request, body, GEOJSON)
+
+
+@router.get(
+    "/stages/{stage_id}/route/versions",
+    summary="Every version of the stage's route, newest first",
+    responses=problem_responses(StageNotFound, InvalidCursor, ValidationFailed),
+)
+def list_route_versions(
+    session: SessionDep, stage: StageDep, page: PageQuery
+) -> Page[RouteVersionPublic]:
+    rows, next_cursor = service.list_versions(session, stage, page)
+    return Page(items=[service.version_public(v) for v in rows], next_cursor=next_cursor)
+
+
+VersionNumber = Annotated[int, Path(ge=1, le=1_000_000)]
+
+
+@router.get(
+    "/stages/{stage_id}/route/versions/{number}",
+    summary="One version of the stage's route",
+    responses=problem_responses(StageNotFound, RouteVersionNotFound, ValidationFailed),
+)
+def read_route_version(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    stage: StageDep,
+    number: VersionNumber,
+) -> RouteVersionPublic:
+    version = get_version(session, stage, number)
+    conditional_get(request, response, f'"{version.id}-{version.status}"')
+    return service.version_public(version)
+
+
+@router.get(
+    "/stages/{stage_id}/route/versions/{number}/original",
+    summary="The file of one version exactly as uploaded",
+    response_class=Response,
+    responses={
+        200: {"content": {GPX: {"schema": {"type": "string", "format": "binary"}}}},
+        **problem_responses(StageNotFound, RouteVersionNotFound, ValidationFailed),
+    },
+)
+def read_route_original(
+    request: Request, session: SessionDep, stage: StageDep, number: VersionNumber
+) -> Response:
+    version = get_version(session, stage, number)
+    filename = (version.original_filename or f"etappe-{stage.sequence}-v{number}.gpx").replace(
+        '"', ""
+    )
+    return _send(
+        request,
+        service.original_bytes(version),
+        version.original_media_type,
+        {"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/stages/{stage_id}/route/profile",
+    summary="Elevation profile: distance/elevation pairs, highest and lowest points kept",
+    responses=problem_responses(*READ_PROBLEMS),
+)
+def read_route_profile(
+    session: SessionDep,
+    stage: StageDep,
+    points: Annotated[int, Query(ge=10, le=10_000, description="At most this many pairs.")] = 500,
+) -> Profile:
+    return service.profile(require_current(session, stage), points)
+
+
+@router.get(
+    "/stages/{stage_id}/route/profile.svg",
+    summary="Elevation profile as a picture (SVG)",
+    response_class=Response,
+    responses={
+        200: {"content": {SVG: {"schema": {"type": "string"}}}},
+        **problem_responses(*READ_PROBLEMS),
+    },
+)
+def read_route_profile_svg(request: Request, session: SessionDep, stage: StageDep) -> Response:
+    picture = service.profile_picture(session, stage, require_current(session, stage))
+    return _send(request, picture.encode(), SVG)
+
+
+@router.get(
+    "/stages/{stage_id}/route/hazards",
+    summary="Steep climbs and descents that matter for loaded rickshaws",
+    responses=problem_responses(*READ_PROBLEMS),
+)
+def read_route_hazards(session: SessionDep, stage: StageDep) -> Hazards:
+    return service.hazards(require_current(session, stage))
+
+
+STATUS_PROBLEMS = (
+    Unauthorized,
+    Forbidden,
+    StageNotFound,
+    RouteNotFound,
+    IllegalRouteTransition,
+    ValidationFailed,
+)
+
+
+@router.post(
+    "/stages/{stage_id}/route/report",
+    summary="Report the current route version to NF (phase 1)",
+    responses=problem_responses(*STATUS_PROBLEMS),
+)
+def report_route(session: SessionDep, actor: CountyWriter, stage: StageDep) -> RouteVersionPublic:
+    return service.version_public(
+        service.change_status(session, actor=actor, stage=stage, action="report")
+    )
+
+
+@router.post(
+    "/stages/{stage_id}/route/finalize",
+    summary="Mark the reported route version final, quality-assured (phase 3)",
+    responses=problem_responses(*STATUS_PROBLEMS, RouteNeedsStartAndFinish),
+)
+def finalize_route(session: SessionDep, actor: CountyWriter, stage: StageDep) -> RouteVersionPublic:
+    return service.version_public(
+        service.change_status(session, actor=actor, stage=stage, action="finalize")
+    )
+
+
+@router.get(
+    "/tours/{tour_id}/handovers",
+    summary="Gaps between each stage's finish and the next stage's start",
+    description=f"Flagged over {service.HANDOVER_GAP_M:.0f} m unless the stage declares "
+    "a transfer.",
+    responses=problem_responses(TourNotFound, ValidationFailed),
+)
+def list_handovers(session: SessionDep, tour: TourDep) -> Page[Handover]:
+    # One item per pair of consecutive stages: bounded by the tour, so always one page.
+    return Page(items=service.handovers(session, tour), next_cursor=None)

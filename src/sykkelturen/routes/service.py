@@ -1,0 +1,429 @@
+"""Route versions: ingest an upload, keep its original and geometry, measure it, move its
+status, and export it."""
+
+import gzip
+import hashlib
+import itertools
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, col, func, select
+
+from sykkelturen.audit import service as audit
+from sykkelturen.checkpoints import service as checkpoints
+from sykkelturen.checkpoints.models import Checkpoint, CheckpointKind
+from sykkelturen.db import utcnow
+from sykkelturen.gpx import geometry
+from sykkelturen.gpx.reader import GpxLine, GpxRefused, read_gpx
+from sykkelturen.gpx.svg import Mark, profile_svg
+from sykkelturen.gpx.writer import NamedPlace, line_feature, positions, to_gpx
+from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.problems import ContentTooLarge
+from sykkelturen.routes.models import (
+    Handover,
+    HazardPublic,
+    Hazards,
+    Profile,
+    ProfilePoint,
+    RouteStats,
+    RouteStatus,
+    RouteVersion,
+    RouteVersionPublic,
+    RouteWarning,
+    UploadResult,
+)
+from sykkelturen.routes.problems import (
+    GpxRejected,
+    IllegalRouteTransition,
+    RouteNeedsStartAndFinish,
+)
+from sykkelturen.routes.status import next_status, why_not
+from sykkelturen.routes.storage import current_version, load_line, require_current
+from sykkelturen.security import Actor
+from sykkelturen.stages.models import Stage
+from sykkelturen.tours.models import Tour
+
+SIMPLIFY_MAP_M = 5.0
+HANDOVER_GAP_M = 500.0  # a finish farther than this from the next start needs a transfer
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An upload as received: the bytes exactly as sent, and where they came from."""
+
+    raw: bytes
+    media_type: str
+    filename: str | None
+    note: str | None
+    gzip_encoded: bool
+
+
+def inflate(raw: bytes, *, limit: int, gzip_encoded: bool) -> bytes:
+    """The GPX bytes: gunzipped when sent gzip-encoded or starting with the gzip magic,
+    refusing (413) as soon as the output would pass `limit`."""
+    if not gzip_encoded and not raw.startswith(GZIP_MAGIC):
+        return raw
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(raw, limit + 1)
+    except zlib.error as error:
+        raise GpxRejected(f"The gzip data is corrupt: {error}.", code="gpx_bad_gzip") from None
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise ContentTooLarge(
+            f"The file inflates past the {limit:,} bytes accepted.", code="inflated_too_large"
+        )
+    if not inflater.eof:
+        raise GpxRejected("The gzip data is truncated.", code="gpx_bad_gzip")
+    return data
+
+
+def _encode_line(line: GpxLine, distance: np.ndarray) -> bytes:
+    rows = np.stack([line.lat, line.lon, line.ele, distance]).astype("<f8")
+    return zlib.compress(rows.tobytes(), 6)
+
+
+def measure(line: GpxLine) -> tuple[RouteStats, list[RouteWarning], np.ndarray]:
+    distance = geometry.cumulative_distance(line.lat, line.lon)
+    ascent, descent, ascent_raw, descent_raw = geometry.climb(line.ele)
+    known = line.ele[~np.isnan(line.ele)]
+    stats = RouteStats(
+        point_count=line.point_count,
+        distance_m=round(float(distance[-1]), 1),
+        ascent_m=round(ascent, 1),
+        descent_m=round(descent, 1),
+        ascent_raw_m=round(ascent_raw, 1),
+        descent_raw_m=round(descent_raw, 1),
+        smoothing=geometry.SMOOTHING,
+        min_elevation_m=round(float(known.min()), 1) if known.size else None,
+        max_elevation_m=round(float(known.max()), 1) if known.size else None,
+        elevation_coverage=round(known.size / line.point_count, 4),
+        bounds={
+            "min_lat": float(line.lat.min()),
+            "min_lon": float(line.lon.min()),
+            "max_lat": float(line.lat.max()),
+            "max_lon": float(line.lon.max()),
+        },
+        start={"lat": float(line.lat[0]), "lon": float(line.lon[0])},
+        end={"lat": float(line.lat[-1]), "lon": float(line.lon[-1])},
+        has_times=bool((~np.isnan(line.time)).any()),
+        duration_s=geometry.recorded_duration(line.time),
+        source=line.source,
+        segments=len(line.segment_starts),
+    )
+    warnings = [RouteWarning(code=w.code, message=w.message) for w in line.warnings]
+    for gap in geometry.segment_gaps(line.lat, line.lon, distance, line.segment_starts):
+        warnings.append(
+            RouteWarning(
+                code="segment_gap",
+                message=f"A {gap.length_m:,.0f} m gap between segments is joined as a "
+                "straight line.",
+                km=round(gap.km, 3),
+                lat=gap.lat,
+                lon=gap.lon,
+            )
+        )
+    if known.size == 0:
+        warnings.append(
+            RouteWarning(
+                code="no_elevation", message="No point has an elevation; climb is unknown."
+            )
+        )
+    elif known.size < line.point_count:
+        warnings.append(
+            RouteWarning(
+                code="partial_elevation",
+                message=f"{line.point_count - known.size} of {line.point_count} points have "
+                "no elevation; climb covers the rest.",
+            )
+        )
+    return stats, warnings, distance
+
+
+def version_public(version: RouteVersion) -> RouteVersionPublic:
+    return RouteVersionPublic(
+        **version.stats,
+        version=version.number,
+        status=RouteStatus(version.status),
+        name=version.name,
+        note=version.note,
+        sha256=version.sha256,
+        original_size=version.original_size,
+        original_filename=version.original_filename,
+        uploaded_at=version.uploaded_at,
+        uploaded_by=version.uploaded_by,
+        reported_at=version.reported_at,
+        reported_by=version.reported_by,
+        finalized_at=version.finalized_at,
+        finalized_by=version.finalized_by,
+        warnings=[RouteWarning.model_validate(w) for w in version.warnings],
+    )
+
+
+def _resource(stage: Stage, version: RouteVersion) -> audit.Resource:
+    return audit.Resource(
+        type="route_version",
+        id=f"{stage.id}/{version.number}",
+        tour_id=stage.tour_id,
+        county=stage.county,
+    )
+
+
+def list_versions(
+    session: Session, stage: Stage, page: PageParams
+) -> tuple[list[RouteVersion], str | None]:
+    statement = select(RouteVersion).where(RouteVersion.stage_id == stage.id)
+    return paginate(
+        session,
+        statement,
+        page=page,
+        order_by=[col(RouteVersion.number)],
+        key=lambda v: [v.number],
+        descending=True,
+    )
+
+
+_WAYPOINT_KINDS = {kind.value: kind for kind in CheckpointKind}
+
+
+def upload_route(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    upload: Upload,
+    max_inflated_bytes: int,
+    max_points: int,
+    track: int | None,
+    import_waypoints: bool,
+) -> UploadResult:
+    actor.require_county_write(stage.county)
+    data = inflate(upload.raw, limit=max_inflated_bytes, gzip_encoded=upload.gzip_encoded)
+    try:
+        line = read_gpx(data, max_points=max_points, track=track)
+    except GpxRefused as refused:
+        raise GpxRejected(refused.message, code=f"gpx_{refused.code}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    current = current_version(session, stage)
+    if current is not None and current.sha256 == digest and current.stats.get("track") == track:
+        result = version_public(current)
+        return UploadResult(**result.model_dump(), created=False, checkpoints_imported=0)
+    stats, warnings, distance = measure(line)
+    assert stage.id is not None
+    version = RouteVersion(
+        stage_id=stage.id,
+        number=(current.number + 1) if current is not None else 1,
+        sha256=digest,
+        original_gz=gzip.compress(upload.raw, 6),
+        original_size=len(upload.raw),
+        original_filename=upload.filename,
+        original_media_type=upload.media_type,
+        note=upload.note,
+        uploaded_by=actor.name,
+        name=line.name,
+        stats=stats.model_dump(mode="json") | {"track": track},
+        warnings=[w.model_dump(mode="json") for w in warnings],
+        geometry=_encode_line(line, distance),
+        map_line=geometry.simplify(line.lat, line.lon, line.ele, SIMPLIFY_MAP_M),
+    )
+    session.add(version)
+    session.flush()
+    snapper = geometry.SnapLine(line.lat, line.lon, distance)
+    checkpoints.resnap_all(session, stage=stage, snapper=snapper)
+    imported = 0
+    if import_waypoints:
+        for waypoint in line.waypoints:
+            checkpoints.add_snapped(
+                session,
+                actor=actor,
+                stage=stage,
+                snapper=snapper,
+                name=(waypoint.name or waypoint.kind or "Waypoint")[:200],
+                kind=_WAYPOINT_KINDS.get((waypoint.kind or "").lower(), CheckpointKind.other),
+                lat=waypoint.lat,
+                lon=waypoint.lon,
+                notes=waypoint.description,
+            )
+            imported += 1
+    public = version_public(version)
+    audit.record(
+        session, actor=actor, action="upload", resource=_resource(stage, version), after=public
+    )
+    return UploadResult(**public.model_dump(), created=True, checkpoints_imported=imported)
+
+
+def original_bytes(version: RouteVersion) -> bytes:
+    """The file exactly as uploaded (stored gzip-compressed, whatever it was)."""
+    return gzip.decompress(version.original_gz)
+
+
+def change_status(session: Session, *, actor: Actor, stage: Stage, action: str) -> RouteVersion:
+    actor.require_county_write(stage.county)
+    version = require_current(session, stage)
+    status = RouteStatus(version.status)
+    new = next_status(status, action)
+    if new is None:
+        raise IllegalRouteTransition(why_not(status, action))
+    if new == RouteStatus.final:
+        kinds = {
+            c.kind
+            for c in session.exec(select(Checkpoint).where(Checkpoint.stage_id == stage.id)).all()
+        }
+        missing = [k for k in ("start", "finish") if k not in kinds]
+        if missing:
+            raise RouteNeedsStartAndFinish(
+                f"A final route needs start and finish checkpoints; add: {', '.join(missing)}."
+            )
+    before = version_public(version)
+    version.status = new
+    if new == RouteStatus.reported:
+        version.reported_at, version.reported_by = utcnow(), actor.name
+    else:
+        version.finalized_at, version.finalized_by = utcnow(), actor.name
+    session.add(version)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        resource=_resource(stage, version),
+        before=before,
+        after=version_public(version),
+    )
+    return version
+
+
+# --- exports and analysis ---------------------------------------------------------------
+
+
+def _places(session: Session, stage: Stage) -> list[NamedPlace]:
+    return [
+        NamedPlace(name=c.name, kind=c.kind, lat=c.lat, lon=c.lon, description=c.notes)
+        for c in checkpoints.ordered(session, stage)
+    ]
+
+
+def route_gpx(session: Session, stage: Stage, version: RouteVersion) -> str:
+    line = load_line(version)
+    return to_gpx(
+        name=f"Etappe {stage.sequence}: {stage.name}",
+        description=f"Route version {version.number} ({version.status})",
+        tracks=[(stage.name, line.lat, line.lon, line.ele)],
+        places=_places(session, stage),
+    )
+
+
+def route_geojson(stage: Stage, version: RouteVersion, simplify_m: float | None) -> dict[str, Any]:
+    line = load_line(version)
+    if simplify_m:
+        coordinates = geometry.simplify(line.lat, line.lon, line.ele, simplify_m)
+    else:
+        coordinates = positions(line.lat, line.lon, line.ele)
+    properties = {
+        "stage_id": stage.id,
+        "sequence": stage.sequence,
+        "name": stage.name,
+    } | version_public(version).model_dump(mode="json", exclude={"warnings"})
+    return line_feature(coordinates, properties)
+
+
+def profile(version: RouteVersion, points: int) -> Profile:
+    line = load_line(version)
+    pairs = geometry.downsample_profile(line.distance, line.ele, points)
+    return Profile(
+        version=version.number,
+        distance_m=version.stats["distance_m"],
+        min_elevation_m=version.stats["min_elevation_m"],
+        max_elevation_m=version.stats["max_elevation_m"],
+        points=[ProfilePoint(km=round(d / 1000, 3), ele=round(e, 1)) for d, e in pairs],
+    )
+
+
+def profile_picture(session: Session, stage: Stage, version: RouteVersion) -> str:
+    line = load_line(version)
+    pairs = geometry.downsample_profile(line.distance, line.ele, 800)
+    stats = version.stats
+    return profile_svg(
+        title=f"Etappe {stage.sequence}: {stage.name}",
+        subtitle=f"{stats['distance_m'] / 1000:.1f} km · {stats['ascent_m']:.0f} m up · "
+        f"{stats['descent_m']:.0f} m down · route version {version.number} ({version.status})",
+        points=[(d / 1000, e) for d, e in pairs],
+        marks=[
+            Mark(km=c.km, label=c.name)
+            for c in checkpoints.ordered(session, stage)
+            if c.km is not None
+        ],
+    )
+
+
+def hazards(version: RouteVersion) -> Hazards:
+    line = load_line(version)
+    return Hazards(
+        version=version.number,
+        threshold_percent=geometry.HAZARD_GRADE * 100,
+        window_m=geometry.HAZARD_WINDOW_M,
+        min_length_m=geometry.HAZARD_MIN_LENGTH_M,
+        items=[
+            HazardPublic(
+                kind=h.kind,
+                km_from=round(h.from_m / 1000, 3),
+                km_to=round(h.to_m / 1000, 3),
+                length_m=round(h.length_m, 1),
+                average_grade_percent=round(h.average_grade * 100, 1),
+                steepest_grade_percent=round(h.steepest_grade * 100, 1),
+            )
+            for h in geometry.hazards(line.distance, line.ele)
+        ],
+    )
+
+
+def handovers(session: Session, tour: Tour) -> list[Handover]:
+    stages = session.exec(
+        select(Stage).where(Stage.tour_id == tour.id).order_by(col(Stage.sequence))
+    ).all()
+    latest = (
+        select(RouteVersion.stage_id, func.max(RouteVersion.number).label("number"))
+        .group_by(col(RouteVersion.stage_id))
+        .subquery()
+    )
+    versions = {
+        v.stage_id: v
+        for v in session.exec(
+            select(RouteVersion).join(
+                latest,
+                (col(RouteVersion.stage_id) == latest.c.stage_id)
+                & (col(RouteVersion.number) == latest.c.number),
+            )
+        ).all()
+    }
+    result = []
+    for before, after in itertools.pairwise(stages):
+        assert before.id is not None
+        assert after.id is not None
+        first, second = versions.get(before.id), versions.get(after.id)
+        gap: float | None = None
+        reason: str | None = None
+        if first is None or second is None:
+            reason = "A stage has no route yet."
+        else:
+            end, start = first.stats["end"], second.stats["start"]
+            _, _, metres = geometry.GEOD.inv(end["lon"], end["lat"], start["lon"], start["lat"])
+            gap = round(float(metres), 1)
+        flagged = gap is not None and gap > HANDOVER_GAP_M and before.transfer_after is None
+        if flagged:
+            reason = f"{gap:,.0f} m between finish and next start, and no transfer is declared."
+        result.append(
+            Handover(
+                from_stage_id=before.id,
+                from_sequence=before.sequence,
+                to_stage_id=after.id,
+                to_sequence=after.sequence,
+                gap_m=gap,
+                transfer=before.transfer_after,
+                flagged=flagged,
+                reason=reason,
+            )
+        )
+    return result
