@@ -80,13 +80,6 @@ def segment_gaps(
     return gaps
 
 
-def recorded_duration(time: np.ndarray) -> float | None:
-    known = time[~np.isnan(time)]
-    if known.size < 2:
-        return None
-    return float(known.max() - known.min())
-
-
 class Projection:
     """A local azimuthal equidistant plane around the route: metres, accurate to well under
     0.1 % over a stage, for snapping places onto the line."""
@@ -214,16 +207,14 @@ def simplify(
     if tolerance_m <= 0 or lat.size <= 2:
         keep = np.arange(lat.size)
     else:
-        points = Projection(lat, lon).xy(lat, lon)
-        simple = shapely.simplify(shapely.LineString(points), tolerance_m, preserve_topology=False)
-        coordinates = np.asarray(simple.coords)
-        # simplify keeps a subset of vertices; find them again in order.
-        keep_list, cursor = [], 0
-        for x, y in coordinates:
-            while cursor < len(points) and (points[cursor][0] != x or points[cursor][1] != y):
-                cursor += 1
-            keep_list.append(min(cursor, len(points) - 1))
-        keep = np.asarray(keep_list)
+        # Carry each vertex's index as its z: Douglas–Peucker works in the plane and keeps
+        # the z of the vertices it keeps, which names them.
+        plane = Projection(lat, lon).xy(lat, lon)
+        indexed = shapely.LineString(
+            np.column_stack([plane, np.arange(lat.size, dtype=np.float64)])
+        )
+        simple = shapely.simplify(indexed, tolerance_m, preserve_topology=False)
+        keep = shapely.get_coordinates(simple, include_z=True)[:, 2].astype(np.int64)
     return [
         [round(float(lon[i]), 6), round(float(lat[i]), 6)]
         + ([] if math.isnan(ele[i]) else [round(float(ele[i]), 1)])

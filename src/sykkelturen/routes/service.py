@@ -82,7 +82,7 @@ def inflate(raw: bytes, *, limit: int, gzip_encoded: bool) -> bytes:
 
 def _encode_line(line: GpxLine, distance: np.ndarray) -> bytes:
     rows = np.stack([line.lat, line.lon, line.ele, distance]).astype("<f8")
-    return zlib.compress(rows.tobytes(), 6)
+    return zlib.compress(rows.tobytes(), 1)  # fast; float bits compress little anyway
 
 
 def measure(line: GpxLine) -> tuple[RouteStats, list[RouteWarning], np.ndarray]:
@@ -108,8 +108,12 @@ def measure(line: GpxLine) -> tuple[RouteStats, list[RouteWarning], np.ndarray]:
         },
         start={"lat": float(line.lat[0]), "lon": float(line.lon[0])},
         end={"lat": float(line.lat[-1]), "lon": float(line.lon[-1])},
-        has_times=bool((~np.isnan(line.time)).any()),
-        duration_s=geometry.recorded_duration(line.time),
+        has_times=line.times_known > 0,
+        duration_s=(
+            line.last_time - line.first_time
+            if line.first_time is not None and line.last_time is not None and line.times_known > 1
+            else None
+        ),
         source=line.source,
         segments=len(line.segment_starts),
     )
