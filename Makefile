@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint openapi clean
+.PHONY: run test lint openapi bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: lint
 
 openapi: $(STAMP)
 	$(BIN)/sykkelturen openapi
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py --million
 
 clean:
 	rm -rf $(VENV) sykkelturen.db sykkelturen.db-wal sykkelturen.db-shm

@@ -37,6 +37,30 @@ def test_demo_loads_the_2022_tour_once(callers: Callers, settings_env: None) -> 
     valldal = next(s for s in stages if s["name"] == "Valldal – Stordal")
     assert valldal["starts_at"] == "2022-06-16T11:30:00+02:00"
 
+    # Routes, checkpoints and statuses on some stages, once.
+    route = ok(callers.anonymous.get(f"{API}/stages/{valldal['id']}/route"))
+    assert (route["version"], route["status"]) == (1, "final")
+    names = [
+        c["name"]
+        for c in ok(callers.anonymous.get(f"{API}/stages/{valldal['id']}/checkpoints"))["items"]
+    ]
+    assert names == [
+        "Valldal stadion",
+        "Rast ved Linge ferjekai",
+        "Overlevering: Norddal",
+        "Stordal sentrum",
+    ]
+    assert len(ok(callers.anonymous.get(f"{API}/stages/{valldal['id']}/legs"))["items"]) == 2
+    with_routes = [
+        s
+        for s in stages
+        if callers.anonymous.get(f"{API}/stages/{s['id']}/route").status_code == 200
+    ]
+    assert len(with_routes) == 9
+    handovers = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/handovers"))["items"]
+    gaps = [round(h["gap_m"]) for h in handovers if h["gap_m"] is not None]
+    assert {18, 41} <= set(gaps)  # Kristiansand → Lillesand → Grimstad → Arendal
+
 
 def test_bad_configuration_is_a_clear_message(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

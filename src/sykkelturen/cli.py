@@ -98,7 +98,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     schema.upgrade(settings)
     with _session(settings) as session:
-        tour = load_demo(session)
+        tour = load_demo(session, settings)
         session.commit()
     print(f"demo tour {tour.id}: {tour.name}", file=sys.stderr)
     return 0

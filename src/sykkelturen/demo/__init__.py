@@ -1,7 +1,8 @@
 """The demo tour, modelled on Sykkelturen 2022, shipped inside the package.
 
 `load_demo` goes through the same services as the API (validation, audit), and is
-idempotent: what already exists is left as it is.
+idempotent: what already exists is left as it is. Some stages get a route (the project's
+synthetic GPX samples, gzipped under `gpx/`), start and finish checkpoints, and a status.
 """
 
 import json
@@ -10,13 +11,20 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from sykkelturen.security import system_actor
+from sykkelturen.checkpoints import service as checkpoints
+from sykkelturen.checkpoints.models import CheckpointCreate
+from sykkelturen.config import Settings
+from sykkelturen.routes import service as routes
+from sykkelturen.routes.models import RouteStatus
+from sykkelturen.routes.storage import current_version, require_current
+from sykkelturen.security import Actor, system_actor
 from sykkelturen.stages import service as stages
 from sykkelturen.stages.models import Stage, StageCreate
 from sykkelturen.tours import service as tours
 from sykkelturen.tours.models import Tour, TourCounty, TourCountyCreate, TourCreate
 
 DEMO_FILE = "sykkelturen_2022.json"
+STATUS_STEPS = {"draft": [], "reported": ["report"], "final": ["report", "finalize"]}
 
 
 def demo_data() -> dict[str, Any]:
@@ -24,8 +32,8 @@ def demo_data() -> dict[str, Any]:
     return data
 
 
-def load_demo(session: Session) -> Tour:
-    """Create the demo tour, its counties and stages where missing; return the tour."""
+def load_demo(session: Session, settings: Settings) -> Tour:
+    """Create the demo tour, its counties, stages and routes where missing; return the tour."""
     actor = system_actor("demo loader")
     data = demo_data()
     tour = session.exec(select(Tour).where(Tour.name == data["tour"]["name"])).first()
@@ -41,12 +49,50 @@ def load_demo(session: Session) -> Tour:
             tours.add_tour_county(
                 session, actor=actor, tour=tour, data=TourCountyCreate.model_validate(county)
             )
-    for stage in data["stages"]:
-        exists_stage = session.exec(
-            select(Stage).where(Stage.tour_id == tour.id, Stage.sequence == stage["sequence"])
+    for item in data["stages"]:
+        fields = {k: v for k, v in item.items() if k not in ("route", "checkpoints")}
+        stage = session.exec(
+            select(Stage).where(Stage.tour_id == tour.id, Stage.sequence == item["sequence"])
         ).first()
-        if exists_stage is None:
-            stages.create_stage(
-                session, actor=actor, tour=tour, data=StageCreate.model_validate(stage)
+        if stage is None:
+            stage = stages.create_stage(
+                session, actor=actor, tour=tour, data=StageCreate.model_validate(fields)
             )
+        if "route" in item and current_version(session, stage) is None:
+            _add_route(session, actor, settings, stage, item)
     return tour
+
+
+def _add_route(
+    session: Session, actor: Actor, settings: Settings, stage: Stage, item: dict[str, Any]
+) -> None:
+    route = item["route"]
+    raw = files(__package__).joinpath("gpx", route["file"]).read_bytes()
+    routes.upload_route(
+        session,
+        actor=actor,
+        stage=stage,
+        upload=routes.Upload(
+            raw=raw,
+            media_type="application/gpx+xml",
+            filename=route["file"].removesuffix(".gz"),
+            note=route.get("note"),
+            gzip_encoded=False,
+        ),
+        max_inflated_bytes=settings.max_inflated_bytes,
+        max_points=settings.max_route_points,
+        track=route.get("track"),
+        import_waypoints=route.get("waypoints", False),
+    )
+    if not route.get("waypoints"):
+        distance_km = require_current(session, stage).stats["distance_m"] / 1000
+        ends = [
+            {"name": stage.start_place or "Start", "kind": "start", "km": 0},
+            {"name": stage.finish_place or "Mål", "kind": "finish", "km": distance_km},
+        ]
+        for checkpoint in ends + item.get("checkpoints", []):
+            checkpoints.create_checkpoint(
+                session, actor=actor, stage=stage, data=CheckpointCreate.model_validate(checkpoint)
+            )
+    for action in STATUS_STEPS[route.get("status", RouteStatus.draft)]:
+        routes.change_status(session, actor=actor, stage=stage, action=action)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import service as checkpoints
@@ -40,7 +40,7 @@ from sykkelturen.routes.problems import (
     RouteNeedsStartAndFinish,
 )
 from sykkelturen.routes.status import next_status, why_not
-from sykkelturen.routes.storage import current_version, load_line, require_current
+from sykkelturen.routes.storage import current_version, current_versions, load_line, require_current
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tours.models import Tour
@@ -387,21 +387,7 @@ def handovers(session: Session, tour: Tour) -> list[Handover]:
     stages = session.exec(
         select(Stage).where(Stage.tour_id == tour.id).order_by(col(Stage.sequence))
     ).all()
-    latest = (
-        select(RouteVersion.stage_id, func.max(RouteVersion.number).label("number"))
-        .group_by(col(RouteVersion.stage_id))
-        .subquery()
-    )
-    versions = {
-        v.stage_id: v
-        for v in session.exec(
-            select(RouteVersion).join(
-                latest,
-                (col(RouteVersion.stage_id) == latest.c.stage_id)
-                & (col(RouteVersion.number) == latest.c.number),
-            )
-        ).all()
-    }
+    versions = current_versions(session, tour.id)
     result = []
     for before, after in itertools.pairwise(stages):
         assert before.id is not None

@@ -2,9 +2,10 @@
 
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from sykkelturen.gpx import geometry
 from sykkelturen.routes.models import RouteVersion
@@ -52,3 +53,36 @@ def get_version(session: Session, stage: Stage, number: int) -> RouteVersion:
     if version is None:
         raise RouteVersionNotFound(f"Stage {stage.id} has no route version {number}.")
     return version
+
+
+def _latest_numbers(tour_id: int | None) -> Any:
+    """Subquery: the current (highest) version number of each stage of a tour."""
+    return (
+        select(RouteVersion.stage_id, func.max(RouteVersion.number).label("number"))
+        .join(Stage, col(Stage.id) == col(RouteVersion.stage_id))
+        .where(Stage.tour_id == tour_id)
+        .group_by(col(RouteVersion.stage_id))
+        .subquery()
+    )
+
+
+def _is_current(latest: Any) -> Any:
+    return (col(RouteVersion.stage_id) == latest.c.stage_id) & (
+        col(RouteVersion.number) == latest.c.number
+    )
+
+
+def current_versions(session: Session, tour_id: int | None) -> dict[int, RouteVersion]:
+    """The current route version of every stage of a tour that has one."""
+    latest = _latest_numbers(tour_id)
+    rows = session.exec(select(RouteVersion).join(latest, _is_current(latest))).all()
+    return {v.stage_id: v for v in rows}
+
+
+def current_statuses(session: Session, tour_id: int | None) -> dict[int, str]:
+    """The status of every stage's current route version (without loading geometry)."""
+    latest = _latest_numbers(tour_id)
+    rows = session.exec(
+        select(RouteVersion.stage_id, RouteVersion.status).join(latest, _is_current(latest))
+    ).all()
+    return dict(rows)

@@ -19,6 +19,7 @@ from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import StageCreate, StagePublic, StageUpdate
+from sykkelturen.stages.phases import Phase
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
@@ -49,9 +50,21 @@ def list_stages(
     ] = None,
     date_from: Annotated[dt.date | None, Query(description="Stages on or after this date.")] = None,
     date_to: Annotated[dt.date | None, Query(description="Stages on or before this date.")] = None,
+    phase: Annotated[
+        Phase | None,
+        Query(
+            description="Stages whose current workshop phase is this one (computed from the data)."
+        ),
+    ] = None,
 ) -> Page[StagePublic]:
     rows, next_cursor = service.list_stages(
-        session, tour=tour, county=county, date_from=date_from, date_to=date_to, page=page
+        session,
+        tour=tour,
+        county=county,
+        date_from=date_from,
+        date_to=date_to,
+        phase=phase,
+        page=page,
     )
     zone = service.zone_of(tour)
     return Page(items=[service.stage_public(s, zone) for s in rows], next_cursor=next_cursor)

@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
+from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.concurrency import check_if_match
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.routes.storage import current_statuses
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
     PASSENGERS_PER_BIKE,
@@ -20,6 +22,7 @@ from sykkelturen.stages.models import (
     StageUpdate,
     TransferAfter,
 )
+from sykkelturen.stages.phases import Phase, StageFacts, phase_of
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
@@ -62,6 +65,26 @@ def get_stage(session: Session, stage_id: int) -> Stage:
     return stage
 
 
+def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
+    """What the phase rules need, for every stage of the tour, in two queries."""
+    statuses = current_statuses(session, tour.id)
+    kinds: dict[int, set[str]] = {}
+    for stage_id, kind in session.exec(
+        select(Checkpoint.stage_id, Checkpoint.kind)
+        .join(Stage, col(Stage.id) == col(Checkpoint.stage_id))
+        .where(Stage.tour_id == tour.id)
+    ).all():
+        kinds.setdefault(stage_id, set()).add(kind)
+    stage_ids = session.exec(select(Stage.id).where(Stage.tour_id == tour.id)).all()
+    return {
+        stage_id: StageFacts(
+            route_status=statuses.get(stage_id), checkpoint_kinds=frozenset(kinds.get(stage_id, ()))
+        )
+        for stage_id in stage_ids
+        if stage_id is not None
+    }
+
+
 def list_stages(
     session: Session,
     *,
@@ -69,9 +92,15 @@ def list_stages(
     county: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    phase: Phase | None,
     page: PageParams,
 ) -> tuple[list[Stage], str | None]:
     statement = select(Stage).where(Stage.tour_id == tour.id)
+    if phase is not None:
+        in_phase = [
+            i for i, facts in stage_facts(session, tour).items() if phase_of(facts) == phase
+        ]
+        statement = statement.where(col(Stage.id).in_(in_phase))
     if county is not None:
         statement = statement.where(Stage.county == county)
     if date_from is not None:

@@ -1,0 +1,71 @@
+from typing import Any
+
+import pytest
+
+from sykkelturen.stages.phases import Phase, StageFacts, phase_of, plan_items
+from tests.conftest import Callers
+from tests.factories import API, make_stage, ok, problem, tour_with_counties, upload
+
+BOTH_ENDS = frozenset({"start", "finish"})
+
+
+@pytest.mark.parametrize(
+    ("status", "kinds", "phase"),
+    [
+        (None, frozenset(), Phase.plan),
+        (None, BOTH_ENDS, Phase.plan),
+        ("draft", BOTH_ENDS, Phase.plan),
+        ("reported", frozenset({"start"}), Phase.plan),
+        ("reported", BOTH_ENDS, Phase.engage),
+        ("final", BOTH_ENDS | {"handover"}, Phase.engage),
+    ],
+)
+def test_phase_rules(status: str | None, kinds: frozenset[str], phase: Phase) -> None:
+    assert phase_of(StageFacts(route_status=status, checkpoint_kinds=kinds)) == phase
+
+
+def test_plan_items_say_what_is_missing() -> None:
+    items = plan_items(StageFacts(route_status="draft", checkpoint_kinds=frozenset({"start"})))
+    assert [(i.key, i.done) for i in items] == [
+        ("route_uploaded", True),
+        ("route_reported", False),
+        ("start_and_finish", False),
+    ]
+
+
+def test_stages_filter_by_phase(callers: Callers) -> None:
+    tour = tour_with_counties(callers.national)
+    planning = make_stage(callers.county_15, tour["id"], sequence=1)
+    done = make_stage(callers.county_15, tour["id"], sequence=2, date="2026-06-04")
+    upload(callers.county_15, done["id"], "stage_with_waypoints.gpx", waypoints="import")
+    ok(callers.county_15.post(f"{API}/stages/{done['id']}/route/report"))
+    upload(callers.county_15, planning["id"], "stage_valldal_stordal.gpx")  # not reported
+    url = f"{API}/tours/{tour['id']}/stages"
+
+    def sequences(phase: str) -> list[int]:
+        return [
+            s["sequence"] for s in ok(callers.anonymous.get(url, params={"phase": phase}))["items"]
+        ]
+
+    assert sequences("plan") == [1]
+    assert sequences("engage") == [2]
+    assert sequences("prepare") == []
+    problem(callers.anonymous.get(url, params={"phase": "dream"}), 422, "validation_failed")
+
+
+def test_phase_filter_pages(callers: Callers) -> None:
+    tour = tour_with_counties(callers.national)
+    for n in (1, 2, 3):
+        make_stage(callers.county_15, tour["id"], sequence=n, date=f"2026-06-0{n}")
+    first: dict[str, Any] = ok(
+        callers.anonymous.get(
+            f"{API}/tours/{tour['id']}/stages", params={"phase": "plan", "limit": 2}
+        )
+    )
+    rest = ok(
+        callers.anonymous.get(
+            f"{API}/tours/{tour['id']}/stages",
+            params={"phase": "plan", "limit": 2, "cursor": first["next_cursor"]},
+        )
+    )
+    assert [s["sequence"] for s in first["items"] + rest["items"]] == [1, 2, 3]
