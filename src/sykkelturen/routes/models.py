@@ -96,7 +96,7 @@ class RouteVersionPublic(RouteStats):
     status: RouteStatus
     name: str | None
     note: str | None
-    sha256: str = Field(description="SHA-256 of the file as uploaded.")
+    sha256: str = Field(description="SHA-256 of the GPX content (after any gzip is undone).")
     original_size: int
     original_filename: str | None
     uploaded_at: dt.datetime
