@@ -81,3 +81,13 @@ def upload(
         headers={"Content-Type": "application/gpx+xml"},
     )
     return ok(response, status)
+
+
+def make_person(client: TestClient, county: str = "15", **fields: Any) -> dict[str, Any]:
+    data = {
+        "county": county,
+        "name": "Ola Nordmann",
+        "phone": "930 12 345",
+        "email": "ola@example.org",
+    } | fields
+    return ok(client.post(f"{API}/people", json=data), 201)

@@ -5,8 +5,11 @@ from sqlmodel import SQLModel
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.counties.models import County, CountySuccession
+from sykkelturen.people.models import Person
+from sykkelturen.riders.models import Rider
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.stages.models import Stage
+from sykkelturen.team.models import TeamMember
 from sykkelturen.tokens.models import Token
 from sykkelturen.tours.models import Tour, TourCounty
 
@@ -17,8 +20,11 @@ __all__ = [
     "Checkpoint",
     "County",
     "CountySuccession",
+    "Person",
+    "Rider",
     "RouteVersion",
     "Stage",
+    "TeamMember",
     "Token",
     "Tour",
     "TourCounty",

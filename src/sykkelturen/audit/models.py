@@ -24,6 +24,7 @@ class AuditEntry(SQLModel, table=True):
     resource_id: str = SQLField(max_length=100)
     tour_id: int | None = SQLField(default=None, index=True)
     county: str | None = SQLField(default=None, max_length=2)
+    person_id: int | None = SQLField(default=None, index=True, description="The person it names.")
     changes: dict[str, Any] = SQLField(default_factory=dict, sa_column=json_column())
 
 
@@ -41,6 +42,7 @@ class AuditEntryPublic(BaseModel):
     resource_id: str
     tour_id: int | None
     county: str | None
+    person_id: int | None
     changes: dict[str, Any] = Field(
         description="Per changed field `{before, after}`; a create has only `after` values "
         "and a delete only `before` values."

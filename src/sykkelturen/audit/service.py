@@ -16,6 +16,7 @@ class Resource:
     id: str
     tour_id: int | None = None
     county: str | None = None
+    person_id: int | None = None  # the person the write names, for export and erasure
 
 
 def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
@@ -50,6 +51,7 @@ def record(
         resource_id=resource.id,
         tour_id=resource.tour_id,
         county=resource.county,
+        person_id=resource.person_id,
         changes=_changes(
             before.model_dump(mode="json") if before is not None else None,
             after.model_dump(mode="json") if after is not None else None,
@@ -95,3 +97,21 @@ def list_entries(
         key=lambda e: [e.id],
         descending=True,
     )
+
+
+def entries_naming(session: Session, person_id: int) -> list[AuditEntry]:
+    return list(
+        session.exec(
+            select(AuditEntry).where(AuditEntry.person_id == person_id).order_by(col(AuditEntry.id))
+        ).all()
+    )
+
+
+def scrub_person(session: Session, person_id: int) -> int:
+    """Erasure: entries that named the person keep who did what and when, not the data."""
+    entries = entries_naming(session, person_id)
+    for entry in entries:
+        entry.changes = {"erased": True}
+        entry.person_id = None
+        session.add(entry)
+    return len(entries)

@@ -1,0 +1,153 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+
+from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
+from sykkelturen.counties.problems import CountyNotFound
+from sykkelturen.db import SessionDep
+from sykkelturen.pagination import Page, PageQuery
+from sykkelturen.people import export, service
+from sykkelturen.people.models import Person, PersonCreate, PersonPublic, PersonUpdate
+from sykkelturen.people.problems import EmailTaken, PersonNotFound
+from sykkelturen.problems import (
+    WRITE_PROBLEMS,
+    Forbidden,
+    InvalidCursor,
+    Unauthorized,
+    ValidationFailed,
+    problem_responses,
+)
+from sykkelturen.security import CountyWriter, CurrentActor
+
+router = APIRouter(prefix="/people", tags=["people"])
+
+READ_PROBLEMS = (Unauthorized, Forbidden, PersonNotFound, ValidationFailed)
+
+
+def person_or_404(
+    session: SessionDep, actor: CurrentActor, person_id: Annotated[int, Path(ge=1)]
+) -> Person:
+    return service.get_person(session, actor, person_id)
+
+
+PersonDep = Annotated[Person, Depends(person_or_404)]
+
+
+@router.get(
+    "",
+    summary="List people (personal data)",
+    description="National and reader tokens with the personal-data grant see everyone; county "
+    "contacts the people of their own counties; others get 401/403.",
+    responses=problem_responses(Unauthorized, Forbidden, InvalidCursor, ValidationFailed),
+)
+def list_people(
+    session: SessionDep,
+    actor: CurrentActor,
+    page: PageQuery,
+    county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
+    role: Annotated[
+        str | None, Query(max_length=30, description="Holds this team or rider role.")
+    ] = None,
+    organisation: Annotated[
+        str | None, Query(max_length=200, description="Exact, any case.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Part of the name.")
+    ] = None,
+) -> Page[PersonPublic]:
+    rows, next_cursor = service.list_people(
+        session, actor=actor, county=county, role=role, organisation=organisation, q=q, page=page
+    )
+    return Page(items=[service.public(p) for p in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a person",
+    responses=problem_responses(
+        Unauthorized, Forbidden, CountyNotFound, EmailTaken, ValidationFailed
+    ),
+)
+def create_person(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CountyWriter,
+    data: PersonCreate,
+) -> PersonPublic:
+    person = service.create_person(session, actor=actor, data=data)
+    set_etag(response, etag(person.version))
+    response.headers["Location"] = str(request.url_for("read_person", person_id=person.id))
+    return service.public(person)
+
+
+@router.get(
+    "/{person_id}",
+    summary="Read a person",
+    responses={304: {"description": "Not modified"}, **problem_responses(*READ_PROBLEMS)},
+)
+def read_person(request: Request, response: Response, person: PersonDep) -> PersonPublic:
+    conditional_get(request, response, etag(person.version))
+    return service.public(person)
+
+
+@router.patch(
+    "/{person_id}",
+    summary="Update a person",
+    responses=problem_responses(*WRITE_PROBLEMS, PersonNotFound, EmailTaken),
+)
+def update_person(
+    response: Response,
+    session: SessionDep,
+    actor: CountyWriter,
+    person: PersonDep,
+    data: PersonUpdate,
+    if_match: IfMatch,
+) -> PersonPublic:
+    person = service.update_person(
+        session, actor=actor, person=person, data=data, if_match=if_match
+    )
+    set_etag(response, etag(person.version))
+    return service.public(person)
+
+
+@router.delete(
+    "/{person_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Erase a person",
+    description="The person's data is deleted; their team and rider places stay as anonymous "
+    "placeholders, and audit entries that named them keep only who did what and when.",
+    responses=problem_responses(*WRITE_PROBLEMS, PersonNotFound),
+)
+def erase_person(
+    session: SessionDep, actor: CountyWriter, person: PersonDep, if_match: IfMatch
+) -> None:
+    service.erase_person(session, actor=actor, person=person, if_match=if_match)
+
+
+@router.get(
+    "/{person_id}/export",
+    summary="Everything held about a person (JSON)",
+    responses=problem_responses(*READ_PROBLEMS),
+)
+def export_person(session: SessionDep, actor: CurrentActor, person: PersonDep) -> dict[str, Any]:
+    return export.export(session, actor=actor, person=person)
+
+
+@router.get(
+    "/{person_id}/calendar.ics",
+    summary="A person's assignments as an iCalendar feed",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/calendar": {"schema": {"type": "string"}}}},
+        **problem_responses(*READ_PROBLEMS),
+    },
+)
+def person_calendar(session: SessionDep, person: PersonDep) -> Response:
+    return Response(
+        content=export.calendar(session, person=person),
+        media_type="text/calendar",
+        headers={"Content-Disposition": f'inline; filename="sykkelturen-{person.id}.ics"'},
+    )

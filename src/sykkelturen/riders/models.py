@@ -1,0 +1,78 @@
+"""Riders of a stage: pilots (pedal a rickshaw), cyclists (ride behind) and passengers."""
+
+import datetime as dt
+from enum import StrEnum
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Field as SQLField
+
+from sykkelturen.db import UTCDateTime, Versioned, json_column, utcnow
+from sykkelturen.people.models import PersonSummary
+from sykkelturen.team.models import LegNumbers
+
+
+class RiderRole(StrEnum):
+    pilot = "pilot"
+    cyclist = "cyclist"
+    passenger = "passenger"
+
+
+class RiderStatus(StrEnum):
+    invited = "invited"
+    confirmed = "confirmed"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class Rider(Versioned, table=True):
+    id: int | None = SQLField(default=None, primary_key=True)
+    stage_id: int = SQLField(
+        sa_column_args=[sa.ForeignKey("stage.id", ondelete="CASCADE")], index=True
+    )
+    person_id: int | None = SQLField(
+        default=None, sa_column_args=[sa.ForeignKey("person.id", ondelete="SET NULL")], index=True
+    )
+    role: str = SQLField(max_length=20)
+    legs: list[int] = SQLField(default_factory=list, sa_column=json_column())
+    status: str = SQLField(default=RiderStatus.invited, max_length=20)
+    invited_by: str = SQLField(max_length=200)
+    status_changed_at: dt.datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
+    status_changed_by: str = SQLField(max_length=200)
+    erased: bool = False
+
+
+class RiderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: int = Field(ge=1)
+    role: RiderRole
+    legs: LegNumbers = Field(default_factory=list)
+    status: RiderStatus = Field(
+        default=RiderStatus.invited, description="Usually `invited`; or straight to `confirmed`."
+    )
+
+
+class RiderUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: RiderRole | None = None
+    legs: LegNumbers | None = None
+    status: RiderStatus | None = None
+
+
+class RiderPublic(BaseModel):
+    id: int
+    stage_id: int
+    role: RiderRole
+    legs: list[int]
+    status: RiderStatus
+    person: PersonSummary | None = Field(
+        description="Null when the caller may not see personal data, or the person was erased."
+    )
+    erased: bool
+    invited_by: str | None = Field(description="Null for callers who may not see personal data.")
+    status_changed_at: dt.datetime
+    warnings: list[str]
+    version: int
+    updated_at: dt.datetime

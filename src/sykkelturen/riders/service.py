@@ -1,0 +1,263 @@
+"""Riders: pilots, cyclists and passengers invited and confirmed against the stage's seats,
+without anyone being confirmed in two places at once."""
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from sykkelturen.audit import service as audit
+from sykkelturen.checkpoints.service import legs as stage_legs
+from sykkelturen.concurrency import check_if_match
+from sykkelturen.db import utcnow
+from sykkelturen.people import service as people
+from sykkelturen.people.models import Person
+from sykkelturen.riders.models import (
+    Rider,
+    RiderCreate,
+    RiderPublic,
+    RiderRole,
+    RiderStatus,
+    RiderUpdate,
+)
+from sykkelturen.riders.problems import (
+    DoubleBooking,
+    IllegalRiderTransition,
+    RickshawFull,
+    RiderNotFound,
+)
+from sykkelturen.riders.status import ACTIVE, may_change
+from sykkelturen.security import Actor
+from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
+from sykkelturen.stages.timing import ride_duration
+from sykkelturen.team.service import leg_numbers, require_legs
+
+# More riding than this in one day is flagged (not refused): pedalling a loaded rickshaw,
+# or riding behind one, is tiring work for volunteers.
+DUTY_LIMIT = dt.timedelta(hours=5)
+
+
+def covers(legs: list[int], leg: int) -> bool:
+    return not legs or leg in legs
+
+
+def overlaps(a: list[int], b: list[int]) -> bool:
+    return not a or not b or bool(set(a) & set(b))
+
+
+def riding_time(session: Session, stage: Stage, legs: list[int]) -> dt.timedelta:
+    """Time on the bike at the slowest planned speed; zero while the stage has no route."""
+    all_legs = stage_legs(session, stage).items
+    distance = sum(leg.distance_m for leg in all_legs if covers(legs, leg.number))
+    return ride_duration(distance, stage.speeds_kmh) if distance else dt.timedelta()
+
+
+def duty_on(session: Session, person_id: int, day: dt.date, tour_id: int) -> dt.timedelta:
+    rows = session.exec(
+        select(Rider, Stage)
+        .join(Stage, col(Stage.id) == col(Rider.stage_id))
+        .where(
+            Rider.person_id == person_id,
+            Rider.status == RiderStatus.confirmed,
+            Stage.date == day,
+            Stage.tour_id == tour_id,
+        )
+    ).all()
+    return sum((riding_time(session, stage, rider.legs) for rider, stage in rows), dt.timedelta())
+
+
+def warnings(session: Session, stage: Stage, rider: Rider, person: Person | None) -> list[str]:
+    found = []
+    if rider.role == RiderRole.pilot and person is not None and not person.pilot_trained:
+        found.append("pilot_not_trained: this pilot is not marked as trained")
+    if person is not None and person.id is not None and rider.status == RiderStatus.confirmed:
+        duty = duty_on(session, person.id, stage.date, stage.tour_id)
+        if duty > DUTY_LIMIT:
+            hours = duty.total_seconds() / 3600
+            limit = DUTY_LIMIT.total_seconds() / 3600
+            found.append(f"long_duty: {hours:.1f} h of riding that day (over {limit:.0f} h)")
+    return found
+
+
+def public(session: Session, actor: Actor, stage: Stage, rider: Rider) -> RiderPublic:
+    person = session.get(Person, rider.person_id) if rider.person_id is not None else None
+    visible = actor.may_see_personal_data(stage.county)
+    assert rider.id is not None
+    return RiderPublic(
+        id=rider.id,
+        stage_id=rider.stage_id,
+        role=RiderRole(rider.role),
+        legs=rider.legs,
+        status=RiderStatus(rider.status),
+        person=people.summary(person, actor, stage.county),
+        erased=rider.erased,
+        invited_by=rider.invited_by if visible else None,
+        status_changed_at=rider.status_changed_at,
+        warnings=warnings(session, stage, rider, person) if visible else [],
+        version=rider.version,
+        updated_at=rider.updated_at,
+    )
+
+
+def _resource(stage: Stage, rider: Rider) -> audit.Resource:
+    return audit.Resource(
+        type="rider",
+        id=str(rider.id),
+        tour_id=stage.tour_id,
+        county=stage.county,
+        person_id=rider.person_id,
+    )
+
+
+def list_riders(session: Session, stage: Stage) -> list[Rider]:
+    return list(
+        session.exec(
+            select(Rider).where(Rider.stage_id == stage.id).order_by(col(Rider.role), col(Rider.id))
+        ).all()
+    )
+
+
+def get_rider(session: Session, stage: Stage, rider_id: int) -> Rider:
+    rider = session.get(Rider, rider_id)
+    if rider is None or rider.stage_id != stage.id:
+        raise RiderNotFound(f"Stage {stage.id} has no rider {rider_id}.")
+    return rider
+
+
+def _check_seats(session: Session, stage: Stage, rider: Rider) -> None:
+    """At most two passengers per rickshaw on every leg the passenger rides."""
+    if rider.role != RiderRole.passenger or rider.status not in ACTIVE:
+        return
+    seats = stage.bikes * PASSENGERS_PER_BIKE
+    others = [
+        r
+        for r in list_riders(session, stage)
+        if r.id != rider.id and r.role == RiderRole.passenger and r.status in ACTIVE
+    ]
+    for leg in leg_numbers(session, stage):
+        if not covers(rider.legs, leg):
+            continue
+        taken = sum(1 for r in others if covers(r.legs, leg))
+        if taken >= seats:
+            raise RickshawFull(
+                f"Leg {leg} already has {taken} passengers on {stage.bikes} rickshaws "
+                f"({PASSENGERS_PER_BIKE} seats each)."
+            )
+
+
+def _check_double_booking(session: Session, stage: Stage, rider: Rider) -> None:
+    """A person is confirmed in one place at a time: same date, overlapping legs, any stage
+    of the tour (two stages on one day count as overlapping)."""
+    if rider.status != RiderStatus.confirmed or rider.person_id is None:
+        return
+    rows = session.exec(
+        select(Rider, Stage)
+        .join(Stage, col(Stage.id) == col(Rider.stage_id))
+        .where(
+            Rider.person_id == rider.person_id,
+            Rider.status == RiderStatus.confirmed,
+            col(Rider.id) != rider.id,
+            Stage.tour_id == stage.tour_id,
+            Stage.date == stage.date,
+        )
+    ).all()
+    for other, other_stage in rows:
+        if other_stage.id != stage.id or overlaps(other.legs, rider.legs):
+            raise DoubleBooking(
+                f"This person is already confirmed as {other.role} (rider {other.id}) on stage "
+                f"{other_stage.sequence} {other_stage.name} that day."
+            )
+
+
+def add_rider(session: Session, *, actor: Actor, stage: Stage, data: RiderCreate) -> Rider:
+    actor.require_county_write(stage.county)
+    people.person_for_stage(session, stage, data.person_id)
+    if data.status not in (RiderStatus.invited, RiderStatus.confirmed):
+        raise IllegalRiderTransition("A new rider starts as invited or confirmed.")
+    assert stage.id is not None
+    rider = Rider(
+        stage_id=stage.id,
+        person_id=data.person_id,
+        role=data.role,
+        legs=require_legs(session, stage, data.legs),
+        status=data.status,
+        invited_by=actor.name,
+        status_changed_by=actor.name,
+    )
+    with session.no_autoflush:
+        _check_seats(session, stage, rider)
+        _check_double_booking(session, stage, rider)
+    session.add(rider)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        resource=_resource(stage, rider),
+        after=public(session, actor, stage, rider),
+    )
+    return rider
+
+
+def update_rider(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    rider: Rider,
+    data: RiderUpdate,
+    if_match: str | None,
+) -> Rider:
+    actor.require_county_write(stage.county)
+    check_if_match(if_match, rider.version)
+    before = public(session, actor, stage, rider)
+    changes = data.model_dump(exclude_unset=True)
+    new_status = changes.get("status")
+    if new_status is not None and new_status != rider.status:
+        if not may_change(RiderStatus(rider.status), RiderStatus(new_status)):
+            raise IllegalRiderTransition(
+                f"A rider who is {rider.status} cannot become {new_status}."
+            )
+        rider.status = new_status
+        rider.status_changed_at = utcnow()
+        rider.status_changed_by = actor.name
+    if changes.get("role") is not None:
+        rider.role = changes["role"]
+    if changes.get("legs") is not None:
+        rider.legs = require_legs(session, stage, changes["legs"])
+    with session.no_autoflush:
+        _check_seats(session, stage, rider)
+        _check_double_booking(session, stage, rider)
+    rider.updated_at = utcnow()
+    session.add(rider)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        resource=_resource(stage, rider),
+        before=before,
+        after=public(session, actor, stage, rider),
+    )
+    return rider
+
+
+def remove_rider(
+    session: Session, *, actor: Actor, stage: Stage, rider: Rider, if_match: str | None
+) -> None:
+    actor.require_county_write(stage.county)
+    check_if_match(if_match, rider.version)
+    before = public(session, actor, stage, rider)
+    session.delete(rider)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="delete", resource=_resource(stage, rider), before=before
+    )
+
+
+def assignments_of(session: Session, actor: Actor, person_id: int) -> list[RiderPublic]:
+    rows = session.exec(
+        select(Rider, Stage)
+        .join(Stage, col(Stage.id) == col(Rider.stage_id))
+        .where(Rider.person_id == person_id)
+    ).all()
+    return [public(session, actor, stage, rider) for rider, stage in rows]

@@ -1,0 +1,172 @@
+"""Staffing: a stage's needs against its confirmed and invited people, and the tour's
+roll-up per county, so NF sees where recruitment lags."""
+
+from sqlmodel import Session, col, select
+
+from sykkelturen.people.models import Person
+from sykkelturen.riders import service as riders
+from sykkelturen.riders.models import Rider, RiderRole, RiderStatus
+from sykkelturen.staffing.models import (
+    CountyStaffing,
+    LegStaffing,
+    RoleCount,
+    StaffingIssue,
+    StageStaffing,
+    StageStaffingSummary,
+    TourStaffing,
+)
+from sykkelturen.stages.models import Stage, StageNeeds
+from sykkelturen.team import service as team
+from sykkelturen.tours.models import Tour
+
+RIDER_ROLES = (RiderRole.pilot, RiderRole.cyclist, RiderRole.passenger)
+
+
+def _count(role: str, needed: int, confirmed: int, invited: int) -> RoleCount:
+    return RoleCount(
+        role=role,
+        needed=needed,
+        confirmed=confirmed,
+        invited=invited,
+        missing=max(needed - confirmed, 0),
+    )
+
+
+def _needed(needs: StageNeeds, stage: Stage, role: RiderRole) -> int:
+    if role == RiderRole.pilot:
+        return needs.pilots if needs.pilots is not None else stage.bikes
+    return needs.cyclists if role == RiderRole.cyclist else needs.passengers
+
+
+def stage_staffing(session: Session, stage: Stage) -> StageStaffing:
+    needs = StageNeeds.model_validate(stage.needs)
+    rider_rows = riders.list_riders(session, stage)
+    members = team.list_team(session, stage)
+
+    def tally(rows: list[Rider], role: RiderRole, status: RiderStatus) -> int:
+        return sum(1 for r in rows if r.role == role and r.status == status)
+
+    roles = [
+        _count(
+            role,
+            _needed(needs, stage, role),
+            tally(rider_rows, role, RiderStatus.confirmed),
+            tally(rider_rows, role, RiderStatus.invited),
+        )
+        for role in RIDER_ROLES
+    ]
+    team_needs = {str(role): count for role, count in needs.team.items()}
+    roles += [
+        _count(role, team_needs.get(role, 0), sum(1 for m in members if m.role == role), 0)
+        for role in sorted(set(team_needs) | {m.role for m in members})
+    ]
+    legs = []
+    gaps = [r for r in roles if r.missing]
+    leg_list = team.leg_numbers(session, stage)
+    for leg in leg_list:
+        on_leg = [r for r in rider_rows if riders.covers(r.legs, leg)]
+        counts = [
+            _count(
+                role,
+                _needed(needs, stage, role),
+                tally(on_leg, role, RiderStatus.confirmed),
+                tally(on_leg, role, RiderStatus.invited),
+            )
+            for role in RIDER_ROLES
+        ]
+        legs.append(LegStaffing(leg=leg, roles=counts))
+        if len(leg_list) > 1:
+            gaps += [
+                c.model_copy(update={"role": f"{c.role} (leg {leg})"}) for c in counts if c.missing
+            ]
+    assert stage.id is not None
+    return StageStaffing(
+        stage_id=stage.id,
+        sequence=stage.sequence,
+        county=stage.county,
+        roles=roles,
+        legs=legs,
+        gaps=gaps,
+        warnings=_issues(session, stage, rider_rows),
+    )
+
+
+def _issues(session: Session, stage: Stage, rider_rows: list[Rider]) -> list[StaffingIssue]:
+    issues = []
+    for rider in rider_rows:
+        if (
+            rider.status not in (RiderStatus.invited, RiderStatus.confirmed)
+            or rider.person_id is None
+        ):
+            continue
+        person = session.get(Person, rider.person_id)
+        for warning in riders.warnings(session, stage, rider, person):
+            code, _, message = warning.partition(": ")
+            issues.append(StaffingIssue(code=code, rider_id=rider.id, message=message))
+        if rider.status == RiderStatus.invited:
+            elsewhere = session.exec(
+                select(Rider, Stage)
+                .join(Stage, col(Stage.id) == col(Rider.stage_id))
+                .where(
+                    Rider.person_id == rider.person_id,
+                    Rider.status == RiderStatus.confirmed,
+                    Stage.date == stage.date,
+                    Stage.tour_id == stage.tour_id,
+                    col(Rider.id) != rider.id,
+                )
+            ).all()
+            for other, other_stage in elsewhere:
+                if other_stage.id != stage.id or riders.overlaps(other.legs, rider.legs):
+                    issues.append(
+                        StaffingIssue(
+                            code="double_booking",
+                            rider_id=rider.id,
+                            message=f"Invited here, but confirmed as rider {other.id} on stage "
+                            f"{other_stage.sequence} the same day; confirming will be refused.",
+                        )
+                    )
+    return issues
+
+
+def _percent(confirmed: int, needed: int) -> float:
+    return 100.0 if needed == 0 else round(100 * min(confirmed, needed) / needed, 1)
+
+
+def tour_staffing(session: Session, tour: Tour) -> TourStaffing:
+    stages = session.exec(
+        select(Stage).where(Stage.tour_id == tour.id).order_by(col(Stage.sequence))
+    ).all()
+    by_county: dict[str, list[StageStaffingSummary]] = {}
+    for stage in stages:
+        staffing = stage_staffing(session, stage)
+        needed = sum(r.needed for r in staffing.roles)
+        confirmed = sum(min(r.confirmed, r.needed) for r in staffing.roles)
+        by_county.setdefault(stage.county, []).append(
+            StageStaffingSummary(
+                stage_id=staffing.stage_id,
+                sequence=stage.sequence,
+                name=stage.name,
+                date=stage.date.isoformat(),
+                needed=needed,
+                confirmed=confirmed,
+                invited=sum(r.invited for r in staffing.roles),
+                missing=needed - confirmed,
+                percent_staffed=_percent(confirmed, needed),
+            )
+        )
+    counties = []
+    for county, summaries in by_county.items():
+        needed = sum(s.needed for s in summaries)
+        confirmed = sum(s.confirmed for s in summaries)
+        counties.append(
+            CountyStaffing(
+                county=county,
+                needed=needed,
+                confirmed=confirmed,
+                missing=needed - confirmed,
+                percent_staffed=_percent(confirmed, needed),
+                stages=summaries,
+            )
+        )
+    assert tour.id is not None
+    return TourStaffing(tour_id=tour.id, counties=counties)

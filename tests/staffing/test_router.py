@@ -1,0 +1,96 @@
+from typing import Any
+
+from tests.conftest import Callers
+from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+
+
+def roles(staffing: dict[str, Any]) -> dict[str, tuple[int, int, int, int]]:
+    return {
+        r["role"]: (r["needed"], r["confirmed"], r["invited"], r["missing"])
+        for r in staffing["roles"]
+    }
+
+
+def test_needs_against_confirmed_and_invited(callers: Callers) -> None:
+    tour = tour_with_counties(callers.national)
+    stage = make_stage(
+        callers.county_15,
+        tour["id"],
+        bikes=2,
+        needs={"cyclists": 3, "passengers": 4, "team": {"stage_leader": 1, "first_aid": 1}},
+    )
+    upload(callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import")
+    people = [
+        make_person(
+            callers.county_15, name=f"P{n}", email=f"p{n}@example.org", pilot_trained=n != 1
+        )
+        for n in range(6)
+    ]
+    riders = f"{API}/stages/{stage['id']}/riders"
+    ok(
+        callers.county_15.post(
+            riders, json={"person_id": people[0]["id"], "role": "pilot", "status": "confirmed"}
+        ),
+        201,
+    )
+    ok(
+        callers.county_15.post(
+            riders, json={"person_id": people[1]["id"], "role": "pilot", "legs": [2]}
+        ),
+        201,
+    )
+    ok(
+        callers.county_15.post(
+            riders, json={"person_id": people[2]["id"], "role": "cyclist", "status": "confirmed"}
+        ),
+        201,
+    )
+    ok(
+        callers.county_15.post(
+            riders,
+            json={
+                "person_id": people[3]["id"],
+                "role": "passenger",
+                "status": "confirmed",
+                "legs": [1],
+            },
+        ),
+        201,
+    )
+    ok(
+        callers.county_15.post(
+            f"{API}/stages/{stage['id']}/team",
+            json={"person_id": people[4]["id"], "role": "stage_leader"},
+        ),
+        201,
+    )
+
+    staffing = ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/staffing"))
+    assert roles(staffing) == {
+        "pilot": (2, 1, 1, 1),
+        "cyclist": (3, 1, 0, 2),
+        "passenger": (4, 1, 0, 3),
+        "first_aid": (1, 0, 0, 1),
+        "stage_leader": (1, 1, 0, 0),
+    }
+    leg_two = next(leg for leg in staffing["legs"] if leg["leg"] == 2)
+    assert {r["role"]: (r["confirmed"], r["invited"]) for r in leg_two["roles"]} == {
+        "pilot": (1, 1),
+        "cyclist": (1, 0),
+        "passenger": (0, 0),
+    }
+    assert "passenger (leg 2)" in {g["role"] for g in staffing["gaps"]}
+    assert [w["code"] for w in staffing["warnings"]] == ["pilot_not_trained"]
+    assert "P1" not in str(staffing)
+
+    tour_view = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/staffing"))
+    (county,) = tour_view["counties"]
+    assert county["county"] == "15"
+    assert county["needed"] == 11
+    assert county["confirmed"] == 4
+    assert county["percent_staffed"] == round(100 * 4 / 11, 1)
+
+
+def test_unknown_stage_and_tour(callers: Callers) -> None:
+    problem(callers.anonymous.get(f"{API}/stages/999/staffing"), 404, "stage_not_found")
+    problem(callers.anonymous.get(f"{API}/tours/999/staffing"), 404, "tour_not_found")
