@@ -58,6 +58,12 @@ def test_demo_loads_the_2022_tour_once(callers: Callers, settings_env: None) -> 
     ]
     assert len(with_routes) == 9
     handovers = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/handovers"))["items"]
+    staffing = ok(callers.anonymous.get(f"{API}/stages/{valldal['id']}/staffing"))
+    pilots = next(r for r in staffing["roles"] if r["role"] == "pilot")
+    assert (pilots["confirmed"], pilots["invited"]) == (1, 1)
+    team = ok(callers.national.get(f"{API}/stages/{valldal['id']}/team"))["items"]
+    assert {m["person"]["name"] for m in team} == {"Ingrid Sunde", "Berit Hove"}
+    assert len(ok(callers.national.get(f"{API}/people", params={"county": "15"}))["items"]) == 5
     gaps = [round(h["gap_m"]) for h in handovers if h["gap_m"] is not None]
     assert {18, 41} <= set(gaps)  # Kristiansand → Lillesand → Grimstad → Arendal
 

@@ -2,7 +2,8 @@
 
 `load_demo` goes through the same services as the API (validation, audit), and is
 idempotent: what already exists is left as it is. Some stages get a route (the project's
-synthetic GPX samples, gzipped under `gpx/`), start and finish checkpoints, and a status.
+synthetic GPX samples, gzipped under `gpx/`), start and finish checkpoints, a status, and
+(fictional) people in the stage team and as pilots, cyclists and passengers.
 """
 
 import json
@@ -14,12 +15,18 @@ from sqlmodel import Session, select
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import CheckpointCreate
 from sykkelturen.config import Settings
+from sykkelturen.people import service as people
+from sykkelturen.people.models import Person, PersonCreate
+from sykkelturen.riders import service as riders
+from sykkelturen.riders.models import RiderCreate
 from sykkelturen.routes import service as routes
 from sykkelturen.routes.models import RouteStatus
 from sykkelturen.routes.storage import current_version, require_current
 from sykkelturen.security import Actor, system_actor
 from sykkelturen.stages import service as stages
 from sykkelturen.stages.models import Stage, StageCreate
+from sykkelturen.team import service as team
+from sykkelturen.team.models import TeamMemberCreate
 from sykkelturen.tours import service as tours
 from sykkelturen.tours.models import Tour, TourCounty, TourCountyCreate, TourCreate
 
@@ -49,8 +56,20 @@ def load_demo(session: Session, settings: Settings) -> Tour:
             tours.add_tour_county(
                 session, actor=actor, tour=tour, data=TourCountyCreate.model_validate(county)
             )
+    people_by_email = {}
+    for record in data["people"]:
+        person = session.exec(
+            select(Person).where(Person.county == record["county"], Person.email == record["email"])
+        ).first()
+        if person is None:
+            person = people.create_person(
+                session, actor=actor, data=PersonCreate.model_validate(record)
+            )
+        people_by_email[record["email"]] = person
     for item in data["stages"]:
-        fields = {k: v for k, v in item.items() if k not in ("route", "checkpoints")}
+        fields = {
+            k: v for k, v in item.items() if k not in ("route", "checkpoints", "team", "riders")
+        }
         stage = session.exec(
             select(Stage).where(Stage.tour_id == tour.id, Stage.sequence == item["sequence"])
         ).first()
@@ -60,7 +79,40 @@ def load_demo(session: Session, settings: Settings) -> Tour:
             )
         if "route" in item and current_version(session, stage) is None:
             _add_route(session, actor, settings, stage, item)
+        _add_people(session, actor, stage, item, people_by_email)
     return tour
+
+
+def _person_id(by_email: dict[str, Person], email: str) -> int:
+    person_id = by_email[email].id
+    assert person_id is not None
+    return person_id
+
+
+def _add_people(
+    session: Session, actor: Actor, stage: Stage, item: dict[str, Any], by_email: dict[str, Person]
+) -> None:
+    if item.get("team") and not team.list_team(session, stage):
+        for member in item["team"]:
+            data = TeamMemberCreate(
+                person_id=_person_id(by_email, member["email"]),
+                role=member["role"],
+                responsibilities=member["responsibilities"],
+            )
+            team.add_member(session, actor=actor, stage=stage, data=data)
+    if item.get("riders") and not riders.list_riders(session, stage):
+        for rider in item["riders"]:
+            riders.add_rider(
+                session,
+                actor=actor,
+                stage=stage,
+                data=RiderCreate(
+                    person_id=_person_id(by_email, rider["email"]),
+                    role=rider["role"],
+                    status=rider["status"],
+                    legs=rider["legs"],
+                ),
+            )
 
 
 def _add_route(
