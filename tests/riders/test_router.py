@@ -228,3 +228,32 @@ class TestRiders:
             json={"person_id": person(callers, 1)["id"], "role": "cyclist"},
         )
         assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("anonymous", 401), ("reader", 403), ("county_50", 403)]
+)
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_change_permissions(
+    callers: Callers, stage: dict[str, Any], who: str, status: int, method: str
+) -> None:
+    rider = invite(
+        callers.county_15, stage["id"], person_id=person(callers, 1)["id"], role="cyclist"
+    )
+    response = getattr(callers, who).request(
+        method,
+        f"{API}/stages/{stage['id']}/riders/{rider['id']}",
+        json={"status": "confirmed"} if method == "PATCH" else None,
+        headers={"If-Match": '"1"'},
+    )
+    assert response.status_code == status
+
+
+def test_remove_rider_and_unknown_rider(callers: Callers, stage: dict[str, Any]) -> None:
+    rider = invite(
+        callers.county_15, stage["id"], person_id=person(callers, 1)["id"], role="cyclist"
+    )
+    url = f"{API}/stages/{stage['id']}/riders/{rider['id']}"
+    problem(callers.county_15.delete(url, headers={"If-Match": '"9"'}), 412, "precondition_failed")
+    assert callers.county_15.delete(url, headers={"If-Match": '"1"'}).status_code == 204
+    problem(callers.anonymous.get(url), 404, "rider_not_found")

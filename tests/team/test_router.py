@@ -97,3 +97,26 @@ class TestTeam:
             f"{API}/stages/{stage['id']}/team", json={"person_id": person["id"], "role": "host"}
         )
         assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("anonymous", 401), ("reader", 403), ("county_50", 403)]
+)
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_change_permissions(
+    callers: Callers, stage: dict[str, Any], who: str, status: int, method: str
+) -> None:
+    person = make_person(callers.county_15)
+    member = ok(
+        callers.county_15.post(
+            f"{API}/stages/{stage['id']}/team", json={"person_id": person["id"], "role": "host"}
+        ),
+        201,
+    )
+    response = getattr(callers, who).request(
+        method,
+        f"{API}/stages/{stage['id']}/team/{member['id']}",
+        json={"role": "sweep"} if method == "PATCH" else None,
+        headers={"If-Match": '"1"'},
+    )
+    assert response.status_code == status
