@@ -15,11 +15,13 @@ from sykkelturen.config import Settings, get_settings
 from sykkelturen.counties.router import router as counties_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
+from sykkelturen.measures.router import router as measures_router
 from sykkelturen.people.router import router as people_router
 from sykkelturen.problems import ProblemDetails, install_problem_handlers
 from sykkelturen.requests import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
+from sykkelturen.runsheet.router import router as runsheet_router
 from sykkelturen.staffing.router import router as staffing_router
 from sykkelturen.stages.router import router as stages_router
 from sykkelturen.team.router import router as team_router
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         team_router,
         riders_router,
         staffing_router,
+        measures_router,
+        runsheet_router,
         tokens_router,
         audit_router,
     ):

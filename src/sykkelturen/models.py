@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.counties.models import County, CountySuccession
+from sykkelturen.measures.models import Measure
 from sykkelturen.people.models import Person
 from sykkelturen.riders.models import Rider
 from sykkelturen.routes.models import RouteVersion
@@ -20,6 +21,7 @@ __all__ = [
     "Checkpoint",
     "County",
     "CountySuccession",
+    "Measure",
     "Person",
     "Rider",
     "RouteVersion",

@@ -1,0 +1,264 @@
+"""Measures: where and when they apply, who is responsible, and their review by NF."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from sykkelturen.audit import service as audit
+from sykkelturen.checkpoints.models import Checkpoint
+from sykkelturen.concurrency import check_if_match
+from sykkelturen.db import utcnow
+from sykkelturen.measures.models import (
+    POLICE_NOTICE_DAYS,
+    Measure,
+    MeasureCreate,
+    MeasureKind,
+    MeasurePublic,
+    MeasureStatus,
+    MeasureUpdate,
+)
+from sykkelturen.measures.problems import (
+    CheckpointOfOtherStage,
+    IllegalMeasureTransition,
+    MeasureNotFound,
+)
+from sykkelturen.measures.status import after_edit, next_status, why_not
+from sykkelturen.people import service as people
+from sykkelturen.people.models import Person
+from sykkelturen.problems import Forbidden
+from sykkelturen.routes.storage import current_version, load_line
+from sykkelturen.security import Actor
+from sykkelturen.stages.models import Stage
+from sykkelturen.tours.problems import InvalidDateRange
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def today() -> dt.date:
+    return dt.datetime.now(OSLO).date()
+
+
+def is_overdue(measure: Measure, on: dt.date) -> bool:
+    return (
+        measure.due_date is not None
+        and measure.due_date < on
+        and measure.status != MeasureStatus.accepted
+    )
+
+
+def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> MeasurePublic:
+    person = (
+        session.get(Person, measure.responsible_person_id)
+        if measure.responsible_person_id
+        else None
+    )
+    summary = people.summary(person, actor, stage.county)
+    assert measure.id is not None
+    return MeasurePublic(
+        id=measure.id,
+        stage_id=measure.stage_id,
+        kind=MeasureKind(measure.kind),
+        title=measure.title,
+        description=measure.description,
+        checkpoint_id=measure.checkpoint_id,
+        km=round(measure.km, 3) if measure.km is not None else None,
+        lat=measure.lat,
+        lon=measure.lon,
+        starts_at=measure.starts_at,
+        ends_at=measure.ends_at,
+        responsible_name=measure.responsible_name or (summary.name if summary else None),
+        responsible_person=summary,
+        due_date=measure.due_date,
+        overdue=is_overdue(measure, today()),
+        notes=measure.notes,
+        status=MeasureStatus(measure.status),
+        review_comment=measure.review_comment,
+        submitted_at=measure.submitted_at,
+        reviewed_at=measure.reviewed_at,
+        version=measure.version,
+        updated_at=measure.updated_at,
+    )
+
+
+def _resource(stage: Stage, measure: Measure) -> audit.Resource:
+    return audit.Resource(
+        type="measure",
+        id=str(measure.id),
+        tour_id=stage.tour_id,
+        county=stage.county,
+        person_id=measure.responsible_person_id,
+    )
+
+
+def list_measures(session: Session, stage: Stage) -> list[Measure]:
+    return list(
+        session.exec(
+            select(Measure).where(Measure.stage_id == stage.id).order_by(col(Measure.id))
+        ).all()
+    )
+
+
+def get_measure(session: Session, measure_id: int) -> Measure:
+    measure = session.get(Measure, measure_id)
+    if measure is None:
+        raise MeasureNotFound(f"There is no measure {measure_id}.")
+    return measure
+
+
+def _place(session: Session, stage: Stage, measure: Measure, fields: dict[str, object]) -> None:
+    """Resolve the place to km and lat/lon on the current route, whichever way it was given."""
+    version = current_version(session, stage)
+    snapper = load_line(version).snapper() if version is not None else None
+    if fields.get("checkpoint_id") is not None:
+        checkpoint = session.get(Checkpoint, fields["checkpoint_id"])
+        if checkpoint is None or checkpoint.stage_id != stage.id:
+            raise CheckpointOfOtherStage(
+                f"Stage {stage.id} has no checkpoint {fields['checkpoint_id']}."
+            )
+        measure.checkpoint_id, measure.km = checkpoint.id, checkpoint.km
+        measure.lat, measure.lon = checkpoint.lat, checkpoint.lon
+    elif fields.get("km") is not None:
+        km = float(fields["km"])  # type: ignore[arg-type]
+        measure.checkpoint_id, measure.km = None, km
+        measure.lat, measure.lon = snapper.at(km * 1000) if snapper else (None, None)
+    elif fields.get("lat") is not None:
+        lat, lon = float(fields["lat"]), float(fields["lon"])  # type: ignore[arg-type]
+        measure.checkpoint_id, measure.lat, measure.lon = None, lat, lon
+        measure.km = snapper.snap(lat, lon).km if snapper else None
+
+
+def _responsible(session: Session, stage: Stage, person_id: int | None) -> None:
+    if person_id is not None:
+        people.person_for_stage(session, stage, person_id)
+
+
+def create_measure(session: Session, *, actor: Actor, stage: Stage, data: MeasureCreate) -> Measure:
+    actor.require_county_write(stage.county)
+    _responsible(session, stage, data.responsible_person_id)
+    assert stage.id is not None
+    measure = Measure(
+        stage_id=stage.id,
+        kind=data.kind,
+        title=data.title,
+        description=data.description,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        responsible_person_id=data.responsible_person_id,
+        responsible_name=data.responsible_name,
+        due_date=data.due_date,
+        notes=data.notes,
+    )
+    if measure.due_date is None and data.kind == MeasureKind.police_notice:
+        measure.due_date = stage.date - dt.timedelta(days=POLICE_NOTICE_DAYS)
+    _place(session, stage, measure, data.model_dump())
+    session.add(measure)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        resource=_resource(stage, measure),
+        after=public(session, actor, stage, measure),
+    )
+    return measure
+
+
+def update_measure(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    measure: Measure,
+    data: MeasureUpdate,
+    if_match: str | None,
+) -> Measure:
+    actor.require_county_write(stage.county)
+    check_if_match(if_match, measure.version)
+    before = public(session, actor, stage, measure)
+    changes = data.model_dump(exclude_unset=True)
+    _responsible(session, stage, changes.get("responsible_person_id"))
+    for name in ("kind", "title"):
+        if changes.get(name) is not None:
+            setattr(measure, name, changes[name])
+    for name in (
+        "description",
+        "starts_at",
+        "ends_at",
+        "responsible_person_id",
+        "responsible_name",
+        "due_date",
+        "notes",
+    ):
+        if name in changes:
+            setattr(measure, name, changes[name])
+    if measure.ends_at is not None and (
+        measure.starts_at is None or measure.ends_at < measure.starts_at
+    ):
+        raise InvalidDateRange("ends_at must come after starts_at.")
+    _place(session, stage, measure, changes)
+    measure.status = after_edit(MeasureStatus(measure.status))
+    measure.updated_at = utcnow()
+    session.add(measure)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        resource=_resource(stage, measure),
+        before=before,
+        after=public(session, actor, stage, measure),
+    )
+    return measure
+
+
+def delete_measure(
+    session: Session, *, actor: Actor, stage: Stage, measure: Measure, if_match: str | None
+) -> None:
+    actor.require_county_write(stage.county)
+    check_if_match(if_match, measure.version)
+    before = public(session, actor, stage, measure)
+    session.delete(measure)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="delete", resource=_resource(stage, measure), before=before
+    )
+
+
+def review(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    measure: Measure,
+    action: str,
+    comment: str | None = None,
+) -> Measure:
+    """submit (the stage's county or national), accept and return (national only)."""
+    if action == "submit":
+        actor.require_county_write(stage.county)
+    elif not actor.is_national:
+        raise Forbidden("Only the national organisation reviews measures.")
+    current = MeasureStatus(measure.status)
+    new = next_status(current, action)
+    if new is None:
+        raise IllegalMeasureTransition(why_not(current, action))
+    before = public(session, actor, stage, measure)
+    measure.status = new
+    if action == "submit":
+        measure.submitted_at, measure.submitted_by = utcnow(), actor.name
+    else:
+        measure.reviewed_at, measure.reviewed_by = utcnow(), actor.name
+        measure.review_comment = comment
+    measure.updated_at = utcnow()
+    session.add(measure)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        resource=_resource(stage, measure),
+        before=before,
+        after=public(session, actor, stage, measure),
+    )
+    return measure

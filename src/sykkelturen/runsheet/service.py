@@ -1,0 +1,348 @@
+"""Building run sheets from the data: itinerary lines, legs, measures in time order, hazards,
+contacts for those allowed, handovers and overdue measures; and `passing`."""
+
+import datetime as dt
+import hashlib
+from collections import OrderedDict
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlmodel import Session, col, func, select
+
+from sykkelturen.audit.models import AuditEntry
+from sykkelturen.checkpoints import service as checkpoints
+from sykkelturen.gpx import geometry
+from sykkelturen.measures import service as measures
+from sykkelturen.problems import NotFound
+from sykkelturen.riders import service as riders
+from sykkelturen.routes import service as routes
+from sykkelturen.routes.models import RouteVersion
+from sykkelturen.routes.storage import current_version, current_versions, load_line
+from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
+from sykkelturen.runsheet.models import (
+    Clock,
+    Contacts,
+    LegClock,
+    OverdueMeasure,
+    Passing,
+    RunSheetLeg,
+    RunSheetLine,
+    RunSheetMeasure,
+    StageRunSheet,
+    TourRunSheet,
+)
+from sykkelturen.security import Actor
+from sykkelturen.stages.models import Stage
+from sykkelturen.team import service as team
+from sykkelturen.tours.models import Tour
+
+# A place farther than this from every route is not "on the tour".
+PASSING_MAX_M = 5_000.0
+
+
+class NotNearTheTour(NotFound):
+    title, code = "Not near the tour", "not_near_the_tour"
+
+
+def _clocks(items: list[tuple[float, dt.datetime, dt.datetime]], zone: ZoneInfo) -> list[Clock]:
+    return [
+        Clock(speed_kmh=s, arrive=a.astimezone(zone), depart=d.astimezone(zone))
+        for s, a, d in items
+    ]
+
+
+def stage_run_sheet(
+    session: Session, *, actor: Actor, stage: Stage, tour: Tour, with_hazards: bool = True
+) -> StageRunSheet:
+    zone = ZoneInfo(tour.time_zone)
+    version = current_version(session, stage)
+    points = checkpoints.ordered(session, stage)
+    stops = [Stop(km=c.km, dwell_minutes=c.dwell_minutes) for c in points if c.km is not None]
+    distance_km = version.stats["distance_m"] / 1000 if version else None
+    start = stage.starts_at
+    warnings = []
+    if version is None:
+        warnings.append("no_route: upload a route to get distances and times")
+    if start is None:
+        warnings.append("no_start_time: set start_time to get clock times")
+    timed = start is not None and version is not None
+    lines = []
+    for checkpoint in points:
+        times = []
+        if timed and checkpoint.km is not None:
+            assert start is not None
+            stop = Stop(km=checkpoint.km, dwell_minutes=checkpoint.dwell_minutes)
+            times = _clocks(
+                [
+                    (p.speed_kmh, p.arrive, p.depart)
+                    for p in passages(start, stops, stop, stage.speeds_kmh)
+                ],
+                zone,
+            )
+        assert checkpoint.id is not None
+        lines.append(
+            RunSheetLine(
+                checkpoint_id=checkpoint.id,
+                name=checkpoint.name,
+                kind=checkpoint.kind,
+                km=round(checkpoint.km, 3) if checkpoint.km is not None else None,
+                km_to_go=round(distance_km - checkpoint.km, 3)
+                if distance_km is not None and checkpoint.km is not None
+                else None,
+                dwell_minutes=checkpoint.dwell_minutes,
+                times=times,
+            )
+        )
+    finish = []
+    if timed and distance_km is not None:
+        assert start is not None
+        finish = _clocks(
+            [
+                (p.speed_kmh, p.arrive, p.depart)
+                for p in finish_times(start, stops, distance_km, stage.speeds_kmh)
+            ],
+            zone,
+        )
+    legs = []
+    for leg in checkpoints.legs(session, stage).items:
+        leg_times = []
+        if timed:
+            assert start is not None
+            for speed in stage.speeds_kmh:
+                begin = arrival(start, stops, leg.km_from, speed) + dt.timedelta(
+                    minutes=sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
+                )
+                leg_times.append(
+                    LegClock(
+                        speed_kmh=speed,
+                        start=begin.astimezone(zone),
+                        end=arrival(start, stops, leg.km_to, speed).astimezone(zone),
+                    )
+                )
+        legs.append(
+            RunSheetLeg(
+                **leg.model_dump(exclude={"from_checkpoint_id", "to_checkpoint_id"}),
+                times=leg_times,
+            )
+        )
+    measure_rows = []
+    for measure in measures.list_measures(session, stage):
+        times = []
+        if measure.starts_at is None and timed and measure.km is not None:
+            assert start is not None
+            times = _clocks(
+                [
+                    (s, arrival(start, stops, measure.km, s), arrival(start, stops, measure.km, s))
+                    for s in stage.speeds_kmh
+                ],
+                zone,
+            )
+        measure_rows.append(
+            RunSheetMeasure(measure=measures.public(session, actor, stage, measure), times=times)
+        )
+    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
+    measure_rows.sort(
+        key=lambda m: m.measure.starts_at or (m.times[0].arrive if m.times else far_future)
+    )
+    contacts = None
+    if actor.may_see_personal_data(stage.county):
+        contacts = Contacts(
+            team=[team.public(session, actor, stage, t) for t in team.list_team(session, stage)],
+            riders=[
+                riders.public(session, actor, stage, r) for r in riders.list_riders(session, stage)
+            ],
+        )
+    changes = [
+        stage.updated_at,
+        *(c.updated_at for c in points),
+        *(m.updated_at for m in measures.list_measures(session, stage)),
+    ]
+    if version is not None:
+        changes += [
+            t
+            for t in (version.uploaded_at, version.reported_at, version.finalized_at)
+            if t is not None
+        ]
+    assert stage.id is not None
+    return StageRunSheet(
+        stage_id=stage.id,
+        sequence=stage.sequence,
+        county=stage.county,
+        name=stage.name,
+        date=stage.date,
+        start_place=stage.start_place,
+        finish_place=stage.finish_place,
+        starts_at=start.astimezone(zone) if start else None,
+        speeds_kmh=stage.speeds_kmh,
+        route_version=version.number if version else None,
+        route_status=version.status if version else None,
+        distance_m=version.stats["distance_m"] if version else None,
+        ascent_m=version.stats["ascent_m"] if version else None,
+        descent_m=version.stats["descent_m"] if version else None,
+        lines=lines,
+        finish=finish,
+        legs=legs,
+        measures=measure_rows,
+        hazards=routes.hazards(version).items if version is not None and with_hazards else [],
+        transfer_after=stage.transfer_after,
+        contacts=contacts,
+        warnings=warnings,
+        last_changed=max(changes),
+    )
+
+
+def select_stages(
+    session: Session,
+    tour: Tour,
+    *,
+    county: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> list[Stage]:
+    statement = select(Stage).where(Stage.tour_id == tour.id)
+    if county is not None:
+        statement = statement.where(Stage.county == county)
+    if date_from is not None:
+        statement = statement.where(col(Stage.date) >= date_from)
+    if date_to is not None:
+        statement = statement.where(col(Stage.date) <= date_to)
+    return list(session.exec(statement.order_by(col(Stage.sequence))).all())
+
+
+def tour_run_sheet(
+    session: Session,
+    *,
+    actor: Actor,
+    tour: Tour,
+    county: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    updated_since: dt.datetime | None,
+) -> TourRunSheet:
+    stages = select_stages(session, tour, county=county, date_from=date_from, date_to=date_to)
+    sheets = [
+        stage_run_sheet(session, actor=actor, stage=s, tour=tour, with_hazards=True) for s in stages
+    ]
+    if updated_since is not None:
+        sheets = [s for s in sheets if s.last_changed > updated_since]
+    shown = {s.stage_id for s in sheets}
+    on = measures.today()
+    overdue = [
+        OverdueMeasure(
+            measure_id=m.measure.id,
+            stage_id=s.stage_id,
+            sequence=s.sequence,
+            county=s.county,
+            title=m.measure.title,
+            kind=m.measure.kind,
+            due_date=m.measure.due_date,
+            status=m.measure.status,
+        )
+        for s in sheets
+        for m in s.measures
+        if m.measure.due_date is not None
+        and m.measure.due_date < on
+        and m.measure.status != "accepted"
+    ]
+    handovers = [
+        h
+        for h in routes.handovers(session, tour)
+        if h.from_stage_id in shown or h.to_stage_id in shown
+    ]
+    assert tour.id is not None
+    return TourRunSheet(
+        tour_id=tour.id,
+        name=tour.name,
+        time_zone=tour.time_zone,
+        generated_at=dt.datetime.now(ZoneInfo(tour.time_zone)),
+        stages=sheets,
+        handovers=handovers,
+        overdue_measures=overdue,
+    )
+
+
+def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
+    """An ETag for a run sheet, without building it: every write adds an audit row in its
+    own transaction, so the newest audit id changes whenever anything the sheet shows may
+    have; the date is in it because overdue flags change at midnight."""
+    newest = session.exec(select(func.max(AuditEntry.id))).one() or 0
+    key = "|".join(str(p) for p in (tour.id, tour.version, newest, measures.today(), *parts))
+    return '"rs-' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+# --- passing -----------------------------------------------------------------------------
+
+# Route versions never change, so their snapping lines can be kept by id in each process.
+_SNAPLINES: OrderedDict[int, geometry.SnapLine] = OrderedDict()
+_SNAPLINES_MAX = 1024
+
+
+def _snapline(version: RouteVersion) -> geometry.SnapLine:
+    assert version.id is not None
+    line = _SNAPLINES.get(version.id)
+    if line is None:
+        line = load_line(version).snapper()
+        _SNAPLINES[version.id] = line
+        if len(_SNAPLINES) > _SNAPLINES_MAX:
+            _SNAPLINES.popitem(last=False)
+    else:
+        _SNAPLINES.move_to_end(version.id)
+    return line
+
+
+def _bounds_distance_m(bounds: dict[str, float], lat: float, lon: float) -> float:
+    """A lower bound of the distance from the place to anything inside the bounds."""
+    dlat = max(bounds["min_lat"] - lat, 0.0, lat - bounds["max_lat"])
+    dlon = max(bounds["min_lon"] - lon, 0.0, lon - bounds["max_lon"])
+    return (
+        float(
+            np.hypot(dlat * 110_574.0, dlon * 111_320.0 * np.cos(np.radians(min(abs(lat), 89.0))))
+        )
+        * 0.99
+    )
+
+
+def passing(session: Session, *, tour: Tour, lat: float, lon: float) -> Passing:
+    versions = current_versions(session, tour.id)
+    stages = {s.id: s for s in session.exec(select(Stage).where(Stage.tour_id == tour.id)).all()}
+    best: tuple[float, Stage, geometry.Snap] | None = None
+    for stage_id, version in versions.items():
+        if _bounds_distance_m(version.stats["bounds"], lat, lon) > PASSING_MAX_M:
+            continue
+        snap = _snapline(version).snap(lat, lon)
+        if best is None or snap.offset_m < best[0]:
+            best = (snap.offset_m, stages[stage_id], snap)
+    if best is None or best[0] > PASSING_MAX_M:
+        raise NotNearTheTour(
+            f"No route of tour {tour.id} passes within {PASSING_MAX_M / 1000:.0f} km "
+            f"of {lat:.5f}, {lon:.5f}."
+        )
+    offset, stage, snap = best
+    zone = ZoneInfo(tour.time_zone)
+    times = []
+    if stage.starts_at is not None:
+        stops = [
+            Stop(km=c.km, dwell_minutes=c.dwell_minutes)
+            for c in checkpoints.ordered(session, stage)
+            if c.km is not None
+        ]
+        times = [
+            Clock(
+                speed_kmh=s,
+                arrive=arrival(stage.starts_at, stops, snap.km, s).astimezone(zone),
+                depart=arrival(stage.starts_at, stops, snap.km, s).astimezone(zone),
+            )
+            for s in stage.speeds_kmh
+        ]
+    assert stage.id is not None
+    return Passing(
+        stage_id=stage.id,
+        sequence=stage.sequence,
+        stage_name=stage.name,
+        date=stage.date,
+        km=round(snap.km, 3),
+        distance_m=round(offset, 1),
+        lat=snap.lat,
+        lon=snap.lon,
+        times=times,
+    )
