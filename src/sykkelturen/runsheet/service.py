@@ -44,9 +44,14 @@ class NotNearTheTour(NotFound):
     title, code = "Not near the tour", "not_near_the_tour"
 
 
+def to_minute(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """Plans are made to the minute: the nearest one, in the tour's zone."""
+    return (moment + dt.timedelta(seconds=30)).replace(second=0, microsecond=0).astimezone(zone)
+
+
 def _clocks(items: list[tuple[float, dt.datetime, dt.datetime]], zone: ZoneInfo) -> list[Clock]:
     return [
-        Clock(speed_kmh=s, arrive=a.astimezone(zone), depart=d.astimezone(zone))
+        Clock(speed_kmh=s, arrive=to_minute(a, zone), depart=to_minute(d, zone))
         for s, a, d in items
     ]
 
@@ -115,8 +120,8 @@ def stage_run_sheet(
                 leg_times.append(
                     LegClock(
                         speed_kmh=speed,
-                        start=begin.astimezone(zone),
-                        end=arrival(start, stops, leg.km_to, speed).astimezone(zone),
+                        start=to_minute(begin, zone),
+                        end=to_minute(arrival(start, stops, leg.km_to, speed), zone),
                     )
                 )
         legs.append(
@@ -329,8 +334,8 @@ def passing(session: Session, *, tour: Tour, lat: float, lon: float) -> Passing:
         times = [
             Clock(
                 speed_kmh=s,
-                arrive=arrival(stage.starts_at, stops, snap.km, s).astimezone(zone),
-                depart=arrival(stage.starts_at, stops, snap.km, s).astimezone(zone),
+                arrive=to_minute(arrival(stage.starts_at, stops, snap.km, s), zone),
+                depart=to_minute(arrival(stage.starts_at, stops, snap.km, s), zone),
             )
             for s in stage.speeds_kmh
         ]

@@ -1,0 +1,218 @@
+from typing import Any
+
+import pytest
+
+from tests.conftest import Callers
+from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+
+
+@pytest.fixture
+def stage(callers: Callers) -> dict[str, Any]:
+    stage = make_stage(callers.county_15, tour_with_counties(callers.national)["id"])
+    upload(callers.county_15, stage["id"], "stage_valldal_stordal.gpx")
+    return stage
+
+
+def add(client: Any, stage_id: int, **data: Any) -> dict[str, Any]:
+    return ok(client.post(f"{API}/stages/{stage_id}/measures", json=data), 201)
+
+
+class TestMeasures:
+    def test_places_by_km_lat_lon_and_checkpoint(
+        self, callers: Callers, stage: dict[str, Any]
+    ) -> None:
+        by_km = add(callers.county_15, stage["id"], kind="traffic_control", title="Vakt", km=9.5)
+        assert by_km["lat"] is not None
+        by_point = add(
+            callers.county_15,
+            stage["id"],
+            kind="road_crossing",
+            title="Kryss",
+            lat=by_km["lat"],
+            lon=by_km["lon"],
+        )
+        assert by_point["km"] == pytest.approx(9.5, abs=0.01)
+        checkpoint = ok(
+            callers.county_15.post(
+                f"{API}/stages/{stage['id']}/checkpoints",
+                json={"name": "Rast", "kind": "rest", "km": 12},
+            ),
+            201,
+        )
+        at_checkpoint = add(
+            callers.county_15,
+            stage["id"],
+            kind="rest_stop",
+            title="Kaffe",
+            checkpoint_id=checkpoint["id"],
+        )
+        assert at_checkpoint["km"] == pytest.approx(12, abs=0.01)
+
+    def test_police_notice_is_due_before_the_stage(
+        self, callers: Callers, stage: dict[str, Any]
+    ) -> None:
+        notice = add(
+            callers.county_15, stage["id"], kind="police_notice", title="Melding til politiet"
+        )
+        assert notice["due_date"] == "2026-05-13"  # 21 days before 3 June
+
+    def test_overdue_until_accepted(self, callers: Callers, stage: dict[str, Any]) -> None:
+        late = add(
+            callers.county_15,
+            stage["id"],
+            kind="escort_vehicle",
+            title="Følgebil",
+            due_date="2020-01-01",
+        )
+        assert late["overdue"] is True
+        ok(callers.county_15.post(f"{API}/measures/{late['id']}/submit"))
+        accepted = ok(callers.national.post(f"{API}/measures/{late['id']}/accept"))
+        assert accepted["overdue"] is False
+
+    def test_review_workflow(self, callers: Callers, stage: dict[str, Any]) -> None:
+        measure = add(callers.county_15, stage["id"], kind="first_aid", title="Førstehjelp")
+        url = f"{API}/measures/{measure['id']}"
+        problem(callers.national.post(f"{url}/accept"), 409, "illegal_measure_transition")
+        assert ok(callers.county_15.post(f"{url}/submit"))["status"] == "submitted"
+        problem(callers.county_15.post(f"{url}/submit"), 409, "illegal_measure_transition")
+        problem(callers.county_15.post(f"{url}/accept"), 403, "forbidden")
+        returned = ok(
+            callers.national.post(f"{url}/return", json={"comment": "Mangler vakt ved brua"})
+        )
+        assert (returned["status"], returned["review_comment"]) == (
+            "returned",
+            "Mangler vakt ved brua",
+        )
+        problem(callers.national.post(f"{url}/accept"), 409, "illegal_measure_transition")
+        edited = ok(
+            callers.county_15.patch(
+                url,
+                json={"description": "Vakt ved brua"},
+                headers={"If-Match": f'"{returned["version"]}"'},
+            )
+        )
+        assert edited["status"] == "returned"
+        ok(callers.county_15.post(f"{url}/submit"))
+        accepted = ok(callers.national.post(f"{url}/accept"))
+        assert accepted["status"] == "accepted"
+        again = ok(
+            callers.county_15.patch(
+                url,
+                json={"title": "Førstehjelp og hjertestarter"},
+                headers={"If-Match": f'"{accepted["version"]}"'},
+            )
+        )
+        assert again["status"] == "submitted"
+        audit = ok(callers.national.get(f"{API}/audit", params={"resource_type": "measure"}))[
+            "items"
+        ]
+        assert [e["action"] for e in audit][:4] == ["update", "accept", "submit", "update"]
+
+    def test_return_needs_a_comment(self, callers: Callers, stage: dict[str, Any]) -> None:
+        measure = add(callers.county_15, stage["id"], kind="media", title="NRK")
+        ok(callers.county_15.post(f"{API}/measures/{measure['id']}/submit"))
+        problem(
+            callers.national.post(f"{API}/measures/{measure['id']}/return", json={}),
+            422,
+            "validation_failed",
+        )
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {"kind": "party", "title": "x"},
+            {"kind": "other", "title": ""},
+            {"kind": "other", "title": "x", "km": 1, "checkpoint_id": 1},
+            {"kind": "other", "title": "x", "lat": 62},
+            {"kind": "other", "title": "x", "starts_at": "2026-06-03T12:00:00"},
+            {
+                "kind": "other",
+                "title": "x",
+                "starts_at": "2026-06-03T12:00:00+02:00",
+                "ends_at": "2026-06-03T11:00:00+02:00",
+            },
+            {"kind": "other", "title": "x", "status": "accepted"},
+        ],
+    )
+    def test_bad_input_is_422(
+        self, callers: Callers, stage: dict[str, Any], data: dict[str, Any]
+    ) -> None:
+        problem(
+            callers.county_15.post(f"{API}/stages/{stage['id']}/measures", json=data),
+            422,
+            "validation_failed",
+        )
+
+    def test_checkpoint_and_person_must_belong_to_the_stage(
+        self, callers: Callers, stage: dict[str, Any]
+    ) -> None:
+        url = f"{API}/stages/{stage['id']}/measures"
+        problem(
+            callers.county_15.post(url, json={"kind": "other", "title": "x", "checkpoint_id": 999}),
+            422,
+            "checkpoint_of_other_stage",
+        )
+        other = make_person(callers.county_50, county="50")
+        problem(
+            callers.national.post(
+                url, json={"kind": "other", "title": "x", "responsible_person_id": other["id"]}
+            ),
+            422,
+            "person_of_other_county",
+        )
+
+    def test_responsible_person_is_personal_data(
+        self, callers: Callers, stage: dict[str, Any]
+    ) -> None:
+        person = make_person(callers.county_15)
+        measure = add(
+            callers.county_15,
+            stage["id"],
+            kind="first_aid",
+            title="Førstehjelp",
+            responsible_person_id=person["id"],
+        )
+        assert measure["responsible_name"] == "Ola Nordmann"
+        public = ok(callers.anonymous.get(f"{API}/measures/{measure['id']}"))
+        assert public["responsible_person"] is None
+        assert public["responsible_name"] is None
+
+    @pytest.mark.parametrize(
+        ("who", "status"),
+        [("anonymous", 401), ("reader", 403), ("county_50", 403), ("national", 201)],
+    )
+    def test_create_permissions(
+        self, callers: Callers, stage: dict[str, Any], who: str, status: int
+    ) -> None:
+        response = getattr(callers, who).post(
+            f"{API}/stages/{stage['id']}/measures", json={"kind": "other", "title": "x"}
+        )
+        assert response.status_code == status
+
+    @pytest.mark.parametrize(
+        ("who", "status"), [("anonymous", 401), ("reader", 403), ("county_50", 403)]
+    )
+    def test_change_and_review_permissions(
+        self, callers: Callers, stage: dict[str, Any], who: str, status: int
+    ) -> None:
+        measure = add(callers.county_15, stage["id"], kind="other", title="x")
+        client = getattr(callers, who)
+        url = f"{API}/measures/{measure['id']}"
+        assert (
+            client.patch(url, json={"title": "y"}, headers={"If-Match": '"1"'}).status_code
+            == status
+        )
+        assert client.post(f"{url}/submit").status_code == status
+        assert client.delete(url, headers={"If-Match": '"1"'}).status_code == status
+        ok(callers.county_15.post(f"{url}/submit"))
+        assert client.post(f"{url}/accept").status_code == status
+
+    def test_delete(self, callers: Callers, stage: dict[str, Any]) -> None:
+        measure = add(callers.county_15, stage["id"], kind="other", title="x")
+        assert (
+            callers.county_15.delete(
+                f"{API}/measures/{measure['id']}", headers={"If-Match": '"1"'}
+            ).status_code
+            == 204
+        )
+        problem(callers.anonymous.get(f"{API}/measures/{measure['id']}"), 404, "measure_not_found")
