@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint openapi bench clean
+.PHONY: run test lint openapi bench bench-runsheet clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ openapi: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py --million
+
+bench-runsheet: $(STAMP)
+	$(BIN)/python bench/runsheet.py
 
 clean:
 	rm -rf $(VENV) sykkelturen.db sykkelturen.db-wal sykkelturen.db-shm

@@ -64,6 +64,14 @@ def test_demo_loads_the_2022_tour_once(callers: Callers, settings_env: None) -> 
     team = ok(callers.national.get(f"{API}/stages/{valldal['id']}/team"))["items"]
     assert {m["person"]["name"] for m in team} == {"Ingrid Sunde", "Berit Hove"}
     assert len(ok(callers.national.get(f"{API}/people", params={"county": "15"}))["items"]) == 5
+    statuses = [
+        m["status"]
+        for m in ok(callers.anonymous.get(f"{API}/stages/{valldal['id']}/measures"))["items"]
+    ]
+    assert sorted(statuses) == ["accepted", "draft", "submitted"]
+    sheet = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/run-sheet"))
+    assert len(sheet["stages"]) == len(stages)
+    assert sheet["overdue_measures"]  # 2022 is long past: anything not accepted is overdue
     gaps = [round(h["gap_m"]) for h in handovers if h["gap_m"] is not None]
     assert {18, 41} <= set(gaps)  # Kristiansand → Lillesand → Grimstad → Arendal
 

@@ -3,7 +3,8 @@
 `load_demo` goes through the same services as the API (validation, audit), and is
 idempotent: what already exists is left as it is. Some stages get a route (the project's
 synthetic GPX samples, gzipped under `gpx/`), start and finish checkpoints, a status, and
-(fictional) people in the stage team and as pilots, cyclists and passengers.
+(fictional) people in the stage team and as pilots, cyclists and passengers, and run-sheet
+measures at each step of NF's review.
 """
 
 import json
@@ -15,6 +16,8 @@ from sqlmodel import Session, select
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import CheckpointCreate
 from sykkelturen.config import Settings
+from sykkelturen.measures import service as measures
+from sykkelturen.measures.models import MeasureCreate
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person, PersonCreate
 from sykkelturen.riders import service as riders
@@ -31,6 +34,7 @@ from sykkelturen.tours import service as tours
 from sykkelturen.tours.models import Tour, TourCounty, TourCountyCreate, TourCreate
 
 DEMO_FILE = "sykkelturen_2022.json"
+STAGE_EXTRAS = ("route", "checkpoints", "team", "riders", "measures")  # beside StageCreate
 STATUS_STEPS = {"draft": [], "reported": ["report"], "final": ["report", "finalize"]}
 
 
@@ -67,9 +71,7 @@ def load_demo(session: Session, settings: Settings) -> Tour:
             )
         people_by_email[record["email"]] = person
     for item in data["stages"]:
-        fields = {
-            k: v for k, v in item.items() if k not in ("route", "checkpoints", "team", "riders")
-        }
+        fields = {k: v for k, v in item.items() if k not in STAGE_EXTRAS}
         stage = session.exec(
             select(Stage).where(Stage.tour_id == tour.id, Stage.sequence == item["sequence"])
         ).first()
@@ -80,7 +82,44 @@ def load_demo(session: Session, settings: Settings) -> Tour:
         if "route" in item and current_version(session, stage) is None:
             _add_route(session, actor, settings, stage, item)
         _add_people(session, actor, stage, item, people_by_email)
+        if item.get("measures") and not measures.list_measures(session, stage):
+            _add_measures(session, actor, stage, item["measures"], people_by_email)
     return tour
+
+
+REVIEW_STEPS = {
+    "draft": [],
+    "submitted": ["submit"],
+    "accepted": ["submit", "accept"],
+    "returned": ["submit", "return"],
+}
+
+
+def _add_measures(
+    session: Session,
+    actor: Actor,
+    stage: Stage,
+    items: list[dict[str, Any]],
+    by_email: dict[str, Person],
+) -> None:
+    for item in items:
+        fields = {
+            k: v for k, v in item.items() if k not in ("review", "comment", "responsible_email")
+        }
+        if "responsible_email" in item:
+            fields["responsible_person_id"] = _person_id(by_email, item["responsible_email"])
+        measure = measures.create_measure(
+            session, actor=actor, stage=stage, data=MeasureCreate.model_validate(fields)
+        )
+        for action in REVIEW_STEPS[item["review"]]:
+            measures.review(
+                session,
+                actor=actor,
+                stage=stage,
+                measure=measure,
+                action=action,
+                comment=item.get("comment"),
+            )
 
 
 def _person_id(by_email: dict[str, Person], email: str) -> int:

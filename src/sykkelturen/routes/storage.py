@@ -1,5 +1,6 @@
 """Reading stored route versions: the current one, one by number, and its full line."""
 
+import datetime as dt
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, func, select
 
+from sykkelturen.caching import Kept
 from sykkelturen.gpx import geometry
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.routes.problems import RouteNotFound, RouteVersionNotFound
@@ -26,9 +28,23 @@ class Line:
         return geometry.SnapLine(self.lat, self.lon, self.distance)
 
 
+# A route version never changes once stored. Its id alone could be reused after a delete
+# (SQLite), so cached things are keyed by id, content hash and upload time together.
+VersionKey = tuple[int | None, str, str]
+_lines: Kept[VersionKey, Line] = Kept(512)
+_bounds: Kept[VersionKey, dict[str, float]] = Kept(20_000)
+
+
+def version_key(version_id: int | None, sha256: str, uploaded_at: dt.datetime) -> VersionKey:
+    return (version_id, sha256, uploaded_at.isoformat())
+
+
 def load_line(version: RouteVersion) -> Line:
-    rows = np.frombuffer(zlib.decompress(version.geometry), dtype="<f8").reshape(4, -1)
-    return Line(lat=rows[0], lon=rows[1], ele=rows[2], distance=rows[3])
+    def decode() -> Line:
+        rows = np.frombuffer(zlib.decompress(version.geometry), dtype="<f8").reshape(4, -1)
+        return Line(lat=rows[0], lon=rows[1], ele=rows[2], distance=rows[3])
+
+    return _lines.get_or_make(version_key(version.id, version.sha256, version.uploaded_at), decode)
 
 
 def current_version(session: Session, stage: Stage) -> RouteVersion | None:
@@ -86,3 +102,29 @@ def current_statuses(session: Session, tour_id: int | None) -> dict[int, str]:
         select(RouteVersion.stage_id, RouteVersion.status).join(latest, _is_current(latest))
     ).all()
     return dict(rows)
+
+
+def current_bounds(
+    session: Session, tour_id: int | None
+) -> list[tuple[int, VersionKey, dict[str, float]]]:
+    """(stage id, version key, bounds) of every current route of a tour, reading the stats
+    of a version only the first time this process meets it."""
+    latest = _latest_numbers(tour_id)
+    rows = session.exec(
+        select(
+            RouteVersion.stage_id, RouteVersion.id, RouteVersion.sha256, RouteVersion.uploaded_at
+        ).join(latest, _is_current(latest))
+    ).all()
+    result = []
+    for stage_id, version_id, sha256, uploaded_at in rows:
+        key = version_key(version_id, sha256, uploaded_at)
+
+        def read(version_id: int | None = version_id) -> dict[str, float]:
+            stats = session.exec(
+                select(RouteVersion.stats).where(RouteVersion.id == version_id)
+            ).one()
+            bounds: dict[str, float] = stats["bounds"]
+            return bounds
+
+        result.append((stage_id, key, _bounds.get_or_make(key, read)))
+    return result

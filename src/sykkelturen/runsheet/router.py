@@ -121,25 +121,28 @@ def tour_run_sheet(
     set_etag(response, tag)
     if request.headers.get("if-none-match") and tag in request.headers["if-none-match"]:
         raise NotModified(tag)
-    sheet = service.tour_run_sheet(
-        session,
-        actor=actor,
-        tour=tour,
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-        updated_since=updated_since,
-    )
-    if chosen == Format.csv:
-        body = formats.to_csv(sheet).encode("utf-8")
-    elif chosen == Format.ics:
-        body = formats.to_ical(sheet, with_checkpoints=checkpoints)
-    elif chosen == Format.geojson:
-        body = formats.to_geojson(session, sheet).encode("utf-8")
-    elif chosen == Format.gpx:
-        body = formats.to_gpx_document(session, sheet).encode("utf-8")
-    else:
-        body = json.dumps(sheet.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
+
+    def render() -> bytes:
+        sheet = service.tour_run_sheet(
+            session,
+            actor=actor,
+            tour=tour,
+            county=county,
+            date_from=date_from,
+            date_to=date_to,
+            updated_since=updated_since,
+        )
+        if chosen == Format.csv:
+            return formats.to_csv(sheet).encode("utf-8")
+        if chosen == Format.ics:
+            return formats.to_ical(sheet, with_checkpoints=checkpoints)
+        if chosen == Format.geojson:
+            return formats.to_geojson(session, sheet).encode("utf-8")
+        if chosen == Format.gpx:
+            return formats.to_gpx_document(session, sheet).encode("utf-8")
+        return json.dumps(sheet.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
+
+    body = service.cached_body(tag, render)
     response.body = body
     response.headers["Content-Length"] = str(len(body))
     return response

@@ -3,13 +3,14 @@ contacts for those allowed, handovers and overdue measures; and `passing`."""
 
 import datetime as dt
 import hashlib
-from collections import OrderedDict
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlmodel import Session, col, func, select
 
 from sykkelturen.audit.models import AuditEntry
+from sykkelturen.caching import Kept
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.gpx import geometry
 from sykkelturen.measures import service as measures
@@ -17,7 +18,7 @@ from sykkelturen.problems import NotFound
 from sykkelturen.riders import service as riders
 from sykkelturen.routes import service as routes
 from sykkelturen.routes.models import RouteVersion
-from sykkelturen.routes.storage import current_version, current_versions, load_line
+from sykkelturen.routes.storage import VersionKey, current_bounds, current_version, load_line
 from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
 from sykkelturen.runsheet.models import (
     Clock,
@@ -266,33 +267,36 @@ def tour_run_sheet(
     )
 
 
+# Rendered run sheets by ETag: the ETag changes with every write, so a kept body is never
+# stale, and every worker computes the same ETag from the database.
+_bodies: Kept[str, bytes] = Kept(16)
+
+
+def cached_body(tag: str, build: Callable[[], bytes]) -> bytes:
+    return _bodies.get_or_make(tag, build)
+
+
 def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
     """An ETag for a run sheet, without building it: every write adds an audit row in its
     own transaction, so the newest audit id changes whenever anything the sheet shows may
     have; the date is in it because overdue flags change at midnight."""
-    newest = session.exec(select(func.max(AuditEntry.id))).one() or 0
-    key = "|".join(str(p) for p in (tour.id, tour.version, newest, measures.today(), *parts))
+    newest = session.exec(select(func.max(AuditEntry.id), func.max(AuditEntry.at))).one()
+    key = "|".join(str(p) for p in (tour.id, tour.version, *newest, measures.today(), *parts))
     return '"rs-' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
 # --- passing -----------------------------------------------------------------------------
 
-# Route versions never change, so their snapping lines can be kept by id in each process.
-_SNAPLINES: OrderedDict[int, geometry.SnapLine] = OrderedDict()
-_SNAPLINES_MAX = 1024
+_snaplines: Kept[VersionKey, geometry.SnapLine] = Kept(1024)
 
 
-def _snapline(version: RouteVersion) -> geometry.SnapLine:
-    assert version.id is not None
-    line = _SNAPLINES.get(version.id)
-    if line is None:
-        line = load_line(version).snapper()
-        _SNAPLINES[version.id] = line
-        if len(_SNAPLINES) > _SNAPLINES_MAX:
-            _SNAPLINES.popitem(last=False)
-    else:
-        _SNAPLINES.move_to_end(version.id)
-    return line
+def _snapline(session: Session, key: VersionKey) -> geometry.SnapLine:
+    def make() -> geometry.SnapLine:
+        version = session.get(RouteVersion, key[0])
+        assert version is not None
+        return load_line(version).snapper()
+
+    return _snaplines.get_or_make(key, make)
 
 
 def _bounds_distance_m(bounds: dict[str, float], lat: float, lon: float) -> float:
@@ -308,21 +312,21 @@ def _bounds_distance_m(bounds: dict[str, float], lat: float, lon: float) -> floa
 
 
 def passing(session: Session, *, tour: Tour, lat: float, lon: float) -> Passing:
-    versions = current_versions(session, tour.id)
-    stages = {s.id: s for s in session.exec(select(Stage).where(Stage.tour_id == tour.id)).all()}
-    best: tuple[float, Stage, geometry.Snap] | None = None
-    for stage_id, version in versions.items():
-        if _bounds_distance_m(version.stats["bounds"], lat, lon) > PASSING_MAX_M:
+    best: tuple[float, int, geometry.Snap] | None = None
+    for stage_id, key, bounds in current_bounds(session, tour.id):
+        if _bounds_distance_m(bounds, lat, lon) > PASSING_MAX_M:
             continue
-        snap = _snapline(version).snap(lat, lon)
+        snap = _snapline(session, key).snap(lat, lon)
         if best is None or snap.offset_m < best[0]:
-            best = (snap.offset_m, stages[stage_id], snap)
+            best = (snap.offset_m, stage_id, snap)
     if best is None or best[0] > PASSING_MAX_M:
         raise NotNearTheTour(
             f"No route of tour {tour.id} passes within {PASSING_MAX_M / 1000:.0f} km "
             f"of {lat:.5f}, {lon:.5f}."
         )
-    offset, stage, snap = best
+    offset, stage_id, snap = best
+    stage = session.get(Stage, stage_id)
+    assert stage is not None
     zone = ZoneInfo(tour.time_zone)
     times = []
     if stage.starts_at is not None:
