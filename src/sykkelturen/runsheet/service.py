@@ -276,18 +276,33 @@ def cached_body(tag: str, build: Callable[[], bytes]) -> bytes:
     return _bodies.get_or_make(tag, build)
 
 
-def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
-    """An ETag for a run sheet, without building it: every write adds an audit row in its
-    own transaction, so the newest audit id changes whenever anything the sheet shows may
-    have; the date is in it because overdue flags change at midnight."""
+def newest_change(session: Session) -> tuple[object, object]:
+    """The newest audit entry's id and time: every write adds one, in its own transaction."""
     newest = session.exec(select(func.max(AuditEntry.id), func.max(AuditEntry.at))).one()
-    key = "|".join(str(p) for p in (tour.id, tour.version, *newest, measures.today(), *parts))
+    return newest[0], newest[1]
+
+
+def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
+    """An ETag for a run sheet, without building it: the newest change changes whenever
+    anything the sheet shows may have; the date is in it because overdue flags change at
+    midnight."""
+    key = "|".join(
+        str(p) for p in (tour.id, tour.version, *newest_change(session), measures.today(), *parts)
+    )
     return '"rs-' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
 # --- passing -----------------------------------------------------------------------------
 
 _snaplines: Kept[VersionKey, geometry.SnapLine] = Kept(1024)
+_route_indexes: Kept[tuple[object, ...], list[tuple[int, VersionKey, dict[str, float]]]] = Kept(64)
+
+
+def route_index(session: Session, tour: Tour) -> list[tuple[int, VersionKey, dict[str, float]]]:
+    """Each current route's stage, key and bounds; rebuilt only after a write."""
+    return _route_indexes.get_or_make(
+        (tour.id, *newest_change(session)), lambda: current_bounds(session, tour.id)
+    )
 
 
 def _snapline(session: Session, key: VersionKey) -> geometry.SnapLine:
@@ -313,7 +328,7 @@ def _bounds_distance_m(bounds: dict[str, float], lat: float, lon: float) -> floa
 
 def passing(session: Session, *, tour: Tour, lat: float, lon: float) -> Passing:
     best: tuple[float, int, geometry.Snap] | None = None
-    for stage_id, key, bounds in current_bounds(session, tour.id):
+    for stage_id, key, bounds in route_index(session, tour):
         if _bounds_distance_m(bounds, lat, lon) > PASSING_MAX_M:
             continue
         snap = _snapline(session, key).snap(lat, lon)
