@@ -16,6 +16,7 @@ from sykkelturen.counties.router import router as counties_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.measures.router import router as measures_router
+from sykkelturen.partners.router import router as partners_router
 from sykkelturen.people.router import router as people_router
 from sykkelturen.problems import ProblemDetails, install_problem_handlers
 from sykkelturen.requests import BodyLimitMiddleware, RequestIdMiddleware
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_router,
         checkpoints_router,
         people_router,
+        partners_router,
         team_router,
         riders_router,
         staffing_router,

@@ -6,6 +6,7 @@ from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.counties.models import County, CountySuccession
 from sykkelturen.measures.models import Measure
+from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
 from sykkelturen.riders.models import Rider
 from sykkelturen.routes.models import RouteVersion
@@ -22,6 +23,7 @@ __all__ = [
     "County",
     "CountySuccession",
     "Measure",
+    "Partner",
     "Person",
     "Rider",
     "RouteVersion",

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
 
 from sykkelturen.db import UTCDateTime, Versioned
+from sykkelturen.partners.models import PartnerRef
 from sykkelturen.people.models import PersonSummary
 
 # A police notice (politiloven § 11) is due this many days before the stage, unless set.
@@ -54,6 +55,8 @@ class Measure(Versioned, table=True):
     responsible_person_id: int | None = SQLField(
         default=None, sa_column_args=[sa.ForeignKey("person.id", ondelete="SET NULL")]
     )
+    # No database reference (see the partners migration): deleting a partner clears it.
+    responsible_partner_id: int | None = None
     responsible_name: str | None = SQLField(default=None, max_length=200)
     due_date: dt.date | None = None
     notes: str | None = SQLField(default=None, max_length=5000)
@@ -86,6 +89,9 @@ class MeasureFields(BaseModel):
     ends_at: dt.datetime | None = None
     responsible_person_id: int | None = Field(
         default=None, ge=1, description="A person of the county …"
+    )
+    responsible_partner_id: int | None = Field(
+        default=None, ge=1, description="… or a partner of the county …"
     )
     responsible_name: str | None = Field(
         default=None, max_length=200, description="… or a name (e.g. a partner)."
@@ -146,6 +152,7 @@ class MeasurePublic(BaseModel):
         description="The named responsible, or the person's name if visible."
     )
     responsible_person: PersonSummary | None
+    responsible_partner: PartnerRef | None
     due_date: dt.date | None
     overdue: bool = Field(description="Due date passed and not accepted.")
     notes: str | None

@@ -18,6 +18,7 @@ from sykkelturen.measures.problems import (
     MeasureNotFound,
 )
 from sykkelturen.pagination import Page
+from sykkelturen.partners.problems import PartnerNotFound, PartnerOfOtherCounty
 from sykkelturen.people.problems import PersonNotFound, PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
@@ -34,7 +35,13 @@ from sykkelturen.stages.service import get_stage
 
 router = APIRouter(tags=["measures"])
 
-RULE_PROBLEMS = (CheckpointOfOtherStage, PersonNotFound, PersonOfOtherCounty)
+RULE_PROBLEMS = (
+    CheckpointOfOtherStage,
+    PersonNotFound,
+    PersonOfOtherCounty,
+    PartnerNotFound,
+    PartnerOfOtherCounty,
+)
 REVIEW_PROBLEMS = (
     Unauthorized,
     Forbidden,

@@ -24,6 +24,8 @@ from sykkelturen.measures.problems import (
     MeasureNotFound,
 )
 from sykkelturen.measures.status import after_edit, next_status, why_not
+from sykkelturen.partners import service as partners
+from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
 from sykkelturen.problems import Forbidden
@@ -54,6 +56,16 @@ def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> Me
         else None
     )
     summary = people.summary(person, actor, stage.county)
+    partner = (
+        session.get(Partner, measure.responsible_partner_id)
+        if measure.responsible_partner_id
+        else None
+    )
+    partner_ref = (
+        PartnerRef(id=partner.id, name=partner.name, kind=PartnerKind(partner.kind))
+        if partner is not None and partner.id is not None
+        else None
+    )
     assert measure.id is not None
     return MeasurePublic(
         id=measure.id,
@@ -67,8 +79,11 @@ def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> Me
         lon=measure.lon,
         starts_at=measure.starts_at,
         ends_at=measure.ends_at,
-        responsible_name=measure.responsible_name or (summary.name if summary else None),
+        responsible_name=measure.responsible_name
+        or (partner_ref.name if partner_ref else None)
+        or (summary.name if summary else None),
         responsible_person=summary,
+        responsible_partner=partner_ref,
         due_date=measure.due_date,
         overdue=is_overdue(measure, today()),
         notes=measure.notes,
@@ -128,14 +143,18 @@ def _place(session: Session, stage: Stage, measure: Measure, fields: dict[str, o
         measure.km = snapper.snap(lat, lon).km if snapper else None
 
 
-def _responsible(session: Session, stage: Stage, person_id: int | None) -> None:
+def _responsible(
+    session: Session, stage: Stage, person_id: int | None, partner_id: int | None
+) -> None:
     if person_id is not None:
         people.person_for_stage(session, stage, person_id)
+    if partner_id is not None:
+        partners.partner_for_county(session, stage.county, partner_id)
 
 
 def create_measure(session: Session, *, actor: Actor, stage: Stage, data: MeasureCreate) -> Measure:
     actor.require_county_write(stage.county)
-    _responsible(session, stage, data.responsible_person_id)
+    _responsible(session, stage, data.responsible_person_id, data.responsible_partner_id)
     assert stage.id is not None
     measure = Measure(
         stage_id=stage.id,
@@ -145,6 +164,7 @@ def create_measure(session: Session, *, actor: Actor, stage: Stage, data: Measur
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         responsible_person_id=data.responsible_person_id,
+        responsible_partner_id=data.responsible_partner_id,
         responsible_name=data.responsible_name,
         due_date=data.due_date,
         notes=data.notes,
@@ -177,7 +197,9 @@ def update_measure(
     check_if_match(if_match, measure.version)
     before = public(session, actor, stage, measure)
     changes = data.model_dump(exclude_unset=True)
-    _responsible(session, stage, changes.get("responsible_person_id"))
+    _responsible(
+        session, stage, changes.get("responsible_person_id"), changes.get("responsible_partner_id")
+    )
     for name in ("kind", "title"):
         if changes.get(name) is not None:
             setattr(measure, name, changes[name])
@@ -186,6 +208,7 @@ def update_measure(
         "starts_at",
         "ends_at",
         "responsible_person_id",
+        "responsible_partner_id",
         "responsible_name",
         "due_date",
         "notes",
