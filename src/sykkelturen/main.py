@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from sykkelturen import __version__
+from sykkelturen.activities.router import router as activities_router
 from sykkelturen.audit.router import router as audit_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
 from sykkelturen.concurrency import install_not_modified_handler
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checkpoints_router,
         people_router,
         partners_router,
+        activities_router,
         team_router,
         riders_router,
         staffing_router,

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from sykkelturen.activities.models import Activity
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.counties.models import County, CountySuccession
@@ -18,6 +19,7 @@ from sykkelturen.tours.models import Tour, TourCounty
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Activity",
     "AuditEntry",
     "Checkpoint",
     "County",

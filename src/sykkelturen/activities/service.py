@@ -1,0 +1,312 @@
+"""Activities and signal events: placed on the route, timed explicitly or from the passage,
+with responsible partners and people; the public events listing of a tour."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import icalendar
+from sqlmodel import Session, col, select
+
+from sykkelturen.activities.models import (
+    Activity,
+    ActivityCreate,
+    ActivityKind,
+    ActivityPublic,
+    ActivityStatus,
+    ActivityUpdate,
+    Event,
+)
+from sykkelturen.activities.problems import ActivityNotFound, IllegalActivityTransition
+from sykkelturen.activities.status import may_change
+from sykkelturen.audit import service as audit
+from sykkelturen.checkpoints import service as checkpoints
+from sykkelturen.checkpoints.models import Checkpoint
+from sykkelturen.concurrency import check_if_match
+from sykkelturen.db import utcnow
+from sykkelturen.measures.problems import CheckpointOfOtherStage
+from sykkelturen.partners import service as partners
+from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
+from sykkelturen.people import service as people
+from sykkelturen.people.models import Person
+from sykkelturen.runsheet.itinerary import Stop, arrival
+from sykkelturen.security import Actor
+from sykkelturen.stages.models import Stage
+from sykkelturen.tours.models import Tour
+
+
+def times(
+    session: Session, stage: Stage, activity: Activity
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Explicit, or the passage at its place at the slowest planned speed plus the offset."""
+    if activity.starts_at is not None:
+        return activity.starts_at, activity.ends_at
+    if activity.minutes_from_passage is None or activity.km is None or stage.starts_at is None:
+        return None, None
+    stops = [
+        Stop(km=c.km, dwell_minutes=c.dwell_minutes)
+        for c in checkpoints.ordered(session, stage)
+        if c.km is not None
+    ]
+    start = arrival(stage.starts_at, stops, activity.km, min(stage.speeds_kmh)) + dt.timedelta(
+        minutes=activity.minutes_from_passage
+    )
+    end = (
+        start + dt.timedelta(minutes=activity.duration_minutes)
+        if activity.duration_minutes
+        else None
+    )
+    return start, end
+
+
+def public(
+    session: Session, actor: Actor, stage: Stage, activity: Activity, zone: ZoneInfo
+) -> ActivityPublic:
+    start, end = times(session, stage, activity)
+    refs = [session.get(Partner, pid) for pid in activity.partner_ids]
+    visible = actor.may_see_personal_data(stage.county)
+    summaries = [
+        people.summary(session.get(Person, pid), actor, stage.county) for pid in activity.person_ids
+    ]
+    assert activity.id is not None
+    return ActivityPublic(
+        id=activity.id,
+        stage_id=activity.stage_id,
+        kind=ActivityKind(activity.kind),
+        title=activity.title,
+        description=activity.description,
+        checkpoint_id=activity.checkpoint_id,
+        km=round(activity.km, 3) if activity.km is not None else None,
+        place_name=activity.place_name,
+        starts_at=start.astimezone(zone) if start else None,
+        ends_at=end.astimezone(zone) if end else None,
+        minutes_from_passage=activity.minutes_from_passage,
+        partners=[
+            PartnerRef(id=p.id, name=p.name, kind=PartnerKind(p.kind)) for p in refs if p and p.id
+        ],
+        people=[s for s in summaries if s is not None] if visible else None,
+        status=ActivityStatus(activity.status),
+        expected_audience=activity.expected_audience,
+        public=activity.public,
+        version=activity.version,
+        updated_at=activity.updated_at,
+    )
+
+
+def _resource(stage: Stage, activity: Activity) -> audit.Resource:
+    return audit.Resource(
+        type="activity", id=str(activity.id), tour_id=stage.tour_id, county=stage.county
+    )
+
+
+def list_activities(session: Session, stage: Stage) -> list[Activity]:
+    return list(
+        session.exec(
+            select(Activity).where(Activity.stage_id == stage.id).order_by(col(Activity.id))
+        ).all()
+    )
+
+
+def get_activity(session: Session, stage: Stage, activity_id: int) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None or activity.stage_id != stage.id:
+        raise ActivityNotFound(f"Stage {stage.id} has no activity {activity_id}.")
+    return activity
+
+
+def _check_refs(
+    session: Session, stage: Stage, partner_ids: list[int] | None, person_ids: list[int] | None
+) -> None:
+    for partner_id in partner_ids or []:
+        partners.partner_for_county(session, stage.county, partner_id)
+    for person_id in person_ids or []:
+        people.person_for_stage(session, stage, person_id)
+
+
+def _place(session: Session, stage: Stage, activity: Activity, changes: dict[str, object]) -> None:
+    if changes.get("checkpoint_id") is not None:
+        checkpoint = session.get(Checkpoint, changes["checkpoint_id"])
+        if checkpoint is None or checkpoint.stage_id != stage.id:
+            raise CheckpointOfOtherStage(
+                f"Stage {stage.id} has no checkpoint {changes['checkpoint_id']}."
+            )
+        activity.checkpoint_id, activity.km = checkpoint.id, checkpoint.km
+        activity.place_name = activity.place_name or checkpoint.name
+    elif changes.get("km") is not None:
+        activity.checkpoint_id, activity.km = None, float(changes["km"])  # type: ignore[arg-type]
+
+
+FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "place_name",
+    "starts_at",
+    "ends_at",
+    "minutes_from_passage",
+    "duration_minutes",
+    "partner_ids",
+    "person_ids",
+    "expected_audience",
+    "public",
+)
+
+
+def create_activity(
+    session: Session, *, actor: Actor, stage: Stage, data: ActivityCreate, zone: ZoneInfo
+) -> Activity:
+    actor.require_county_write(stage.county)
+    _check_refs(session, stage, data.partner_ids, data.person_ids)
+    assert stage.id is not None
+    activity = Activity(
+        stage_id=stage.id, status=data.status, **{f: getattr(data, f) for f in FIELDS}
+    )
+    _place(session, stage, activity, data.model_dump())
+    session.add(activity)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        resource=_resource(stage, activity),
+        after=public(session, actor, stage, activity, zone),
+    )
+    return activity
+
+
+def update_activity(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    activity: Activity,
+    data: ActivityUpdate,
+    if_match: str | None,
+    zone: ZoneInfo,
+) -> Activity:
+    actor.require_county_write(stage.county)
+    check_if_match(if_match, activity.version)
+    before = public(session, actor, stage, activity, zone)
+    changes = data.model_dump(exclude_unset=True)
+    _check_refs(session, stage, changes.get("partner_ids"), changes.get("person_ids"))
+    new_status = changes.pop("status", None)
+    if new_status is not None:
+        if not may_change(ActivityStatus(activity.status), ActivityStatus(new_status)):
+            raise IllegalActivityTransition(
+                f"An activity that is {activity.status} cannot become {new_status}."
+            )
+        activity.status = new_status
+    for name in FIELDS:
+        if name in changes and (
+            changes[name] is not None
+            or name not in ("kind", "title", "partner_ids", "person_ids", "public")
+        ):
+            setattr(activity, name, changes[name])
+    _place(session, stage, activity, changes)
+    activity.updated_at = utcnow()
+    session.add(activity)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        resource=_resource(stage, activity),
+        before=before,
+        after=public(session, actor, stage, activity, zone),
+    )
+    return activity
+
+
+def delete_activity(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    activity: Activity,
+    if_match: str | None,
+    zone: ZoneInfo,
+) -> None:
+    actor.require_county_write(stage.county)
+    check_if_match(if_match, activity.version)
+    before = public(session, actor, stage, activity, zone)
+    session.delete(activity)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="delete", resource=_resource(stage, activity), before=before
+    )
+
+
+def events(
+    session: Session,
+    *,
+    tour: Tour,
+    county: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> list[Event]:
+    """Public activities and signal events that are not cancelled, in time order."""
+    zone = ZoneInfo(tour.time_zone)
+    statement = (
+        select(Activity, Stage)
+        .join(Stage, col(Stage.id) == col(Activity.stage_id))
+        .where(
+            Stage.tour_id == tour.id,
+            col(Activity.public).is_(True),
+            Activity.status != ActivityStatus.cancelled,
+        )
+    )
+    if county is not None:
+        statement = statement.where(Stage.county == county)
+    if date_from is not None:
+        statement = statement.where(col(Stage.date) >= date_from)
+    if date_to is not None:
+        statement = statement.where(col(Stage.date) <= date_to)
+    found = []
+    for activity, stage in session.exec(statement).all():
+        start, end = times(session, stage, activity)
+        assert activity.id is not None
+        assert stage.id is not None
+        found.append(
+            Event(
+                activity_id=activity.id,
+                stage_id=stage.id,
+                sequence=stage.sequence,
+                stage_name=stage.name,
+                county=stage.county,
+                date=stage.date,
+                kind=ActivityKind(activity.kind),
+                title=activity.title,
+                description=activity.description,
+                place=activity.place_name,
+                starts_at=start.astimezone(zone) if start else None,
+                ends_at=end.astimezone(zone) if end else None,
+                status=ActivityStatus(activity.status),
+            )
+        )
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(found, key=lambda e: (e.date, e.starts_at or far, e.activity_id))
+
+
+def events_ical(tour: Tour, items: list[Event]) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Sykkelturen API//events//NO")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{tour.name}: arrangementer")
+    cal.add("x-wr-timezone", tour.time_zone)
+    stamp = utcnow()
+    for item in items:
+        event = icalendar.Event()
+        event.add("uid", f"activity-{item.activity_id}@sykkelturen")
+        event.add("dtstamp", stamp)
+        event.add("summary", item.title)
+        if item.place:
+            event.add("location", item.place)
+        if item.description:
+            event.add("description", item.description)
+        if item.starts_at is not None:
+            event.add("dtstart", item.starts_at)
+            event.add("dtend", item.ends_at or item.starts_at + dt.timedelta(hours=1))
+        else:
+            event.add("dtstart", item.date)
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
