@@ -13,12 +13,14 @@ from sykkelturen.audit.router import router as audit_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
 from sykkelturen.concurrency import install_not_modified_handler
 from sykkelturen.config import Settings, get_settings
+from sykkelturen.content.router import router as content_router
 from sykkelturen.counties.router import router as counties_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.measures.router import router as measures_router
 from sykkelturen.partners.router import router as partners_router
 from sykkelturen.people.router import router as people_router
+from sykkelturen.press.router import router as press_router
 from sykkelturen.problems import ProblemDetails, install_problem_handlers
 from sykkelturen.requests import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.riders.router import router as riders_router
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         people_router,
         partners_router,
         activities_router,
+        press_router,
+        content_router,
         team_router,
         riders_router,
         staffing_router,

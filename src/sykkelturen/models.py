@@ -5,10 +5,12 @@ from sqlmodel import SQLModel
 from sykkelturen.activities.models import Activity
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints.models import Checkpoint
+from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
 from sykkelturen.measures.models import Measure
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
+from sykkelturen.press.models import Outreach, PressContact
 from sykkelturen.riders.models import Rider
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.stages.models import Stage
@@ -22,11 +24,14 @@ __all__ = [
     "Activity",
     "AuditEntry",
     "Checkpoint",
+    "ContentItem",
     "County",
     "CountySuccession",
     "Measure",
+    "Outreach",
     "Partner",
     "Person",
+    "PressContact",
     "Rider",
     "RouteVersion",
     "Stage",
