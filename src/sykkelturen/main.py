@@ -22,6 +22,7 @@ from sykkelturen.partners.router import router as partners_router
 from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
 from sykkelturen.problems import ProblemDetails, install_problem_handlers
+from sykkelturen.progress.router import router as progress_router
 from sykkelturen.requests import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         activities_router,
         press_router,
         content_router,
+        progress_router,
         team_router,
         riders_router,
         staffing_router,

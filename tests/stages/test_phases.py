@@ -69,3 +69,35 @@ def test_phase_filter_pages(callers: Callers) -> None:
         )
     )
     assert [s["sequence"] for s in first["items"] + rest["items"]] == [1, 2, 3]
+
+
+DONE_PLAN = {"route_status": "final", "checkpoint_kinds": BOTH_ENDS}
+DONE_ENGAGE = {"activities_with_responsible": 1, "activities_with_partner": 1}
+DONE_PREPARE = {"measure_statuses": ("accepted",), "police_notice_in_time": True}
+
+
+@pytest.mark.parametrize(
+    ("facts", "phase"),
+    [
+        (DONE_PLAN, Phase.engage),
+        (DONE_PLAN | {"activities_with_responsible": 1}, Phase.engage),
+        (DONE_PLAN | DONE_ENGAGE, Phase.prepare),
+        (DONE_PLAN | DONE_ENGAGE | DONE_PREPARE | {"team_short": ("first_aid",)}, Phase.prepare),
+        (
+            DONE_PLAN
+            | DONE_ENGAGE
+            | {"measure_statuses": ("accepted", "submitted"), "police_notice_in_time": True},
+            Phase.prepare,
+        ),
+        (DONE_PLAN | DONE_ENGAGE | DONE_PREPARE, Phase.promote),
+        (
+            DONE_PLAN
+            | DONE_ENGAGE
+            | DONE_PREPARE
+            | {"signal_event_decided": True, "outreach": 1, "content": 2},
+            Phase.promote,
+        ),
+    ],
+)
+def test_later_phases(facts: dict[str, Any], phase: Phase) -> None:
+    assert phase_of(StageFacts(**facts)) == phase

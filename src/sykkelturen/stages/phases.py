@@ -1,9 +1,8 @@
-"""The four workshop phases and the rule that places a stage in one, as a pure table.
+"""The four workshop phases and the rule that places a stage in one, as pure functions.
 
-A stage is in the first phase whose checklist is not yet complete; items are computed from
-the data, never ticked by hand. The engage, prepare and promote checklists need data that
-later parts of the service add (activities, partners, team, riders, measures, press); until
-then their items are open, so a stage that has finished planning is in `engage`.
+A stage is in the first phase whose checklist is not complete; every item is computed
+from the data, never ticked by hand. `StageFacts` is what the rules read; the stage
+service gathers it for a whole tour in a handful of queries.
 """
 
 from dataclasses import dataclass
@@ -19,10 +18,17 @@ class Phase(StrEnum):
 
 @dataclass(frozen=True)
 class StageFacts:
-    """What the phase rules read about one stage."""
-
     route_status: str | None  # of the current route version; None without a route
     checkpoint_kinds: frozenset[str]
+    activities_with_responsible: int = 0
+    activities_with_partner: int = 0
+    team_short: tuple[str, ...] = ()  # team roles with fewer members than needed
+    riders_short: tuple[str, ...] = ()  # rider roles with fewer confirmed than needed
+    measure_statuses: tuple[str, ...] = ()
+    police_notice_in_time: bool = False
+    signal_event_decided: bool = False
+    outreach: int = 0
+    content: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,36 +36,141 @@ class Item:
     key: str
     label: str
     done: bool
+    detail: str | None = None
 
 
 def plan_items(facts: StageFacts) -> list[Item]:
     return [
-        Item("route_uploaded", "The route is uploaded", facts.route_status is not None),
+        Item(
+            "route_uploaded",
+            "The route is uploaded",
+            facts.route_status is not None,
+            None if facts.route_status else "No route yet.",
+        ),
         Item(
             "route_reported",
             "The route is reported to NF",
             facts.route_status in ("reported", "final"),
+            None
+            if facts.route_status in ("reported", "final")
+            else f"Route status: {facts.route_status or 'none'}.",
         ),
         Item(
             "start_and_finish",
             "Start and finish checkpoints are set",
             {"start", "finish"} <= facts.checkpoint_kinds,
+            None
+            if {"start", "finish"} <= facts.checkpoint_kinds
+            else "Missing: "
+            + ", ".join(sorted({"start", "finish"} - facts.checkpoint_kinds))
+            + ".",
         ),
     ]
 
 
 def engage_items(facts: StageFacts) -> list[Item]:
-    # Activities with a responsible partner or person arrive with the engagement part.
     return [
-        Item("activity_with_responsible", "An activity has a responsible partner or person", False)
+        Item(
+            "activity_with_responsible",
+            "An activity has a responsible partner or person",
+            facts.activities_with_responsible > 0,
+            None if facts.activities_with_responsible else "No activity has one.",
+        ),
+        Item(
+            "partners_linked",
+            "Partners are linked to activities",
+            facts.activities_with_partner > 0,
+            None if facts.activities_with_partner else "No activity names a partner.",
+        ),
     ]
 
 
-CHECKLISTS = {Phase.plan: plan_items, Phase.engage: engage_items}
+def prepare_items(facts: StageFacts) -> list[Item]:
+    statuses = facts.measure_statuses
+    submitted = bool(statuses) and all(s in ("submitted", "accepted") for s in statuses)
+    accepted = bool(statuses) and all(s == "accepted" for s in statuses)
+    return [
+        Item(
+            "team_filled",
+            "Team roles are filled to need",
+            not facts.team_short,
+            "Short: " + ", ".join(facts.team_short) + "." if facts.team_short else None,
+        ),
+        Item(
+            "riders_confirmed",
+            "Pilots, cyclists and passengers are confirmed to need",
+            not facts.riders_short,
+            "Short: " + ", ".join(facts.riders_short) + "." if facts.riders_short else None,
+        ),
+        Item(
+            "route_final",
+            "The route is final",
+            facts.route_status == "final",
+            None
+            if facts.route_status == "final"
+            else f"Route status: {facts.route_status or 'none'}.",
+        ),
+        Item(
+            "measures_submitted",
+            "Run-sheet measures are submitted",
+            submitted,
+            None
+            if submitted
+            else ("No measures yet." if not statuses else "Some are still drafts or returned."),
+        ),
+        Item(
+            "measures_accepted",
+            "Run-sheet measures are accepted by NF",
+            accepted,
+            None if accepted else "Not all measures are accepted.",
+        ),
+        Item(
+            "police_notice_in_time",
+            "A police notice is accepted in time",
+            facts.police_notice_in_time,
+            None if facts.police_notice_in_time else "No police notice accepted by its due date.",
+        ),
+    ]
+
+
+def promote_items(facts: StageFacts) -> list[Item]:
+    return [
+        Item(
+            "signal_event_decided",
+            "A signal event is decided",
+            facts.signal_event_decided,
+            None if facts.signal_event_decided else "No signal event planned.",
+        ),
+        Item(
+            "press_contacted",
+            "The press is contacted",
+            facts.outreach > 0,
+            None if facts.outreach else "No outreach logged.",
+        ),
+        Item(
+            "content_produced",
+            "Content is produced",
+            facts.content > 0,
+            None if facts.content else "No content yet.",
+        ),
+    ]
+
+
+CHECKLISTS = {
+    Phase.plan: plan_items,
+    Phase.engage: engage_items,
+    Phase.prepare: prepare_items,
+    Phase.promote: promote_items,
+}
+
+
+def checklist(facts: StageFacts) -> dict[Phase, list[Item]]:
+    return {phase: items(facts) for phase, items in CHECKLISTS.items()}
 
 
 def phase_of(facts: StageFacts) -> Phase:
-    for phase, checklist in CHECKLISTS.items():
-        if not all(item.done for item in checklist(facts)):
+    """The first phase with an open item; a stage with everything done stays in promote."""
+    for phase, items in CHECKLISTS.items():
+        if not all(item.done for item in items(facts)):
             return phase
     return Phase.promote

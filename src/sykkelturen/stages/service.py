@@ -1,16 +1,22 @@
 """Stages: national order, the county's date window, who may change which stage."""
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from sykkelturen.activities.models import Activity
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.concurrency import check_if_match
+from sykkelturen.content.models import ContentItem
 from sykkelturen.db import utcnow
+from sykkelturen.measures.models import Measure
 from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.press.models import Outreach
+from sykkelturen.riders.models import Rider
 from sykkelturen.routes.storage import current_statuses
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
@@ -30,6 +36,7 @@ from sykkelturen.stages.problems import (
     StageSequenceTaken,
     TooManyPassengers,
 )
+from sykkelturen.team.models import TeamMember
 from sykkelturen.tours.models import Tour, TourCounty
 
 
@@ -66,23 +73,85 @@ def get_stage(session: Session, stage_id: int) -> Stage:
 
 
 def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
-    """What the phase rules need, for every stage of the tour, in two queries."""
-    statuses = current_statuses(session, tour.id)
-    kinds: dict[int, set[str]] = {}
-    for stage_id, kind in session.exec(
-        select(Checkpoint.stage_id, Checkpoint.kind)
-        .join(Stage, col(Stage.id) == col(Checkpoint.stage_id))
-        .where(Stage.tour_id == tour.id)
-    ).all():
-        kinds.setdefault(stage_id, set()).add(kind)
-    stage_ids = session.exec(select(Stage.id).where(Stage.tour_id == tour.id)).all()
-    return {
-        stage_id: StageFacts(
-            route_status=statuses.get(stage_id), checkpoint_kinds=frozenset(kinds.get(stage_id, ()))
-        )
-        for stage_id in stage_ids
-        if stage_id is not None
+    """What the phase rules read, for every stage of the tour, in one query per kind of row."""
+    stages = {
+        s.id: s
+        for s in session.exec(select(Stage).where(Stage.tour_id == tour.id)).all()
+        if s.id is not None
     }
+    ids = list(stages)
+    statuses = current_statuses(session, tour.id)
+    kinds: dict[int, set[str]] = {i: set() for i in ids}
+    for stage_id, kind in session.exec(
+        select(Checkpoint.stage_id, Checkpoint.kind).where(col(Checkpoint.stage_id).in_(ids))
+    ).all():
+        kinds[stage_id].add(kind)
+    team: dict[int, Counter[str]] = {i: Counter() for i in ids}
+    for stage_id, role in session.exec(
+        select(TeamMember.stage_id, TeamMember.role).where(col(TeamMember.stage_id).in_(ids))
+    ).all():
+        team[stage_id][role] += 1
+    confirmed: dict[int, Counter[str]] = {i: Counter() for i in ids}
+    for stage_id, role in session.exec(
+        select(Rider.stage_id, Rider.role).where(
+            col(Rider.stage_id).in_(ids), Rider.status == "confirmed"
+        )
+    ).all():
+        confirmed[stage_id][role] += 1
+    measures: dict[int, list[Measure]] = {i: [] for i in ids}
+    for measure in session.exec(select(Measure).where(col(Measure.stage_id).in_(ids))).all():
+        measures[measure.stage_id].append(measure)
+    activities: dict[int, list[Activity]] = {i: [] for i in ids}
+    for activity in session.exec(select(Activity).where(col(Activity.stage_id).in_(ids))).all():
+        activities[activity.stage_id].append(activity)
+    outreach = Counter(
+        session.exec(select(Outreach.stage_id).where(col(Outreach.stage_id).in_(ids))).all()
+    )
+    content = Counter(
+        session.exec(select(ContentItem.stage_id).where(col(ContentItem.stage_id).in_(ids))).all()
+    )
+    facts = {}
+    for stage_id, stage in stages.items():
+        needs = StageNeeds.model_validate(stage.needs)
+        rider_needs = {
+            "pilot": needs.pilots if needs.pilots is not None else stage.bikes,
+            "cyclist": needs.cyclists,
+            "passenger": needs.passengers,
+        }
+        live = [a for a in activities[stage_id] if a.status != "cancelled"]
+        facts[stage_id] = StageFacts(
+            route_status=statuses.get(stage_id),
+            checkpoint_kinds=frozenset(kinds[stage_id]),
+            activities_with_responsible=sum(1 for a in live if a.partner_ids or a.person_ids),
+            activities_with_partner=sum(1 for a in live if a.partner_ids),
+            team_short=tuple(
+                sorted(
+                    str(role)
+                    for role, count in needs.team.items()
+                    if team[stage_id][str(role)] < count
+                )
+            ),
+            riders_short=tuple(
+                role for role, count in rider_needs.items() if confirmed[stage_id][role] < count
+            ),
+            measure_statuses=tuple(m.status for m in measures[stage_id]),
+            police_notice_in_time=any(
+                m.kind == "police_notice"
+                and m.status == "accepted"
+                and (
+                    m.due_date is None
+                    or (m.reviewed_at is not None and m.reviewed_at.date() <= m.due_date)
+                )
+                for m in measures[stage_id]
+            ),
+            signal_event_decided=any(
+                a.kind == "signal_event" and a.status in ("planned", "confirmed", "done")
+                for a in live
+            ),
+            outreach=outreach[stage_id],
+            content=content[stage_id],
+        )
+    return facts
 
 
 def list_stages(
