@@ -9,9 +9,9 @@ from sykkelturen.concurrency import NotModified, conditional_get, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.problems import BadRequest, ValidationFailed, problem_responses
-from sykkelturen.runsheet import formats, service
+from sykkelturen.runsheet import formats, press_sheet, service
 from sykkelturen.runsheet.models import Passing, StageRunSheet, TourRunSheet
-from sykkelturen.security import CurrentActor
+from sykkelturen.security import ANONYMOUS, Actor, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.tours.dependencies import TourDep
@@ -67,6 +67,39 @@ def stage_run_sheet(
         request, response, service.fingerprint(session, tour, "stage", stage.id, _variant(actor))
     )
     return service.stage_run_sheet(session, actor=actor, stage=stage, tour=tour)
+
+
+@router.get(
+    "/stages/{stage_id}/press-sheet",
+    summary='A one-page "the tour comes to your town" sheet (Markdown or HTML)',
+    description="`?format=html` or `Accept: text/html` for HTML; Markdown otherwise. Only the "
+    "county contact whose role names the press appears; no other personal data.",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/markdown": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            }
+        },
+        **problem_responses(StageNotFound, ValidationFailed),
+    },
+)
+def press_sheet_for_stage(
+    request: Request,
+    session: SessionDep,
+    stage: StageDep,
+    format: Annotated[str | None, Query(pattern="^(md|html)$")] = None,
+) -> Response:
+    tour = get_tour(session, stage.tour_id)
+    anonymous = Actor(role=ANONYMOUS, name=ANONYMOUS)
+    sheet = service.stage_run_sheet(
+        session, actor=anonymous, stage=stage, tour=tour, with_hazards=False
+    )
+    parts = press_sheet.lines(session, tour, stage, sheet)
+    if format == "html" or (format is None and "text/html" in request.headers.get("accept", "")):
+        return Response(press_sheet.to_html(*parts), media_type="text/html; charset=utf-8")
+    return Response(press_sheet.markdown(*parts), media_type="text/markdown; charset=utf-8")
 
 
 @router.get(
