@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from sykkelturen import cli
@@ -72,6 +74,16 @@ def test_demo_loads_the_2022_tour_once(callers: Callers, settings_env: None) -> 
     sheet = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/run-sheet"))
     assert len(sheet["stages"]) == len(stages)
     assert sheet["overdue_measures"]  # 2022 is long past: anything not accepted is overdue
+    events = ok_events(callers.anonymous.get(f"{API}/tours/{tour['id']}/events"))
+    assert [e["title"] for e in events] == [
+        "Kaffe ved Linge ferjekai",
+        "Signalarrangement: Mer aktivitet – mer glede",
+    ]
+    progress = ok(callers.anonymous.get(f"{API}/stages/{valldal['id']}/progress"))
+    assert progress["phase"] == "prepare"
+    sheet_md = callers.anonymous.get(f"{API}/stages/{valldal['id']}/press-sheet").text
+    assert "Pressekontakt Møre og Romsdal (fiktiv)" in sheet_md
+    assert "Fylkeskontakt" not in sheet_md
     gaps = [round(h["gap_m"]) for h in handovers if h["gap_m"] is not None]
     assert {18, 41} <= set(gaps)  # Kristiansand → Lillesand → Grimstad → Arendal
 
@@ -86,3 +98,9 @@ def test_bad_configuration_is_a_clear_message(
     monkeypatch.setenv("SYKKELTUREN_MAX_BODY_BYTES", "lots")
     assert cli.main(["demo"]) == 2
     assert "MAX_BODY_BYTES" in capsys.readouterr().err
+
+
+def ok_events(response: Any) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.text
+    body: list[dict[str, Any]] = response.json()
+    return body

@@ -3,23 +3,33 @@
 `load_demo` goes through the same services as the API (validation, audit), and is
 idempotent: what already exists is left as it is. Some stages get a route (the project's
 synthetic GPX samples, gzipped under `gpx/`), start and finish checkpoints, a status, and
-(fictional) people in the stage team and as pilots, cyclists and passengers, and run-sheet
-measures at each step of NF's review.
+(fictional) people in the stage team and as pilots, cyclists and passengers, run-sheet
+measures at each step of NF's review, partners, activities and a signal event, a press
+contact with an outreach entry, and content.
 """
 
 import json
 from importlib.resources import files
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from sykkelturen.activities import service as activities
+from sykkelturen.activities.models import ActivityCreate
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import CheckpointCreate
 from sykkelturen.config import Settings
+from sykkelturen.content import service as content
+from sykkelturen.content.models import ContentCreate
 from sykkelturen.measures import service as measures
 from sykkelturen.measures.models import MeasureCreate
+from sykkelturen.partners import service as partners
+from sykkelturen.partners.models import Partner, PartnerCreate
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person, PersonCreate
+from sykkelturen.press import service as press
+from sykkelturen.press.models import OutreachCreate, PressContact, PressContactCreate
 from sykkelturen.riders import service as riders
 from sykkelturen.riders.models import RiderCreate
 from sykkelturen.routes import service as routes
@@ -34,7 +44,16 @@ from sykkelturen.tours import service as tours
 from sykkelturen.tours.models import Tour, TourCounty, TourCountyCreate, TourCreate
 
 DEMO_FILE = "sykkelturen_2022.json"
-STAGE_EXTRAS = ("route", "checkpoints", "team", "riders", "measures")  # beside StageCreate
+STAGE_EXTRAS = (
+    "route",
+    "checkpoints",
+    "team",
+    "riders",
+    "measures",
+    "activities",
+    "outreach",
+    "content",
+)  # beside StageCreate
 STATUS_STEPS = {"draft": [], "reported": ["report"], "final": ["report", "finalize"]}
 
 
@@ -60,6 +79,7 @@ def load_demo(session: Session, settings: Settings) -> Tour:
             tours.add_tour_county(
                 session, actor=actor, tour=tour, data=TourCountyCreate.model_validate(county)
             )
+    partner_ids, outlet_ids = _add_partners_and_press(session, actor, data)
     people_by_email = {}
     for record in data["people"]:
         person = session.exec(
@@ -84,7 +104,76 @@ def load_demo(session: Session, settings: Settings) -> Tour:
         _add_people(session, actor, stage, item, people_by_email)
         if item.get("measures") and not measures.list_measures(session, stage):
             _add_measures(session, actor, stage, item["measures"], people_by_email)
+        _add_promotion(session, actor, tour, stage, item, partner_ids, outlet_ids)
     return tour
+
+
+def _add_partners_and_press(
+    session: Session, actor: Actor, data: dict[str, Any]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Partners and press contacts by name, created where missing."""
+    partner_ids: dict[str, int] = {}
+    for record in data["partners"]:
+        partner = session.exec(
+            select(Partner).where(
+                Partner.county == record["county"], Partner.name == record["name"]
+            )
+        ).first()
+        if partner is None:
+            partner = partners.create_partner(
+                session, actor=actor, data=PartnerCreate.model_validate(record)
+            )
+        assert partner.id is not None
+        partner_ids[record["name"]] = partner.id
+    outlet_ids: dict[str, int] = {}
+    for record in data["press_contacts"]:
+        contact = session.exec(
+            select(PressContact).where(
+                PressContact.county == record["county"], PressContact.outlet == record["outlet"]
+            )
+        ).first()
+        if contact is None:
+            contact = press.create_contact(
+                session, actor=actor, data=PressContactCreate.model_validate(record)
+            )
+        assert contact.id is not None
+        outlet_ids[record["outlet"]] = contact.id
+    return partner_ids, outlet_ids
+
+
+def _add_promotion(
+    session: Session,
+    actor: Actor,
+    tour: Tour,
+    stage: Stage,
+    item: dict[str, Any],
+    partner_ids: dict[str, int],
+    outlet_ids: dict[str, int],
+) -> None:
+    zone = ZoneInfo(tour.time_zone)
+    if item.get("activities") and not activities.list_activities(session, stage):
+        for activity in item["activities"]:
+            fields = {k: v for k, v in activity.items() if k != "partners"}
+            fields["partner_ids"] = [partner_ids[name] for name in activity.get("partners", [])]
+            activities.create_activity(
+                session,
+                actor=actor,
+                stage=stage,
+                data=ActivityCreate.model_validate(fields),
+                zone=zone,
+            )
+    if item.get("outreach") and not press.list_outreach(session, stage):
+        for entry in item["outreach"]:
+            fields = {k: v for k, v in entry.items() if k != "outlet"}
+            fields["press_contact_id"] = outlet_ids[entry["outlet"]]
+            press.create_outreach(
+                session, actor=actor, stage=stage, data=OutreachCreate.model_validate(fields)
+            )
+    if item.get("content") and not content.list_content(session, stage):
+        for piece in item["content"]:
+            content.create_content(
+                session, actor=actor, stage=stage, data=ContentCreate.model_validate(piece)
+            )
 
 
 REVIEW_STEPS = {
