@@ -138,3 +138,10 @@ class Versioned(SQLModel):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr gets the class
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+def contains_text(column: Any, text: str, *, whole: bool = False) -> Any:
+    """Case-insensitive match of `text` taken literally (no % or _ wildcards from callers):
+    anywhere in the column, or the whole value with `whole=True`."""
+    escaped = text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return column.ilike(escaped if whole else f"%{escaped}%", escape="!")

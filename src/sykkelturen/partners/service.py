@@ -5,7 +5,7 @@ from sqlmodel import Session, col, select
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match
 from sykkelturen.counties.service import get_county
-from sykkelturen.db import utcnow
+from sykkelturen.db import contains_text, utcnow
 from sykkelturen.measures.models import Measure
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.partners.models import (
@@ -91,8 +91,7 @@ def list_partners(
     if kind is not None:
         statement = statement.where(Partner.kind == kind)
     if q is not None:
-        escaped = q.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-        statement = statement.where(col(Partner.name).ilike(f"%{escaped}%", escape="!"))
+        statement = statement.where(contains_text(col(Partner.name), q))
     return paginate(session, statement, page=page, order_by=[col(Partner.id)], key=lambda p: [p.id])
 
 

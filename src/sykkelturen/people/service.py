@@ -5,7 +5,7 @@ from sqlmodel import Session, col, or_, select
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match
 from sykkelturen.counties.service import get_county
-from sykkelturen.db import utcnow
+from sykkelturen.db import contains_text, utcnow
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.people.models import (
     Person,
@@ -86,11 +86,6 @@ def person_for_stage(session: Session, stage: Stage, person_id: int) -> Person:
     return person
 
 
-def _escape_like(text: str) -> str:
-    """Match the text literally in LIKE, with `!` as the escape character."""
-    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-
-
 def list_people(
     session: Session,
     *,
@@ -111,10 +106,10 @@ def list_people(
         statement = statement.where(col(Person.county).in_(sorted(allowed)))
     if organisation is not None:
         statement = statement.where(
-            col(Person.organisation).ilike(_escape_like(organisation), escape="!")
+            contains_text(col(Person.organisation), organisation, whole=True)
         )
     if q is not None:
-        statement = statement.where(col(Person.name).ilike(f"%{_escape_like(q)}%", escape="!"))
+        statement = statement.where(contains_text(col(Person.name), q))
     if role is not None:
         statement = statement.where(
             or_(
