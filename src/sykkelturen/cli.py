@@ -14,6 +14,7 @@ from sykkelturen import schema
 from sykkelturen.config import Settings, SettingsError, load_settings
 from sykkelturen.db import create_db_engine
 from sykkelturen.demo import load_demo
+from sykkelturen.logs import log_config
 from sykkelturen.main import create_app
 from sykkelturen.pagination import MAX_LIMIT, PageParams
 from sykkelturen.problems import Problem
@@ -44,6 +45,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level),
+        access_log=False,
         proxy_headers=True,
     )
     return 0

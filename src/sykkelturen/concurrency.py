@@ -8,22 +8,25 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 
-from sykkelturen.problems import PreconditionFailed, PreconditionRequired
+from sykkelturen.problems import PreconditionFailed
+
+IF_MATCH = "If-Match"
 
 
 def _if_match(
     if_match: Annotated[
-        str | None,
+        str,
         Header(
-            alias="If-Match",
-            description="The `ETag` of the version you edited. Required; a stale one gets 412.",
+            alias=IF_MATCH,
+            description="The `ETag` of the version you edited; a stale one gets 412, "
+            "none at all 428.",
         ),
-    ] = None,
-) -> str | None:
+    ],
+) -> str:
     return if_match
 
 
-IfMatch = Annotated[str | None, Depends(_if_match)]
+IfMatch = Annotated[str, Depends(_if_match)]
 
 
 def etag(version: int, variant: str = "") -> str:
@@ -43,11 +46,7 @@ def _versions(header: str) -> set[str]:
     return versions
 
 
-def check_if_match(if_match: str | None, current_version: int) -> None:
-    if if_match is None:
-        raise PreconditionRequired(
-            "Send If-Match with the ETag of the version you edited (from its GET)."
-        )
+def check_if_match(if_match: str, current_version: int) -> None:
     if if_match.strip() == "*":
         return
     if str(current_version) not in _versions(if_match):

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from sykkelturen import __version__
+from sykkelturen import __version__, openapi
 from sykkelturen.activities.router import router as activities_router
 from sykkelturen.audit.router import router as audit_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
@@ -21,7 +21,7 @@ from sykkelturen.measures.router import router as measures_router
 from sykkelturen.partners.router import router as partners_router
 from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
-from sykkelturen.problems import ProblemDetails, install_problem_handlers
+from sykkelturen.problems import install_problem_handlers
 from sykkelturen.progress.router import router as progress_router
 from sykkelturen.requests import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.riders.router import router as riders_router
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tokens_router,
         audit_router,
     ):
+        openapi.mark_anonymous_operations(router)
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)
@@ -110,25 +111,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
-    _declare_problem_schema(app)
+    openapi.install(app)
     return app
-
-
-def _declare_problem_schema(app: FastAPI) -> None:
-    """Put ProblemDetails in the components that every problem response refers to."""
-    original = app.openapi
-
-    def openapi() -> dict[str, object]:
-        if app.openapi_schema is None:
-            schema = original()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            problem_schema = ProblemDetails.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
-            for name, definition in problem_schema.pop("$defs", {}).items():
-                components.setdefault(name, definition)
-            components["ProblemDetails"] = problem_schema
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

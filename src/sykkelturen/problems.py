@@ -13,8 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger("sykkelturen")
 
@@ -121,6 +122,10 @@ class InvalidCursor(BadRequest):
     title, code = "Invalid cursor", "invalid_cursor"
 
 
+class MalformedJson(BadRequest):
+    title, code = "Malformed JSON", "malformed_json"
+
+
 # What any versioned write may answer besides its own problems.
 WRITE_PROBLEMS: tuple[type[Problem], ...] = (
     Unauthorized,
@@ -199,14 +204,14 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = list(exc.errors())
-    if any(error.get("type") == "json_invalid" for error in raw):
-        return problem_response(
-            request,
-            status=400,
-            title="Malformed JSON",
-            code="malformed_json",
-            detail="The request body is not valid JSON.",
+    if raw and all(error.get("loc") == ("header", "If-Match") for error in raw):
+        # A missing If-Match is a missing precondition (RFC 6585), not a malformed request.
+        problem = PreconditionRequired(
+            "Send If-Match with the ETag of the version you edited (from its GET)."
         )
+        return await _on_problem(request, problem)
+    if any(error.get("type") == "json_invalid" for error in raw):
+        return await _on_problem(request, MalformedJson("The request body is not valid JSON."))
     errors = [
         FieldError(
             field=_field_name(tuple(e.get("loc", ()))),
@@ -233,8 +238,22 @@ _HTTP_CODES = {
 }
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. (Starlette names only the methods of
+    the first route that matched the path, so `/partners` would claim GET but not POST.)"""
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     title, code = _HTTP_CODES.get(exc.status_code, ("HTTP error", f"http_{exc.status_code}"))
     detail = {
         404: f"No resource at {request.url.path}.",
@@ -242,7 +261,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
         413: "The request body is larger than this endpoint accepts.",
     }.get(exc.status_code, str(exc.detail))
     return problem_response(
-        request, status=exc.status_code, title=title, code=code, detail=detail, headers=exc.headers
+        request, status=exc.status_code, title=title, code=code, detail=detail, headers=headers
     )
 
 
@@ -256,6 +275,19 @@ async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
         title="Conflict",
         code="conflict",
         detail="The change conflicts with data written at the same time; reload and retry.",
+    )
+
+
+async def _on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    # Fields and parameters carry bounds; this catches a number or date that passed them
+    # and still overflowed a column or a calculation.
+    logger.warning("value out of range on %s: %s", request.url.path, exc)
+    return problem_response(
+        request,
+        status=422,
+        title="Value out of range",
+        code="value_out_of_range",
+        detail="A number or date in the request is outside the range this service handles.",
     )
 
 
@@ -290,4 +322,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(OperationalError, _on_operational_error)
+    app.add_exception_handler(DataError, _on_out_of_range)
+    app.add_exception_handler(OverflowError, _on_out_of_range)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -45,13 +45,20 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
             access_log.info(
                 "%s %s %s %.1fms",
                 scope["method"],
                 scope["path"],
                 status,
-                (time.perf_counter() - started) * 1000,
-                extra={"request_id": request_id, "status": status},
+                duration_ms,
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": duration_ms,
+                },
             )
 
 

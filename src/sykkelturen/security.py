@@ -96,6 +96,12 @@ def get_actor(
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
+def _signed_in(actor: CurrentActor) -> Actor:
+    if actor.role == ANONYMOUS:
+        raise Unauthorized("This needs a token.")
+    return actor
+
+
 def _national_only(actor: CurrentActor) -> Actor:
     if actor.role == ANONYMOUS:
         raise Unauthorized("This needs a national token.")
@@ -112,5 +118,9 @@ def _writer(actor: CurrentActor) -> Actor:
     return actor
 
 
+SignedIn = Annotated[Actor, Depends(_signed_in)]
 NationalOnly = Annotated[Actor, Depends(_national_only)]
 CountyWriter = Annotated[Actor, Depends(_writer)]
+
+# The dependencies that turn anonymous callers away; every other endpoint answers them too.
+NEEDS_TOKEN = (_signed_in, _national_only, _writer)

@@ -1,13 +1,92 @@
-"""Validated value types shared by several domains (speeds, zones, contacts)."""
+"""Validated value types shared by several domains (dates and times, speeds, zones, contacts)."""
 
-from typing import Annotated
+import datetime as dt
+import re
+from functools import cache
+from typing import Annotated, Any, Self
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticSerializationError, to_json
 from pydantic_extra_types.phone_numbers import PhoneNumberValidator
 
 DEFAULT_TIME_ZONE = "Europe/Oslo"
 DEFAULT_SPEEDS_KMH = [8.0, 10.0, 12.0]
+
+# Ids are PostgreSQL `integer`s; a larger one names nothing and must not reach the database.
+MAX_ID = 2**31 - 1
+
+# Pydantic's lax mode reads a number (or a string of digits) as a Unix timestamp, so
+# `?date_to=0` would quietly mean 1970-01-01. Dates and times on the wire are ISO 8601
+# text only; these checks run before pydantic's own parsing.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
+
+
+def _iso_text(pattern: re.Pattern[str], kind: type, example: str) -> Any:
+    def check(value: object) -> object:
+        if isinstance(value, kind):
+            return value
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValueError(f"expected ISO 8601 text such as {example}")
+        return value
+
+    return BeforeValidator(check)
+
+
+IsoDate = Annotated[dt.date, _iso_text(_ISO_DATE, dt.date, "2026-06-01")]
+IsoDateTime = Annotated[
+    dt.datetime, _iso_text(_ISO_DATETIME, dt.datetime, "2026-06-01T09:30:00+02:00")
+]
+LocalTime = Annotated[
+    dt.time,
+    # A wall-clock time without offset: JSON Schema's `format: time` demands an offset.
+    WithJsonSchema({"type": "string", "pattern": _LOCAL_TIME_PATTERN, "examples": ["09:30"]}),
+]
+
+
+class RequestBody(BaseModel):
+    """Base of every JSON request body: validated with JSON's own types as well.
+
+    FastAPI hands pydantic the decoded body in Python mode, whose lax rules would take
+    `false` for the integer 0 and `0` for 1970-01-01. Checking the same data as strict
+    JSON first refuses what the OpenAPI document does not describe.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_strict_json(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if isinstance(data, dict):
+            try:
+                text = to_json(data)
+            except PydanticSerializationError as error:  # e.g. a lone UTF-16 surrogate
+                raise ValueError("the body is not valid Unicode JSON") from error
+            _strict_twin(cls).validate_json(text, strict=True)
+        return handler(data)
+
+
+@cache
+def _strict_twin(model: type[BaseModel]) -> TypeAdapter[Any]:
+    """The model's fields, types and constraints on a plain pydantic model: SQLModel's
+    own `__init__` re-validates in lax Python mode, so the model itself cannot check."""
+    fields: dict[str, Any] = {
+        name: (field.annotation, field) for name, field in model.model_fields.items()
+    }
+    twin = create_model(model.__name__, __config__=model.model_config, **fields)
+    return TypeAdapter(twin)
 
 
 def _sorted_unique(speeds: list[float]) -> list[float]:

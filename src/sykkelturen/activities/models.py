@@ -11,6 +11,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.db import UTCDateTime, Versioned, json_column
 from sykkelturen.partners.models import PartnerRef
 from sykkelturen.people.models import PersonSummary
+from sykkelturen.types import MAX_ID, RequestBody
 
 
 class ActivityKind(StrEnum):
@@ -64,7 +65,7 @@ class ActivityFields(BaseModel):
     title: str = Field(min_length=1, max_length=200, examples=["Kaffe og vafler på Syltetorget"])
     description: str | None = Field(default=None, max_length=5000)
     checkpoint_id: int | None = Field(
-        default=None, ge=1, description="Place: a checkpoint of the stage …"
+        default=None, ge=1, le=MAX_ID, description="Place: a checkpoint of the stage …"
     )
     km: float | None = Field(default=None, ge=0, le=2000, description="… or km along the route.")
     place_name: str | None = Field(default=None, max_length=200)
@@ -100,11 +101,11 @@ class ActivityFields(BaseModel):
         return self
 
 
-class ActivityCreate(ActivityFields):
+class ActivityCreate(RequestBody, ActivityFields):
     status: ActivityStatus = ActivityStatus.idea
 
 
-class ActivityUpdate(ActivityFields):
+class ActivityUpdate(RequestBody, ActivityFields):
     kind: ActivityKind | None = None  # type: ignore[assignment]
     title: str | None = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
     partner_ids: Ids | None = Field(default=None, max_length=20)  # type: ignore[assignment]

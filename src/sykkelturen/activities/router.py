@@ -1,4 +1,3 @@
-import datetime as dt
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -34,6 +33,7 @@ from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
+from sykkelturen.types import MAX_ID, IsoDate
 
 router = APIRouter(tags=["activities"])
 
@@ -54,7 +54,7 @@ ZoneDep = Annotated[ZoneInfo, Depends(_zone)]
 
 
 def activity_or_404(
-    session: SessionDep, stage: StageDep, activity_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, stage: StageDep, activity_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Activity:
     return service.get_activity(session, stage, activity_id)
 
@@ -192,8 +192,8 @@ def list_events(
     session: SessionDep,
     tour: TourDep,
     county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     format: Annotated[str | None, Query(pattern="^(json|ics)$")] = None,
 ) -> list[Event] | Response:
     items = service.events(session, tour=tour, county=county, date_from=date_from, date_to=date_to)

@@ -180,7 +180,7 @@ def update_activity(
     stage: Stage,
     activity: Activity,
     data: ActivityUpdate,
-    if_match: str | None,
+    if_match: str,
     zone: ZoneInfo,
 ) -> Activity:
     actor.require_county_write(stage.county)
@@ -222,7 +222,7 @@ def delete_activity(
     actor: Actor,
     stage: Stage,
     activity: Activity,
-    if_match: str | None,
+    if_match: str,
     zone: ZoneInfo,
 ) -> None:
     actor.require_county_write(stage.county)

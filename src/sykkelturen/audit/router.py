@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -17,6 +16,7 @@ from sykkelturen.problems import (
     problem_responses,
 )
 from sykkelturen.security import NationalOnly
+from sykkelturen.types import MAX_ID, IsoDateTime
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -32,14 +32,16 @@ def list_audit_entries(
     page: PageQuery,
     resource_type: Annotated[str | None, Query(max_length=40, examples=["stage"])] = None,
     resource_id: Annotated[str | None, Query(max_length=100)] = None,
-    tour_id: Annotated[int | None, Query(ge=1)] = None,
+    tour_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
     token_id: Annotated[
-        int | None, Query(ge=1, description="Entries made with this token.")
+        int | None, Query(ge=1, le=MAX_ID, description="Entries made with this token.")
     ] = None,
-    since: Annotated[datetime | None, Query(description="From this instant (with offset).")] = None,
+    since: Annotated[
+        IsoDateTime | None, Query(description="From this instant (with offset).")
+    ] = None,
     until: Annotated[
-        datetime | None, Query(description="Before this instant (with offset).")
+        IsoDateTime | None, Query(description="Before this instant (with offset).")
     ] = None,
 ) -> Page[AuditEntryPublic]:
     for name, value in (("since", since), ("until", until)):

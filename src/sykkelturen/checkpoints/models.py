@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
 
 from sykkelturen.db import Versioned
+from sykkelturen.types import RequestBody
 
 
 class CheckpointKind(StrEnum):
@@ -49,7 +50,7 @@ class CheckpointFields(BaseModel):
     notes: str | None = Field(default=None, max_length=5000)
 
 
-class CheckpointCreate(CheckpointFields):
+class CheckpointCreate(RequestBody, CheckpointFields):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     km: float | None = Field(
@@ -66,7 +67,7 @@ class CheckpointCreate(CheckpointFields):
         return self
 
 
-class CheckpointUpdate(BaseModel):
+class CheckpointUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)

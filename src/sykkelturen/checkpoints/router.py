@@ -24,12 +24,13 @@ from sykkelturen.problems import (
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(tags=["checkpoints"])
 
 
 def checkpoint_or_404(
-    session: SessionDep, stage: StageDep, checkpoint_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, stage: StageDep, checkpoint_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Checkpoint:
     return service.get_checkpoint(session, stage, checkpoint_id)
 

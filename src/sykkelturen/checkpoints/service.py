@@ -175,7 +175,7 @@ def update_checkpoint(
     stage: Stage,
     checkpoint: Checkpoint,
     data: CheckpointUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> Checkpoint:
     actor.require_county_write(stage.county)
     check_if_match(if_match, checkpoint.version)
@@ -207,7 +207,7 @@ def update_checkpoint(
 
 
 def delete_checkpoint(
-    session: Session, *, actor: Actor, stage: Stage, checkpoint: Checkpoint, if_match: str | None
+    session: Session, *, actor: Actor, stage: Stage, checkpoint: Checkpoint, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
     check_if_match(if_match, checkpoint.version)

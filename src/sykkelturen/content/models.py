@@ -8,6 +8,7 @@ from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 
 from sykkelturen.db import UTCDateTime, Versioned
+from sykkelturen.types import RequestBody
 
 
 class ContentKind(StrEnum):
@@ -33,7 +34,7 @@ class ContentItem(Versioned, table=True):
     published_where: str | None = SQLField(default=None, max_length=200)
 
 
-class ContentCreate(BaseModel):
+class ContentCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     kind: ContentKind
@@ -47,7 +48,7 @@ class ContentCreate(BaseModel):
     published_where: str | None = Field(default=None, max_length=200, examples=["Sunnmørsposten"])
 
 
-class ContentUpdate(BaseModel):
+class ContentUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     kind: ContentKind | None = None

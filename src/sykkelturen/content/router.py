@@ -18,12 +18,13 @@ from sykkelturen.problems import (
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(tags=["content"])
 
 
 def content_or_404(
-    session: SessionDep, stage: StageDep, item_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, stage: StageDep, item_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> ContentItem:
     return service.get_content(session, stage, item_id)
 

@@ -80,7 +80,7 @@ def update_content(
     stage: Stage,
     item: ContentItem,
     data: ContentUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> ContentItem:
     actor.require_county_write(stage.county)
     check_if_match(if_match, item.version)
@@ -105,7 +105,7 @@ def update_content(
 
 
 def delete_content(
-    session: Session, *, actor: Actor, stage: Stage, item: ContentItem, if_match: str | None
+    session: Session, *, actor: Actor, stage: Stage, item: ContentItem, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
     check_if_match(if_match, item.version)

@@ -10,6 +10,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.db import UTCDateTime, Versioned
 from sykkelturen.partners.models import PartnerRef
 from sykkelturen.people.models import PersonSummary
+from sykkelturen.types import MAX_ID, RequestBody
 
 # A police notice (politiloven § 11) is due this many days before the stage, unless set.
 POLICE_NOTICE_DAYS = 21
@@ -75,7 +76,7 @@ class MeasureFields(BaseModel):
     title: str = Field(min_length=1, max_length=200, examples=["Trafikkvakt ved Linge ferjekai"])
     description: str | None = Field(default=None, max_length=5000)
     checkpoint_id: int | None = Field(
-        default=None, ge=1, description="Place: a checkpoint of the stage …"
+        default=None, ge=1, le=MAX_ID, description="Place: a checkpoint of the stage …"
     )
     km: float | None = Field(default=None, ge=0, le=2000, description="… or km along the route …")
     lat: float | None = Field(
@@ -88,10 +89,10 @@ class MeasureFields(BaseModel):
     )
     ends_at: dt.datetime | None = None
     responsible_person_id: int | None = Field(
-        default=None, ge=1, description="A person of the county …"
+        default=None, ge=1, le=MAX_ID, description="A person of the county …"
     )
     responsible_partner_id: int | None = Field(
-        default=None, ge=1, description="… or a partner of the county …"
+        default=None, ge=1, le=MAX_ID, description="… or a partner of the county …"
     )
     responsible_name: str | None = Field(
         default=None, max_length=200, description="… or a name (e.g. a partner)."
@@ -119,16 +120,16 @@ class MeasureFields(BaseModel):
         return self
 
 
-class MeasureCreate(MeasureFields):
+class MeasureCreate(RequestBody, MeasureFields):
     pass
 
 
-class MeasureUpdate(MeasureFields):
+class MeasureUpdate(RequestBody, MeasureFields):
     kind: MeasureKind | None = None  # type: ignore[assignment]
     title: str | None = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
 
 
-class ReviewComment(BaseModel):
+class ReviewComment(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     comment: str = Field(min_length=1, max_length=2000, examples=["Mangler vakt ved rundkjøringen"])

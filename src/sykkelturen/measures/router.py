@@ -32,6 +32,7 @@ from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import Stage
 from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.stages.service import get_stage
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(tags=["measures"])
 
@@ -51,7 +52,9 @@ REVIEW_PROBLEMS = (
 )
 
 
-def measure_or_404(session: SessionDep, measure_id: Annotated[int, Path(ge=1)]) -> Measure:
+def measure_or_404(
+    session: SessionDep, measure_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Measure:
     return service.get_measure(session, measure_id)
 
 

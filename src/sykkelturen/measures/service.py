@@ -191,7 +191,7 @@ def update_measure(
     stage: Stage,
     measure: Measure,
     data: MeasureUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> Measure:
     actor.require_county_write(stage.county)
     check_if_match(if_match, measure.version)
@@ -236,7 +236,7 @@ def update_measure(
 
 
 def delete_measure(
-    session: Session, *, actor: Actor, stage: Stage, measure: Measure, if_match: str | None
+    session: Session, *, actor: Actor, stage: Stage, measure: Measure, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
     check_if_match(if_match, measure.version)

@@ -11,6 +11,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import Versioned
 from sykkelturen.people.models import PersonSummary
+from sykkelturen.types import MAX_ID, RequestBody
 
 
 class PartnerKind(StrEnum):
@@ -37,14 +38,14 @@ class Partner(Versioned, table=True):
     notes: str | None = SQLField(default=None, max_length=5000)
 
 
-class PartnerCreate(BaseModel):
+class PartnerCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     county: str = Field(pattern=COUNTY_NUMBER_PATTERN, examples=["15"])
     name: str = Field(min_length=1, max_length=200, examples=["Fjord kommune"])
     kind: PartnerKind
     contact_person_id: int | None = Field(
-        default=None, ge=1, description="A person of the county …"
+        default=None, ge=1, le=MAX_ID, description="A person of the county …"
     )
     contact_name: str | None = Field(default=None, max_length=200, description="… or just a name.")
     contributes: str | None = Field(
@@ -53,12 +54,12 @@ class PartnerCreate(BaseModel):
     notes: str | None = Field(default=None, max_length=5000)
 
 
-class PartnerUpdate(BaseModel):
+class PartnerUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: PartnerKind | None = None
-    contact_person_id: int | None = Field(default=None, ge=1)
+    contact_person_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     contact_name: str | None = Field(default=None, max_length=200)
     contributes: str | None = Field(default=None, max_length=2000)
     notes: str | None = Field(default=None, max_length=5000)

@@ -26,11 +26,14 @@ from sykkelturen.problems import (
     problem_responses,
 )
 from sykkelturen.security import CountyWriter, CurrentActor
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(prefix="/partners", tags=["partners"])
 
 
-def partner_or_404(session: SessionDep, partner_id: Annotated[int, Path(ge=1)]) -> Partner:
+def partner_or_404(
+    session: SessionDep, partner_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Partner:
     return service.get_partner(session, partner_id)
 
 

@@ -113,7 +113,7 @@ def create_partner(session: Session, *, actor: Actor, data: PartnerCreate) -> Pa
 
 
 def update_partner(
-    session: Session, *, actor: Actor, partner: Partner, data: PartnerUpdate, if_match: str | None
+    session: Session, *, actor: Actor, partner: Partner, data: PartnerUpdate, if_match: str
 ) -> Partner:
     actor.require_county_write(partner.county)
     check_if_match(if_match, partner.version)
@@ -137,9 +137,7 @@ def update_partner(
     return partner
 
 
-def delete_partner(
-    session: Session, *, actor: Actor, partner: Partner, if_match: str | None
-) -> None:
+def delete_partner(session: Session, *, actor: Actor, partner: Partner, if_match: str) -> None:
     actor.require_county_write(partner.county)
     check_if_match(if_match, partner.version)
     before = public(session, actor, partner)

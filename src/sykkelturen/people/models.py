@@ -8,7 +8,7 @@ from sqlmodel import Field as SQLField
 
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned
-from sykkelturen.types import PhoneE164
+from sykkelturen.types import PhoneE164, RequestBody
 
 
 class Person(Versioned, table=True):
@@ -59,11 +59,11 @@ class PersonFields(BaseModel):
         return self
 
 
-class PersonCreate(PersonFields):
+class PersonCreate(RequestBody, PersonFields):
     county: str = Field(pattern=COUNTY_NUMBER_PATTERN, examples=["15"])
 
 
-class PersonUpdate(BaseModel):
+class PersonUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)

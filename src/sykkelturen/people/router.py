@@ -18,7 +18,8 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
-from sykkelturen.security import CountyWriter, CurrentActor
+from sykkelturen.security import CountyWriter, SignedIn
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -26,7 +27,7 @@ READ_PROBLEMS = (Unauthorized, Forbidden, PersonNotFound, ValidationFailed)
 
 
 def person_or_404(
-    session: SessionDep, actor: CurrentActor, person_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, actor: SignedIn, person_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Person:
     return service.get_person(session, actor, person_id)
 
@@ -43,7 +44,7 @@ PersonDep = Annotated[Person, Depends(person_or_404)]
 )
 def list_people(
     session: SessionDep,
-    actor: CurrentActor,
+    actor: SignedIn,
     page: PageQuery,
     county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
     role: Annotated[
@@ -132,7 +133,7 @@ def erase_person(
     summary="Everything held about a person (JSON)",
     responses=problem_responses(*READ_PROBLEMS),
 )
-def export_person(session: SessionDep, actor: CurrentActor, person: PersonDep) -> dict[str, Any]:
+def export_person(session: SessionDep, actor: SignedIn, person: PersonDep) -> dict[str, Any]:
     return export.export(session, actor=actor, person=person)
 
 

@@ -152,7 +152,7 @@ def create_person(session: Session, *, actor: Actor, data: PersonCreate) -> Pers
 
 
 def update_person(
-    session: Session, *, actor: Actor, person: Person, data: PersonUpdate, if_match: str | None
+    session: Session, *, actor: Actor, person: Person, data: PersonUpdate, if_match: str
 ) -> Person:
     actor.require_county_write(person.county)
     check_if_match(if_match, person.version)
@@ -181,7 +181,7 @@ def update_person(
     return person
 
 
-def erase_person(session: Session, *, actor: Actor, person: Person, if_match: str | None) -> None:
+def erase_person(session: Session, *, actor: Actor, person: Person, if_match: str) -> None:
     """The person's data is gone; their assignments stay as anonymous placeholders so
     staffing counts and history remain coherent, and audit entries keep only who did what."""
     actor.require_county_write(person.county)

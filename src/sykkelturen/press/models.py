@@ -10,7 +10,7 @@ from sqlmodel import Field as SQLField
 
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned
-from sykkelturen.types import PhoneE164
+from sykkelturen.types import MAX_ID, PhoneE164, RequestBody
 
 
 class OutletKind(StrEnum):
@@ -42,7 +42,7 @@ class PressContact(Versioned, table=True):
     notes: str | None = SQLField(default=None, max_length=2000)
 
 
-class PressContactCreate(BaseModel):
+class PressContactCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     county: str = Field(pattern=COUNTY_NUMBER_PATTERN, examples=["15"])
@@ -54,7 +54,7 @@ class PressContactCreate(BaseModel):
     notes: str | None = Field(default=None, max_length=2000)
 
 
-class PressContactUpdate(BaseModel):
+class PressContactUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     outlet: str | None = Field(default=None, min_length=1, max_length=200)
@@ -96,10 +96,10 @@ class Outreach(Versioned, table=True):
     follow_up_done: bool = False
 
 
-class OutreachCreate(BaseModel):
+class OutreachCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
-    press_contact_id: int | None = Field(default=None, ge=1)
+    press_contact_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     contacted_at: AwareDatetime = Field(description="When (with offset).")
     channel: Channel
     offered: str | None = Field(
@@ -110,10 +110,10 @@ class OutreachCreate(BaseModel):
     follow_up_done: bool = False
 
 
-class OutreachUpdate(BaseModel):
+class OutreachUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
-    press_contact_id: int | None = Field(default=None, ge=1)
+    press_contact_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     contacted_at: AwareDatetime | None = None
     channel: Channel | None = None
     offered: str | None = Field(default=None, max_length=2000)

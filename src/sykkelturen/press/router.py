@@ -35,11 +35,14 @@ from sykkelturen.problems import (
 from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(tags=["press"])
 
 
-def contact_or_404(session: SessionDep, contact_id: Annotated[int, Path(ge=1)]) -> PressContact:
+def contact_or_404(
+    session: SessionDep, contact_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> PressContact:
     return service.get_contact(session, contact_id)
 
 
@@ -47,7 +50,7 @@ ContactDep = Annotated[PressContact, Depends(contact_or_404)]
 
 
 def outreach_or_404(
-    session: SessionDep, stage: StageDep, entry_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, stage: StageDep, entry_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Outreach:
     return service.get_outreach(session, stage, entry_id)
 

@@ -93,7 +93,7 @@ def update_contact(
     actor: Actor,
     contact: PressContact,
     data: PressContactUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> PressContact:
     actor.require_county_write(contact.county)
     check_if_match(if_match, contact.version)
@@ -115,9 +115,7 @@ def update_contact(
     return contact
 
 
-def delete_contact(
-    session: Session, *, actor: Actor, contact: PressContact, if_match: str | None
-) -> None:
+def delete_contact(session: Session, *, actor: Actor, contact: PressContact, if_match: str) -> None:
     actor.require_county_write(contact.county)
     check_if_match(if_match, contact.version)
     before = contact_public(actor, contact)
@@ -212,7 +210,7 @@ def update_outreach(
     stage: Stage,
     entry: Outreach,
     data: OutreachUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> Outreach:
     actor.require_county_write(stage.county)
     check_if_match(if_match, entry.version)
@@ -237,7 +235,7 @@ def update_outreach(
 
 
 def delete_outreach(
-    session: Session, *, actor: Actor, stage: Stage, entry: Outreach, if_match: str | None
+    session: Session, *, actor: Actor, stage: Stage, entry: Outreach, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
     check_if_match(if_match, entry.version)

@@ -10,6 +10,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.db import UTCDateTime, Versioned, json_column, utcnow
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.team.models import LegNumbers
+from sykkelturen.types import MAX_ID, RequestBody
 
 
 class RiderRole(StrEnum):
@@ -42,10 +43,10 @@ class Rider(Versioned, table=True):
     erased: bool = False
 
 
-class RiderCreate(BaseModel):
+class RiderCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int = Field(ge=1)
+    person_id: int = Field(ge=1, le=MAX_ID)
     role: RiderRole
     legs: LegNumbers = Field(default_factory=list)
     status: RiderStatus = Field(
@@ -53,7 +54,7 @@ class RiderCreate(BaseModel):
     )
 
 
-class RiderUpdate(BaseModel):
+class RiderUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     role: RiderRole | None = None

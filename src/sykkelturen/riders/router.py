@@ -25,6 +25,7 @@ from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.team.problems import UnknownLeg
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(tags=["riders"])
 
@@ -39,7 +40,7 @@ RULE_PROBLEMS = (
 
 
 def rider_or_404(
-    session: SessionDep, stage: StageDep, rider_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, stage: StageDep, rider_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Rider:
     return service.get_rider(session, stage, rider_id)
 

@@ -205,7 +205,7 @@ def update_rider(
     stage: Stage,
     rider: Rider,
     data: RiderUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> Rider:
     actor.require_county_write(stage.county)
     check_if_match(if_match, rider.version)
@@ -242,7 +242,7 @@ def update_rider(
 
 
 def remove_rider(
-    session: Session, *, actor: Actor, stage: Stage, rider: Rider, if_match: str | None
+    session: Session, *, actor: Actor, stage: Stage, rider: Rider, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
     check_if_match(if_match, rider.version)

@@ -1,4 +1,3 @@
-import datetime as dt
 import json
 from enum import StrEnum
 from typing import Annotated
@@ -17,6 +16,7 @@ from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
+from sykkelturen.types import IsoDate, IsoDateTime
 
 router = APIRouter(tags=["run sheet"])
 
@@ -124,10 +124,10 @@ def tour_run_sheet(
     tour: TourDep,
     format: Annotated[Format | None, Query(description="Overrides `Accept`.")] = None,
     county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     updated_since: Annotated[
-        dt.datetime | None, Query(description="Only stages changed since (with offset).")
+        IsoDateTime | None, Query(description="Only stages changed since (with offset).")
     ] = None,
     checkpoints: Annotated[
         bool, Query(description="iCalendar: an event per checkpoint too.")

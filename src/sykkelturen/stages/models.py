@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned, json_column
-from sykkelturen.types import SpeedsKmh
+from sykkelturen.types import LocalTime, RequestBody, SpeedsKmh
 
 DEFAULT_BIKES = 6
 PASSENGERS_PER_BIKE = 2
@@ -115,10 +115,10 @@ class Stage(StageBase, Versioned, table=True):
     )
 
 
-class StageCreate(StageBase):
+class StageCreate(RequestBody, StageBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    start_time: dt.time | None = Field(
+    start_time: LocalTime | None = Field(
         default=None,
         description="Planned local start (tour's zone), e.g. `11:30`.",
         schema_extra={"examples": ["11:30"]},
@@ -133,14 +133,14 @@ class StageCreate(StageBase):
         return _naive_time(value)
 
 
-class StageUpdate(SQLModel):
+class StageUpdate(RequestBody, SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     sequence: int | None = Field(default=None, ge=1, le=100_000)
     county: str | None = Field(default=None, schema_extra={"pattern": COUNTY_NUMBER_PATTERN})
     name: str | None = Field(default=None, min_length=1, max_length=200)
     date: dt.date | None = None
-    start_time: dt.time | None = None
+    start_time: LocalTime | None = None
     start_place: str | None = Field(default=None, max_length=200)
     finish_place: str | None = Field(default=None, max_length=200)
     speeds_kmh: SpeedsKmh | None = None
@@ -164,7 +164,7 @@ def _naive_time(value: dt.time | None) -> dt.time | None:
 class StagePublic(StageBase):
     id: int
     tour_id: int
-    start_time: dt.time | None = Field(description="Planned local start time in the tour's zone.")
+    start_time: LocalTime | None = Field(description="Planned local start time in the tour's zone.")
     starts_at: dt.datetime | None = Field(description="The same instant with its UTC offset.")
     speeds_kmh: list[float]
     needs: StageNeeds

@@ -1,4 +1,3 @@
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -30,6 +29,7 @@ from sykkelturen.stages.problems import (
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
+from sykkelturen.types import IsoDate
 
 router = APIRouter(tags=["stages"])
 
@@ -48,8 +48,8 @@ def list_stages(
     county: Annotated[
         str | None, Query(pattern=COUNTY_NUMBER_PATTERN, description="County number.")
     ] = None,
-    date_from: Annotated[dt.date | None, Query(description="Stages on or after this date.")] = None,
-    date_to: Annotated[dt.date | None, Query(description="Stages on or before this date.")] = None,
+    date_from: Annotated[IsoDate | None, Query(description="Stages on or after this date.")] = None,
+    date_to: Annotated[IsoDate | None, Query(description="Stages on or before this date.")] = None,
     phase: Annotated[
         Phase | None,
         Query(

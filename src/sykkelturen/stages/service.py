@@ -273,7 +273,7 @@ def update_stage(
     tour: Tour,
     stage: Stage,
     data: StageUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> Stage:
     actor.require_county_write(stage.county)
     check_if_match(if_match, stage.version)
@@ -309,7 +309,7 @@ def update_stage(
 
 
 def delete_stage(
-    session: Session, *, actor: Actor, tour: Tour, stage: Stage, if_match: str | None
+    session: Session, *, actor: Actor, tour: Tour, stage: Stage, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
     check_if_match(if_match, stage.version)

@@ -10,6 +10,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.db import Versioned, json_column
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.stages.models import TeamRole
+from sykkelturen.types import MAX_ID, RequestBody
 
 LegNumbers = Annotated[
     list[Annotated[int, Field(ge=1, le=1000)]],
@@ -35,10 +36,10 @@ class TeamMember(Versioned, table=True):
     )
 
 
-class TeamMemberCreate(BaseModel):
+class TeamMemberCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
-    person_id: int = Field(ge=1)
+    person_id: int = Field(ge=1, le=MAX_ID)
     role: TeamRole
     responsibilities: str | None = Field(
         default=None, max_length=2000, examples=["Sikkerhet ved kryssing av Rv 650"]
@@ -46,7 +47,7 @@ class TeamMemberCreate(BaseModel):
     legs: LegNumbers = Field(default_factory=list)
 
 
-class TeamMemberUpdate(BaseModel):
+class TeamMemberUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     role: TeamRole | None = None

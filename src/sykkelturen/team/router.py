@@ -19,12 +19,13 @@ from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.team import service
 from sykkelturen.team.models import TeamMember, TeamMemberCreate, TeamMemberPublic, TeamMemberUpdate
 from sykkelturen.team.problems import TeamMemberNotFound, UnknownLeg
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(tags=["team"])
 
 
 def member_or_404(
-    session: SessionDep, stage: StageDep, member_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, stage: StageDep, member_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> TeamMember:
     return service.get_member(session, stage, member_id)
 

@@ -102,7 +102,7 @@ def update_member(
     stage: Stage,
     member: TeamMember,
     data: TeamMemberUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> TeamMember:
     actor.require_county_write(stage.county)
     check_if_match(if_match, member.version)
@@ -129,7 +129,7 @@ def update_member(
 
 
 def remove_member(
-    session: Session, *, actor: Actor, stage: Stage, member: TeamMember, if_match: str | None
+    session: Session, *, actor: Actor, stage: Stage, member: TeamMember, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
     check_if_match(if_match, member.version)

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, json_column, utcnow
+from sykkelturen.types import RequestBody
 
 
 class Role(StrEnum):
@@ -32,7 +33,7 @@ class Token(SQLModel, table=True):
     revoked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, description="Who or what holds it.")

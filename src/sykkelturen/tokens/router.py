@@ -10,10 +10,11 @@ from sykkelturen.security import CurrentActor, NationalOnly
 from sykkelturen.tokens import service
 from sykkelturen.tokens.models import Me, TokenCreate, TokenCreated, TokenPublic
 from sykkelturen.tokens.problems import TokenNotFound
+from sykkelturen.types import MAX_ID
 
 router = APIRouter(tags=["access"])
 
-TokenId = Annotated[int, Path(ge=1)]
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/me", summary="Who the caller is", responses=problem_responses(Unauthorized))

@@ -13,6 +13,7 @@ from sykkelturen.types import (
     DEFAULT_SPEEDS_KMH,
     DEFAULT_TIME_ZONE,
     Contact,
+    RequestBody,
     SpeedsKmh,
     TimeZoneName,
 )
@@ -32,7 +33,7 @@ class Tour(TourBase, Versioned, table=True):
     speeds_kmh: list[float] = Field(sa_column=json_column())
 
 
-class TourCreate(TourBase):
+class TourCreate(RequestBody, TourBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     time_zone: TimeZoneName = Field(
@@ -47,7 +48,7 @@ class TourCreate(TourBase):
         return self
 
 
-class TourUpdate(SQLModel):
+class TourUpdate(RequestBody, SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -84,7 +85,7 @@ class TourCountyWindow(SQLModel):
     end_date: dt.date = Field(description="Last day, inclusive.")
 
 
-class TourCountyCreate(TourCountyWindow):
+class TourCountyCreate(RequestBody, TourCountyWindow):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     number: str = Field(schema_extra={"pattern": COUNTY_NUMBER_PATTERN, "examples": ["15"]})
@@ -97,7 +98,7 @@ class TourCountyCreate(TourCountyWindow):
         return self
 
 
-class TourCountyUpdate(SQLModel):
+class TourCountyUpdate(RequestBody, SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     start_date: dt.date | None = None

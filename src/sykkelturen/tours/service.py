@@ -82,7 +82,7 @@ def create_tour(session: Session, *, actor: Actor, data: TourCreate) -> Tour:
 
 
 def update_tour(
-    session: Session, *, actor: Actor, tour: Tour, data: TourUpdate, if_match: str | None
+    session: Session, *, actor: Actor, tour: Tour, data: TourUpdate, if_match: str
 ) -> Tour:
     check_if_match(if_match, tour.version)
     before = tour_public(tour)
@@ -123,7 +123,7 @@ def update_tour(
     return tour
 
 
-def delete_tour(session: Session, *, actor: Actor, tour: Tour, if_match: str | None) -> None:
+def delete_tour(session: Session, *, actor: Actor, tour: Tour, if_match: str) -> None:
     check_if_match(if_match, tour.version)
     stages = session.exec(
         select(func.count()).select_from(Stage).where(Stage.tour_id == tour.id)
@@ -247,7 +247,7 @@ def update_tour_county(
     tour: Tour,
     tour_county: TourCounty,
     data: TourCountyUpdate,
-    if_match: str | None,
+    if_match: str,
 ) -> TourCounty:
     check_if_match(if_match, tour_county.version)
     before = tour_county_public(session, tour_county, actor)
@@ -282,7 +282,7 @@ def update_tour_county(
 
 
 def remove_tour_county(
-    session: Session, *, actor: Actor, tour_county: TourCounty, if_match: str | None
+    session: Session, *, actor: Actor, tour_county: TourCounty, if_match: str
 ) -> None:
     check_if_match(if_match, tour_county.version)
     stages = session.exec(
