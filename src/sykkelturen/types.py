@@ -71,11 +71,22 @@ class RequestBody(BaseModel):
     def _as_strict_json(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if isinstance(data, dict):
             try:
-                text = to_json(data)
+                text = to_json(_integral_floats_as_ints(data))
             except PydanticSerializationError as error:  # e.g. a lone UTF-16 surrogate
                 raise ValueError("the body is not valid Unicode JSON") from error
             _strict_twin(cls).validate_json(text, strict=True)
         return handler(data)
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    """JSON Schema counts 216.0 as an integer; strict pydantic would not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(item) for item in value]
+    return value
 
 
 @cache
