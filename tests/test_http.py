@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sykkelturen.config import Settings
 from sykkelturen.main import create_app
 from tests.conftest import Callers
-from tests.factories import API, problem
+from tests.factories import API, make_stage, make_tour, problem, tour_with_counties
 
 
 class TestProblems:
@@ -22,7 +22,13 @@ class TestProblems:
     def test_wrong_method_is_405(self, client: TestClient) -> None:
         response = client.put(f"{API}/counties")
         problem(response, 405, "method_not_allowed")
-        assert "GET" in response.headers["Allow"]
+        assert response.headers["Allow"] == "GET"
+
+    def test_405_allows_every_method_of_the_path(self, client: TestClient) -> None:
+        # Two routes serve /tours (GET and POST): Starlette alone would name only one.
+        response = client.put(f"{API}/tours")
+        problem(response, 405, "method_not_allowed")
+        assert response.headers["Allow"] == "GET, POST"
 
     def test_malformed_json_is_400(self, callers: Callers) -> None:
         response = callers.national.post(
@@ -115,6 +121,67 @@ class TestLimitsAndFailures:
         )
         assert response.status_code in (400, 422)
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+class TestJsonTypes:
+    """Bodies are JSON: pydantic's lax Python-mode coercions do not apply."""
+
+    TOUR = {"name": "Sykkelturen", "start_date": "2026-06-01", "end_date": "2026-08-01"}
+    STAGE = {
+        "sequence": 1,
+        "county": "15",
+        "name": "Etappe",
+        "date": "2026-06-02",
+        "start_place": "A",
+        "finish_place": "B",
+    }
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("start_date", 0),  # not 1970-01-01
+            ("start_date", "0"),
+            ("speeds_kmh", [True]),  # not 1.0
+            ("name", 5),
+        ],
+    )
+    def test_wrong_json_type_is_422(self, callers: Callers, field: str, value: object) -> None:
+        body = problem(
+            callers.national.post(f"{API}/tours", json={**self.TOUR, field: value}),
+            422,
+            "validation_failed",
+        )
+        assert [e["field"].startswith(f"body.{field}") for e in body["errors"]] == [True], body
+
+    def test_boolean_for_integer_is_422(self, callers: Callers) -> None:
+        tour = tour_with_counties(callers.national)
+        response = callers.national.post(
+            f"{API}/tours/{tour['id']}/stages", json={**self.STAGE, "sequence": False}
+        )
+        body = problem(response, 422, "validation_failed")
+        assert body["errors"][0]["field"] == "body.sequence"
+
+    def test_integral_number_is_an_integer(self, callers: Callers) -> None:
+        # JSON Schema's integer includes 1.0, so the service takes it.
+        tour = tour_with_counties(callers.national)
+        stage = make_stage(callers.national, tour["id"], sequence=1.0, bikes=6.0)
+        assert (stage["sequence"], stage["bikes"]) == (1, 6)
+
+    def test_lone_surrogate_is_422(self, callers: Callers) -> None:
+        response = callers.national.post(
+            f"{API}/tours",
+            content=rb'{"name": "\ud800", "start_date": "2026-06-01", "end_date": "2026-08-01"}',
+            headers={"Content-Type": "application/json"},
+        )
+        problem(response, 422, "validation_failed")
+
+    def test_iso_dates_only_in_queries(self, callers: Callers) -> None:
+        tour = make_tour(callers.national)
+        response = callers.anonymous.get(f"{API}/tours/{tour['id']}/stages?date_to=0")
+        problem(response, 422, "validation_failed")
+
+    def test_id_beyond_the_database_is_422(self, client: TestClient) -> None:
+        problem(client.get(f"{API}/tours/{2**70}"), 422, "validation_failed")
 
 
 class TestRequestIds:

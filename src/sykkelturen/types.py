@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,29 +29,33 @@ DEFAULT_SPEEDS_KMH = [8.0, 10.0, 12.0]
 # Ids are PostgreSQL `integer`s; a larger one names nothing and must not reach the database.
 MAX_ID = 2**31 - 1
 
-# Pydantic's lax mode reads a number (or a string of digits) as a Unix timestamp, so
-# `?date_to=0` would quietly mean 1970-01-01. Dates and times on the wire are ISO 8601
-# text only; these checks run before pydantic's own parsing.
+# Pydantic reads a number, or a string of digits, as a Unix timestamp, so `?date_to=0` or
+# `"start_date": "0"` would quietly mean 1970-01-01. Dates and times on the wire are
+# ISO 8601 text only: parsed here, before pydantic sees them.
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
 
 
-def _iso_text(pattern: re.Pattern[str], kind: type, example: str) -> Any:
-    def check(value: object) -> object:
-        if isinstance(value, kind):
-            return value
-        if not isinstance(value, str) or not pattern.match(value):
-            raise ValueError(f"expected ISO 8601 text such as {example}")
-        return value
-
-    return BeforeValidator(check)
+def _parse_date(value: object) -> object:
+    if isinstance(value, str):
+        if not _ISO_DATE.match(value):
+            raise ValueError("expected an ISO 8601 date such as 2026-06-01")
+        return dt.date.fromisoformat(value)
+    return value  # a date passes; anything else fails pydantic's own check
 
 
-IsoDate = Annotated[dt.date, _iso_text(_ISO_DATE, dt.date, "2026-06-01")]
-IsoDateTime = Annotated[
-    dt.datetime, _iso_text(_ISO_DATETIME, dt.datetime, "2026-06-01T09:30:00+02:00")
-]
+def _parse_datetime(value: object) -> object:
+    if isinstance(value, str):
+        if not _ISO_DATETIME.match(value):
+            raise ValueError("expected an ISO 8601 date and time such as 2026-06-01T09:30+02:00")
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_parse_date)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_parse_datetime)]
+AwareIsoDateTime = Annotated[AwareDatetime, BeforeValidator(_parse_datetime)]
 LocalTime = Annotated[
     dt.time,
     # A wall-clock time without offset: JSON Schema's `format: time` demands an offset.

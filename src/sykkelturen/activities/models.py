@@ -1,7 +1,6 @@
 """Activities along the route (phase 2) and signal events (phase 4): who does what, where
 and when, and whether the public may know."""
 
-import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.db import UTCDateTime, Versioned, json_column
 from sykkelturen.partners.models import PartnerRef
 from sykkelturen.people.models import PersonSummary
-from sykkelturen.types import MAX_ID, RequestBody
+from sykkelturen.types import MAX_ID, IsoDate, IsoDateTime, RequestBody
 
 
 class ActivityKind(StrEnum):
@@ -44,8 +43,8 @@ class Activity(Versioned, table=True):
     )
     km: float | None = None
     place_name: str | None = SQLField(default=None, max_length=200)
-    starts_at: dt.datetime | None = SQLField(default=None, sa_type=UTCDateTime)
-    ends_at: dt.datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    starts_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
+    ends_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
     minutes_from_passage: int | None = None
     duration_minutes: int | None = None
     partner_ids: list[int] = SQLField(default_factory=list, sa_column=json_column())
@@ -69,10 +68,10 @@ class ActivityFields(BaseModel):
     )
     km: float | None = Field(default=None, ge=0, le=2000, description="… or km along the route.")
     place_name: str | None = Field(default=None, max_length=200)
-    starts_at: dt.datetime | None = Field(
+    starts_at: IsoDateTime | None = Field(
         default=None, description="An explicit time (with offset) …"
     )
-    ends_at: dt.datetime | None = None
+    ends_at: IsoDateTime | None = None
     minutes_from_passage: int | None = Field(
         default=None,
         ge=-24 * 60,
@@ -123,10 +122,10 @@ class ActivityPublic(BaseModel):
     checkpoint_id: int | None
     km: float | None
     place_name: str | None
-    starts_at: dt.datetime | None = Field(
+    starts_at: IsoDateTime | None = Field(
         description="Explicit, or from the passage at the slowest speed."
     )
-    ends_at: dt.datetime | None
+    ends_at: IsoDateTime | None
     minutes_from_passage: int | None
     partners: list[PartnerRef]
     people: list[PersonSummary] | None = Field(
@@ -136,7 +135,7 @@ class ActivityPublic(BaseModel):
     expected_audience: int | None
     public: bool
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime
 
 
 class Event(BaseModel):
@@ -147,11 +146,11 @@ class Event(BaseModel):
     sequence: int
     stage_name: str
     county: str
-    date: dt.date
+    date: IsoDate
     kind: ActivityKind
     title: str
     description: str | None
     place: str | None
-    starts_at: dt.datetime | None
-    ends_at: dt.datetime | None
+    starts_at: IsoDateTime | None
+    ends_at: IsoDateTime | None
     status: ActivityStatus

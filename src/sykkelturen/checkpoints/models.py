@@ -1,6 +1,5 @@
 """Checkpoints: named places on a stage's route (start, handover, rest, …), snapped to it."""
 
-import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -8,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
 
 from sykkelturen.db import Versioned
-from sykkelturen.types import RequestBody
+from sykkelturen.types import IsoDateTime, RequestBody
 
 
 class CheckpointKind(StrEnum):
@@ -104,7 +103,7 @@ class CheckpointPublic(BaseModel):
     notes: str | None
     warnings: list[str] = Field(description="E.g. far from the route.")
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime
 
 
 class Leg(BaseModel):

@@ -1,14 +1,13 @@
 """Content for marketing (phase 4): photos, videos, articles and social posts of a stage."""
 
-import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 
 from sykkelturen.db import UTCDateTime, Versioned
-from sykkelturen.types import RequestBody
+from sykkelturen.types import AwareIsoDateTime, IsoDateTime, RequestBody
 
 
 class ContentKind(StrEnum):
@@ -30,7 +29,7 @@ class ContentItem(Versioned, table=True):
     caption: str | None = SQLField(default=None, max_length=2000)
     credit: str | None = SQLField(default=None, max_length=200)
     consent_confirmed: bool = False
-    published_at: dt.datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    published_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
     published_where: str | None = SQLField(default=None, max_length=200)
 
 
@@ -44,7 +43,7 @@ class ContentCreate(RequestBody):
         default=None, max_length=200, examples=["Foto: Stordal frivilligsentral"]
     )
     consent_confirmed: bool = Field(default=False, description="The people shown have consented.")
-    published_at: AwareDatetime | None = Field(default=None, description="With offset.")
+    published_at: AwareIsoDateTime | None = Field(default=None, description="With offset.")
     published_where: str | None = Field(default=None, max_length=200, examples=["Sunnmørsposten"])
 
 
@@ -56,7 +55,7 @@ class ContentUpdate(RequestBody):
     caption: str | None = Field(default=None, max_length=2000)
     credit: str | None = Field(default=None, max_length=200)
     consent_confirmed: bool | None = None
-    published_at: AwareDatetime | None = None
+    published_at: AwareIsoDateTime | None = None
     published_where: str | None = Field(default=None, max_length=200)
 
 
@@ -68,7 +67,7 @@ class ContentPublic(BaseModel):
     caption: str | None
     credit: str | None
     consent_confirmed: bool
-    published_at: dt.datetime | None
+    published_at: IsoDateTime | None
     published_where: str | None
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime

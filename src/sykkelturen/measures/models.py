@@ -1,6 +1,5 @@
 """Run-sheet measures (tiltak): what keeps a stage safe, each reviewed by NF."""
 
-import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.db import UTCDateTime, Versioned
 from sykkelturen.partners.models import PartnerRef
 from sykkelturen.people.models import PersonSummary
-from sykkelturen.types import MAX_ID, RequestBody
+from sykkelturen.types import MAX_ID, IsoDate, IsoDateTime, RequestBody
 
 # A police notice (politiloven § 11) is due this many days before the stage, unless set.
 POLICE_NOTICE_DAYS = 21
@@ -51,21 +50,21 @@ class Measure(Versioned, table=True):
     km: float | None = None
     lat: float | None = None
     lon: float | None = None
-    starts_at: dt.datetime | None = SQLField(default=None, sa_type=UTCDateTime)
-    ends_at: dt.datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    starts_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
+    ends_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
     responsible_person_id: int | None = SQLField(
         default=None, sa_column_args=[sa.ForeignKey("person.id", ondelete="SET NULL")]
     )
     # No database reference (see the partners migration): deleting a partner clears it.
     responsible_partner_id: int | None = None
     responsible_name: str | None = SQLField(default=None, max_length=200)
-    due_date: dt.date | None = None
+    due_date: IsoDate | None = None
     notes: str | None = SQLField(default=None, max_length=5000)
     status: str = SQLField(default=MeasureStatus.draft, max_length=20)
     review_comment: str | None = SQLField(default=None, max_length=2000)
-    submitted_at: dt.datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    submitted_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
     submitted_by: str | None = SQLField(default=None, max_length=200)
-    reviewed_at: dt.datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    reviewed_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
     reviewed_by: str | None = SQLField(default=None, max_length=200)
 
 
@@ -83,11 +82,11 @@ class MeasureFields(BaseModel):
         default=None, ge=-90, le=90, description="… or lat/lon, snapped to the route."
     )
     lon: float | None = Field(default=None, ge=-180, le=180)
-    starts_at: dt.datetime | None = Field(
+    starts_at: IsoDateTime | None = Field(
         default=None,
         description="An explicit window (with offset); without it, the expected passage.",
     )
-    ends_at: dt.datetime | None = None
+    ends_at: IsoDateTime | None = None
     responsible_person_id: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="A person of the county …"
     )
@@ -97,7 +96,7 @@ class MeasureFields(BaseModel):
     responsible_name: str | None = Field(
         default=None, max_length=200, description="… or a name (e.g. a partner)."
     )
-    due_date: dt.date | None = Field(
+    due_date: IsoDate | None = Field(
         default=None,
         description=f"Police notices default to {POLICE_NOTICE_DAYS} days before the stage.",
     )
@@ -145,21 +144,21 @@ class MeasurePublic(BaseModel):
     km: float | None
     lat: float | None
     lon: float | None
-    starts_at: dt.datetime | None = Field(
+    starts_at: IsoDateTime | None = Field(
         description="Explicit start, or null when timed by passage."
     )
-    ends_at: dt.datetime | None
+    ends_at: IsoDateTime | None
     responsible_name: str | None = Field(
         description="The named responsible, or the person's name if visible."
     )
     responsible_person: PersonSummary | None
     responsible_partner: PartnerRef | None
-    due_date: dt.date | None
+    due_date: IsoDate | None
     overdue: bool = Field(description="Due date passed and not accepted.")
     notes: str | None
     status: MeasureStatus
     review_comment: str | None
-    submitted_at: dt.datetime | None
-    reviewed_at: dt.datetime | None
+    submitted_at: IsoDateTime | None
+    reviewed_at: IsoDateTime | None
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime

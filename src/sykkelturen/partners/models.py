@@ -1,7 +1,6 @@
 """Partners (samskaping): the municipality, volunteer centres, associations, businesses,
 schools … that plan and produce the tour together with the county."""
 
-import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import Versioned
 from sykkelturen.people.models import PersonSummary
-from sykkelturen.types import MAX_ID, RequestBody
+from sykkelturen.types import MAX_ID, IsoDateTime, RequestBody
 
 
 class PartnerKind(StrEnum):
@@ -79,7 +78,7 @@ class PartnerPublic(BaseModel):
     contributes: str | None
     notes: str | None
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime
 
 
 class PartnerRef(BaseModel):

@@ -8,7 +8,7 @@ from sqlmodel import Field as SQLField
 
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned
-from sykkelturen.types import PhoneE164, RequestBody
+from sykkelturen.types import IsoDate, IsoDateTime, PhoneE164, RequestBody
 
 
 class Person(Versioned, table=True):
@@ -21,8 +21,8 @@ class Person(Versioned, table=True):
     email: str | None = SQLField(default=None, max_length=320)
     organisation: str | None = SQLField(default=None, max_length=200)
     pilot_trained: bool = False
-    pilot_trained_on: dt.date | None = None
-    consent_given_at: dt.datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    pilot_trained_on: IsoDate | None = None
+    consent_given_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
     consent_purpose: str | None = SQLField(default=None, max_length=500)
     notes: str | None = SQLField(default=None, max_length=5000)
 
@@ -39,8 +39,8 @@ class PersonFields(BaseModel):
     pilot_trained: bool = Field(
         default=False, description="Trained to pedal a rickshaw with passengers."
     )
-    pilot_trained_on: dt.date | None = None
-    consent_given_at: dt.datetime | None = Field(
+    pilot_trained_on: IsoDate | None = None
+    consent_given_at: IsoDateTime | None = Field(
         default=None, description="When consent was given (with offset)."
     )
     consent_purpose: str | None = Field(
@@ -71,8 +71,8 @@ class PersonUpdate(RequestBody):
     email: EmailStr | None = None
     organisation: str | None = Field(default=None, max_length=200)
     pilot_trained: bool | None = None
-    pilot_trained_on: dt.date | None = None
-    consent_given_at: dt.datetime | None = None
+    pilot_trained_on: IsoDate | None = None
+    consent_given_at: IsoDateTime | None = None
     consent_purpose: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, max_length=5000)
 
@@ -93,13 +93,13 @@ class PersonPublic(BaseModel):
     email: str | None
     organisation: str | None
     pilot_trained: bool
-    pilot_trained_on: dt.date | None
-    consent_given_at: dt.datetime | None
+    pilot_trained_on: IsoDate | None
+    consent_given_at: IsoDateTime | None
     consent_purpose: str | None
     notes: str | None
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
 
 
 class PersonSummary(BaseModel):

@@ -1,16 +1,15 @@
 """Press contacts of a county (local paper, NRK district office …) and each stage's
 outreach log (phase 4: contact the local press and NRK)."""
 
-import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlmodel import Field as SQLField
 
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned
-from sykkelturen.types import MAX_ID, PhoneE164, RequestBody
+from sykkelturen.types import MAX_ID, AwareIsoDateTime, IsoDate, IsoDateTime, PhoneE164, RequestBody
 
 
 class OutletKind(StrEnum):
@@ -77,7 +76,7 @@ class PressContactPublic(BaseModel):
     phone: str | None
     notes: str | None
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime
 
 
 class Outreach(Versioned, table=True):
@@ -88,11 +87,11 @@ class Outreach(Versioned, table=True):
     press_contact_id: int | None = SQLField(
         default=None, sa_column_args=[sa.ForeignKey("press_contact.id", ondelete="SET NULL")]
     )
-    contacted_at: dt.datetime = SQLField(sa_type=UTCDateTime)
+    contacted_at: IsoDateTime = SQLField(sa_type=UTCDateTime)
     channel: str = SQLField(max_length=20)
     offered: str | None = SQLField(default=None, max_length=2000)
     outcome: str | None = SQLField(default=None, max_length=2000)
-    follow_up_on: dt.date | None = None
+    follow_up_on: IsoDate | None = None
     follow_up_done: bool = False
 
 
@@ -100,13 +99,13 @@ class OutreachCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     press_contact_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    contacted_at: AwareDatetime = Field(description="When (with offset).")
+    contacted_at: AwareIsoDateTime = Field(description="When (with offset).")
     channel: Channel
     offered: str | None = Field(
         default=None, max_length=2000, examples=["Intervju med en passasjer (94 år)"]
     )
     outcome: str | None = Field(default=None, max_length=2000)
-    follow_up_on: dt.date | None = None
+    follow_up_on: IsoDate | None = None
     follow_up_done: bool = False
 
 
@@ -114,11 +113,11 @@ class OutreachUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     press_contact_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    contacted_at: AwareDatetime | None = None
+    contacted_at: AwareIsoDateTime | None = None
     channel: Channel | None = None
     offered: str | None = Field(default=None, max_length=2000)
     outcome: str | None = Field(default=None, max_length=2000)
-    follow_up_on: dt.date | None = None
+    follow_up_on: IsoDate | None = None
     follow_up_done: bool | None = None
 
 
@@ -127,12 +126,12 @@ class OutreachPublic(BaseModel):
     stage_id: int
     press_contact_id: int | None
     outlet: str | None
-    contacted_at: dt.datetime
+    contacted_at: IsoDateTime
     channel: Channel
     offered: str | None
     outcome: str | None
-    follow_up_on: dt.date | None
+    follow_up_on: IsoDate | None
     follow_up_done: bool
     follow_up_due: bool = Field(description="A follow-up date today or earlier, not yet done.")
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime

@@ -1,6 +1,5 @@
 """Riders of a stage: pilots (pedal a rickshaw), cyclists (ride behind) and passengers."""
 
-import datetime as dt
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.db import UTCDateTime, Versioned, json_column, utcnow
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.team.models import LegNumbers
-from sykkelturen.types import MAX_ID, RequestBody
+from sykkelturen.types import MAX_ID, IsoDateTime, RequestBody
 
 
 class RiderRole(StrEnum):
@@ -38,7 +37,7 @@ class Rider(Versioned, table=True):
     legs: list[int] = SQLField(default_factory=list, sa_column=json_column())
     status: str = SQLField(default=RiderStatus.invited, max_length=20)
     invited_by: str = SQLField(max_length=200)
-    status_changed_at: dt.datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
+    status_changed_at: IsoDateTime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
     status_changed_by: str = SQLField(max_length=200)
     erased: bool = False
 
@@ -73,7 +72,7 @@ class RiderPublic(BaseModel):
     )
     erased: bool
     invited_by: str | None = Field(description="Null for callers who may not see personal data.")
-    status_changed_at: dt.datetime
+    status_changed_at: IsoDateTime
     warnings: list[str]
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned, json_column
-from sykkelturen.types import LocalTime, RequestBody, SpeedsKmh
+from sykkelturen.types import IsoDate, IsoDateTime, LocalTime, RequestBody, SpeedsKmh
 
 DEFAULT_BIKES = 6
 PASSENGERS_PER_BIKE = 2
@@ -84,7 +84,7 @@ class StageBase(SQLModel):
     name: str = Field(
         min_length=1, max_length=200, schema_extra={"examples": ["Valldal – Stordal"]}
     )
-    date: dt.date = Field(description="Local date of the ride; inside the county's window.")
+    date: IsoDate = Field(description="Local date of the ride; inside the county's window.")
     start_place: str | None = Field(
         default=None, max_length=200, schema_extra={"examples": ["Valldal stadion"]}
     )
@@ -107,7 +107,7 @@ class Stage(StageBase, Versioned, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tour_id: int = Field(foreign_key="tour.id")
     county: str = Field(foreign_key="county.number", max_length=2)
-    starts_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    starts_at: IsoDateTime | None = Field(default=None, sa_type=UTCDateTime)
     speeds_kmh: list[float] = Field(sa_column=json_column())
     needs: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     transfer_after: dict[str, Any] | None = Field(
@@ -139,7 +139,7 @@ class StageUpdate(RequestBody, SQLModel):
     sequence: int | None = Field(default=None, ge=1, le=100_000)
     county: str | None = Field(default=None, schema_extra={"pattern": COUNTY_NUMBER_PATTERN})
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    date: dt.date | None = None
+    date: IsoDate | None = None
     start_time: LocalTime | None = None
     start_place: str | None = Field(default=None, max_length=200)
     finish_place: str | None = Field(default=None, max_length=200)
@@ -165,10 +165,10 @@ class StagePublic(StageBase):
     id: int
     tour_id: int
     start_time: LocalTime | None = Field(description="Planned local start time in the tour's zone.")
-    starts_at: dt.datetime | None = Field(description="The same instant with its UTC offset.")
+    starts_at: IsoDateTime | None = Field(description="The same instant with its UTC offset.")
     speeds_kmh: list[float]
     needs: StageNeeds
     transfer_after: TransferAfter | None
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime

@@ -1,6 +1,5 @@
 """The stage team (etappeteam): a person in a role, with responsibilities in words."""
 
-import datetime as dt
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ from sqlmodel import Field as SQLField
 from sykkelturen.db import Versioned, json_column
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.stages.models import TeamRole
-from sykkelturen.types import MAX_ID, RequestBody
+from sykkelturen.types import MAX_ID, IsoDateTime, RequestBody
 
 LegNumbers = Annotated[
     list[Annotated[int, Field(ge=1, le=1000)]],
@@ -66,4 +65,4 @@ class TeamMemberPublic(BaseModel):
     )
     erased: bool
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime

@@ -1,6 +1,5 @@
 """Tours and the counties taking part in them, each with a date window and contacts."""
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +12,8 @@ from sykkelturen.types import (
     DEFAULT_SPEEDS_KMH,
     DEFAULT_TIME_ZONE,
     Contact,
+    IsoDate,
+    IsoDateTime,
     RequestBody,
     SpeedsKmh,
     TimeZoneName,
@@ -21,8 +22,8 @@ from sykkelturen.types import (
 
 class TourBase(SQLModel):
     name: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["Sykkelturen 2022"]})
-    start_date: dt.date
-    end_date: dt.date
+    start_date: IsoDate
+    end_date: IsoDate
     description: str | None = Field(default=None, max_length=5000)
 
 
@@ -52,8 +53,8 @@ class TourUpdate(RequestBody, SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     description: str | None = Field(default=None, max_length=5000)
     speeds_kmh: SpeedsKmh | None = None
 
@@ -64,8 +65,8 @@ class TourPublic(TourBase):
     time_zone: str
     speeds_kmh: list[float]
     version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: IsoDateTime
+    updated_at: IsoDateTime
 
 
 class TourCounty(Versioned, table=True):
@@ -75,14 +76,14 @@ class TourCounty(Versioned, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tour_id: int = Field(foreign_key="tour.id", index=True)
     county: str = Field(foreign_key="county.number", max_length=2)
-    start_date: dt.date
-    end_date: dt.date
+    start_date: IsoDate
+    end_date: IsoDate
     contacts: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
 
 
 class TourCountyWindow(SQLModel):
-    start_date: dt.date = Field(description="First day of the county's week(s).")
-    end_date: dt.date = Field(description="Last day, inclusive.")
+    start_date: IsoDate = Field(description="First day of the county's week(s).")
+    end_date: IsoDate = Field(description="Last day, inclusive.")
 
 
 class TourCountyCreate(RequestBody, TourCountyWindow):
@@ -101,8 +102,8 @@ class TourCountyCreate(RequestBody, TourCountyWindow):
 class TourCountyUpdate(RequestBody, SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     contacts: list[Contact] | None = Field(default=None, max_length=20)
 
 
@@ -114,4 +115,4 @@ class TourCountyPublic(TourCountyWindow):
         description="County contacts; null when the caller may not see personal data."
     )
     version: int
-    updated_at: dt.datetime
+    updated_at: IsoDateTime
