@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint openapi bench bench-runsheet clean
+.PHONY: run test fuzz lint openapi bench bench-runsheet bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: lint
 	$(BIN)/sykkelturen openapi --check
 	$(BIN)/pytest
 
+# Schemathesis against a live server, national and county token (a few minutes).
+fuzz: $(STAMP)
+	$(BIN)/pytest -m fuzz
+
 openapi: $(STAMP)
 	$(BIN)/sykkelturen openapi
 
@@ -35,6 +39,9 @@ bench: $(STAMP)
 
 bench-runsheet: $(STAMP)
 	$(BIN)/python bench/runsheet.py
+
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) sykkelturen.db sykkelturen.db-wal sykkelturen.db-shm

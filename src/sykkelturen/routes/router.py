@@ -87,16 +87,20 @@ def _send(
     "(`Content-Encoding: gzip` or the gzip magic bytes). "
     "The same file again creates no new version (`created: false`).",
     openapi_extra=UPLOAD_BODY,
-    responses=problem_responses(
-        Unauthorized,
-        Forbidden,
-        StageNotFound,
-        ContentTooLarge,
-        UnsupportedMediaType,
-        GpxRejected,
-        MissingFile,
-        ValidationFailed,
-    ),
+    responses={
+        200: {"description": "The same file as the current version: nothing new."},
+        201: {"model": UploadResult, "description": "A new version was created."},
+        **problem_responses(
+            Unauthorized,
+            Forbidden,
+            StageNotFound,
+            ContentTooLarge,
+            UnsupportedMediaType,
+            GpxRejected,
+            MissingFile,
+            ValidationFailed,
+        ),
+    },
 )
 def upload_route(
     request: Request,
