@@ -105,7 +105,7 @@ def child(case: str, path: str) -> None:
 
 def peak_growth(case: str, path: Path) -> int:
     """Bytes the case adds to the peak resident size of a fresh process holding the file."""
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+    result = subprocess.run(
         [sys.executable, __file__, "--child", case, str(path)],
         capture_output=True,
         text=True,
@@ -139,7 +139,7 @@ def main() -> None:
         child(*args.child)
         return
     with tempfile.TemporaryDirectory() as folder:
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [sys.executable, str(SAMPLES / "make_samples.py"), "--large", folder],
             check=True,
             capture_output=True,

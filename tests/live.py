@@ -23,9 +23,10 @@ LIVE_DATABASE = "sykkelturen_live"
 SERVE = [sys.executable, "-m", "sykkelturen.cli", "serve"]
 
 
-def live_database_url(tmp_path: Path) -> str:
-    """An empty database for a live server: PostgreSQL when the suite runs on it."""
-    url = os.environ.get("DATABASE_URL")
+def live_database_url(tmp_path: Path, postgres_url: str | None = None) -> str:
+    """An empty database for a live server: PostgreSQL when given one or when the suite
+    runs on it (DATABASE_URL), otherwise a SQLite file in `tmp_path`."""
+    url = postgres_url or os.environ.get("DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / 'live.db'}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm.exc import StaleDataError
 
 from sykkelturen.config import Settings
 from sykkelturen.main import create_app
@@ -62,11 +63,20 @@ def small_app(settings: Settings) -> Iterator[FastAPI]:
     def boom() -> None:
         raise RuntimeError("secret internals /etc/passwd")
 
+    @app.get("/stale")
+    def stale() -> None:
+        # What PostgreSQL gives the second of two writers that both passed If-Match.
+        raise StaleDataError("UPDATE statement on table 'stage' expected to update 1 row(s)")
+
     yield app
     app.state.engine.dispose()
 
 
 class TestLimitsAndFailures:
+    def test_a_lost_compare_and_set_is_412(self, small_app: FastAPI) -> None:
+        body = problem(TestClient(small_app).get("/stale"), 412, "precondition_failed")
+        assert "UPDATE" not in body["detail"]
+
     def test_body_over_limit_with_length_is_413_problem(
         self, small_app: FastAPI, callers: Callers
     ) -> None:

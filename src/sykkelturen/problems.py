@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -278,6 +279,17 @@ async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
+    # Two writers read the same version and both passed If-Match; on PostgreSQL the second
+    # UPDATE then finds the row at a newer version. (SQLite serialises writers earlier.)
+    return await _on_problem(
+        request,
+        PreconditionFailed(
+            "The resource changed while you were saving; reload it and apply your change again."
+        ),
+    )
+
+
 async def _on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
     # Fields and parameters carry bounds; this catches a number or date that passed them
     # and still overflowed a column or a calculation.
@@ -322,6 +334,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(OperationalError, _on_operational_error)
+    app.add_exception_handler(StaleDataError, _on_stale_data)
     app.add_exception_handler(DataError, _on_out_of_range)
     app.add_exception_handler(OverflowError, _on_out_of_range)
     app.add_exception_handler(Exception, _on_unexpected)
