@@ -127,6 +127,10 @@ class MalformedJson(BadRequest):
     title, code = "Malformed JSON", "malformed_json"
 
 
+class ValueOutOfRange(Unprocessable):
+    title, code = "Value out of range", "value_out_of_range"
+
+
 # What any versioned write may answer besides its own problems.
 WRITE_PROBLEMS: tuple[type[Problem], ...] = (
     Unauthorized,
@@ -270,12 +274,9 @@ async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # Services check uniqueness first and explain; this catches the race between two
     # requests that both passed the check.
     logger.info("integrity error on %s: %s", request.url.path, exc)
-    return problem_response(
+    return await _on_problem(
         request,
-        status=409,
-        title="Conflict",
-        code="conflict",
-        detail="The change conflicts with data written at the same time; reload and retry.",
+        Conflict("The change conflicts with data written at the same time; reload and retry."),
     )
 
 
@@ -294,12 +295,11 @@ async def _on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
     # Fields and parameters carry bounds; this catches a number or date that passed them
     # and still overflowed a column or a calculation.
     logger.warning("value out of range on %s: %s", request.url.path, exc)
-    return problem_response(
+    return await _on_problem(
         request,
-        status=422,
-        title="Value out of range",
-        code="value_out_of_range",
-        detail="A number or date in the request is outside the range this service handles.",
+        ValueOutOfRange(
+            "A number or date in the request is outside the range this service handles."
+        ),
     )
 
 
