@@ -75,3 +75,31 @@ def test_fixed_field_names(document: dict[str, Any]) -> None:
     assert {"number", "start_date", "end_date"} <= schemas["TourCountyPublic"]["properties"].keys()
     assert {"items", "next_cursor"} <= schemas["Page_StagePublic_"]["properties"].keys()
     assert json.dumps(document)  # serialisable as committed
+
+
+def test_anonymous_reads_are_declared_with_an_optional_token(document: dict[str, Any]) -> None:
+    operations = {op["operationId"]: op for _, _, op in _operations(document)}
+    for public in ("list_tours", "read_stage", "tour_run_sheet", "list_counties", "read_me"):
+        assert {} in operations[public]["security"], public
+    for private in ("list_people", "read_person", "list_tokens", "list_audit_entries"):
+        assert {} not in operations[private]["security"], private
+    for write in ("create_tour", "update_stage", "upload_route", "delete_measure"):
+        assert {} not in operations[write]["security"], write
+
+
+def test_shared_problems_are_declared_where_they_can_happen(document: dict[str, Any]) -> None:
+    for path, method, operation in _operations(document):
+        responses = operation["responses"]
+        where = (path, method)
+        if operation.get("security"):
+            assert "401" in responses, where  # a bad token, on public reads too
+        body = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in body:
+            assert "`malformed_json`" in responses["400"]["description"], where
+            assert "413" in responses, where
+        parameters = {p["name"]: p for p in operation.get("parameters", [])}
+        if "cursor" in parameters:
+            assert "`invalid_cursor`" in responses["400"]["description"], where
+        if "If-Match" in parameters:
+            assert parameters["If-Match"]["required"], where
+            assert {"412", "428"} <= responses.keys(), where
