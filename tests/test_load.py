@@ -20,6 +20,7 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
         ("POST checkpoint", 201),
         ("PATCH stage (race)", 200),
         ("PATCH stage (race)", 412),
+        ("PUT route (race)", 201),
         ("GET run-sheet (json)", 200),
     ]:
         assert expected in statuses

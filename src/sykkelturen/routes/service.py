@@ -210,6 +210,9 @@ def upload_route(
     except GpxRefused as refused:
         raise GpxRejected(refused.message, code=f"gpx_{refused.code}") from None
     digest = hashlib.sha256(data).hexdigest()
+    # Two contacts uploading at once: on PostgreSQL the second waits here until the first
+    # commits, then numbers its version after it. (SQLite writers already queue.)
+    session.exec(select(Stage.id).where(col(Stage.id) == stage.id).with_for_update())
     current = current_version(session, stage)
     if current is not None and current.sha256 == digest and current.stats.get("track") == track:
         result = version_public(current)
