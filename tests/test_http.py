@@ -1,6 +1,8 @@
 """Behaviour every endpoint shares: problems for every failure, request ids, limits, CORS."""
 
 import gzip
+import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm.exc import StaleDataError
 
 from sykkelturen.config import Settings
+from sykkelturen.logs import JsonFormatter
 from sykkelturen.main import create_app
 from tests.conftest import Callers
 from tests.factories import API, make_stage, make_tour, problem, tour_with_counties
@@ -110,6 +113,18 @@ class TestLimitsAndFailures:
         assert "passwd" not in response.text
         assert "Traceback" not in response.text
         assert body["request_id"] == response.headers["X-Request-ID"]
+
+    def test_a_500_is_logged_under_its_request_id(
+        self, small_app: FastAPI, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        client = TestClient(small_app, raise_server_exceptions=False)
+        with caplog.at_level(logging.ERROR, logger="sykkelturen"):
+            client.get("/boom", headers={"X-Request-ID": "feil-1"})
+        (record,) = [r for r in caplog.records if r.name == "sykkelturen"]
+        line = json.loads(JsonFormatter().format(record))
+        assert line["request_id"] == "feil-1"
+        assert line["level"] == "error"
+        assert "secret internals" in line["exception"]  # in the log, never in the answer
 
     def test_cors_preflight_for_the_frontend(self, small_app: FastAPI) -> None:
         response = TestClient(small_app).options(

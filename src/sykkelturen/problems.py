@@ -318,7 +318,12 @@ async def _on_operational_error(request: Request, exc: Exception) -> JSONRespons
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
-    logger.exception("unexpected error (request id %s)", request_id, exc_info=exc)
+    logger.exception(
+        "unexpected error (request id %s)",
+        request_id,
+        exc_info=exc,
+        extra={"request_id": request_id},
+    )
     return problem_response(
         request,
         status=500,
