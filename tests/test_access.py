@@ -98,13 +98,13 @@ class TestTokens:
     def test_bad_token_request_is_422(self, callers: Callers, data: dict[str, object]) -> None:
         problem(callers.national.post(f"{API}/tokens", json=data), 422, "validation_failed")
 
-    def test_unknown_county_is_404(self, callers: Callers) -> None:
+    def test_unknown_county_is_422(self, callers: Callers) -> None:
         problem(
             callers.national.post(
                 f"{API}/tokens", json={"name": "x", "role": "county", "counties": ["99"]}
             ),
-            404,
-            "county_not_found",
+            422,
+            "unknown_reference",
         )
 
     def test_unknown_token_is_404(self, callers: Callers) -> None:

@@ -6,7 +6,8 @@ by an unexpected exception, is rendered by `problem_response` as
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -127,6 +128,20 @@ class MalformedJson(BadRequest):
     title, code = "Malformed JSON", "malformed_json"
 
 
+class UnknownReference(Unprocessable):
+    title, code = "Unknown reference", "unknown_reference"
+
+
+@contextmanager
+def referenced(field: str) -> Iterator[None]:
+    """A body naming something that does not exist is unprocessable (422), not 404: a 404
+    would say the resource at the URL is missing."""
+    try:
+        yield
+    except NotFound as missing:
+        raise UnknownReference(f"`{field}`: {missing.detail}") from None
+
+
 class ValueOutOfRange(Unprocessable):
     title, code = "Value out of range", "value_out_of_range"
 
@@ -144,7 +159,7 @@ WRITE_PROBLEMS: tuple[type[Problem], ...] = (
 def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` declaring each problem with the problem+json media type."""
     by_status: dict[int, list[type[Problem]]] = {}
-    for problem in problems:
+    for problem in dict.fromkeys(problems):
         by_status.setdefault(problem.status, []).append(problem)
     return {
         status: {

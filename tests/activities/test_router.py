@@ -111,8 +111,8 @@ class TestActivities:
         url = f"{API}/stages/{stage['id']}/activities"
         problem(
             callers.county_15.post(url, json={"kind": "other", "title": "x", "partner_ids": [999]}),
-            404,
-            "partner_not_found",
+            422,
+            "unknown_reference",
         )
         other = make_person(callers.county_50, county="50")
         problem(

@@ -74,8 +74,8 @@ class TestPartners:
         [
             ({"kind": "club"}, 422, "validation_failed"),
             ({"name": ""}, 422, "validation_failed"),
-            ({"county": "99"}, 404, "county_not_found"),
-            ({"contact_person_id": 999}, 404, "person_not_found"),
+            ({"county": "99"}, 422, "unknown_reference"),
+            ({"contact_person_id": 999}, 422, "unknown_reference"),
         ],
     )
     def test_bad_input(

@@ -183,7 +183,7 @@ class TestRiders:
     @pytest.mark.parametrize(
         ("data", "status", "code"),
         [
-            ({"person_id": 999, "role": "pilot"}, 404, "person_not_found"),
+            ({"person_id": 999, "role": "pilot"}, 422, "unknown_reference"),
             ({"person_id": 1, "role": "driver"}, 422, "validation_failed"),
             ({"person_id": 1, "role": "pilot", "legs": [0]}, 422, "validation_failed"),
             ({"person_id": 1, "role": "pilot", "status": "maybe"}, 422, "validation_failed"),

@@ -65,7 +65,7 @@ class TestTeam:
     @pytest.mark.parametrize(
         ("data", "status", "code"),
         [
-            ({"person_id": 999, "role": "host"}, 404, "person_not_found"),
+            ({"person_id": 999, "role": "host"}, 422, "unknown_reference"),
             ({"person_id": 1, "role": "juggler"}, 422, "validation_failed"),
             ({"role": "host"}, 422, "validation_failed"),
         ],

@@ -275,15 +275,15 @@ class TestTourCounties:
             "county_not_valid_in_year",
         )
 
-    def test_unknown_county_is_404(self, callers: Callers) -> None:
+    def test_unknown_county_is_422(self, callers: Callers) -> None:
         tour = make_tour(callers.national)
         problem(
             callers.national.post(
                 f"{API}/tours/{tour['id']}/counties",
                 json={"number": "99", "start_date": "2026-06-01", "end_date": "2026-06-07"},
             ),
-            404,
-            "county_not_found",
+            422,
+            "unknown_reference",
         )
 
     def test_twice_is_409(self, callers: Callers) -> None:

@@ -17,12 +17,13 @@ from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.measures.problems import CheckpointOfOtherStage
 from sykkelturen.pagination import Page
-from sykkelturen.partners.problems import PartnerNotFound, PartnerOfOtherCounty
-from sykkelturen.people.problems import PersonNotFound, PersonOfOtherCounty
+from sykkelturen.partners.problems import PartnerOfOtherCounty
+from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     problem_responses,
 )
@@ -39,9 +40,9 @@ router = APIRouter(tags=["activities"])
 
 RULE_PROBLEMS = (
     CheckpointOfOtherStage,
-    PartnerNotFound,
+    UnknownReference,
     PartnerOfOtherCounty,
-    PersonNotFound,
+    UnknownReference,
     PersonOfOtherCounty,
 )
 

@@ -18,12 +18,13 @@ from sykkelturen.measures.problems import (
     MeasureNotFound,
 )
 from sykkelturen.pagination import Page
-from sykkelturen.partners.problems import PartnerNotFound, PartnerOfOtherCounty
-from sykkelturen.people.problems import PersonNotFound, PersonOfOtherCounty
+from sykkelturen.partners.problems import PartnerOfOtherCounty
+from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     problem_responses,
 )
@@ -38,9 +39,9 @@ router = APIRouter(tags=["measures"])
 
 RULE_PROBLEMS = (
     CheckpointOfOtherStage,
-    PersonNotFound,
+    UnknownReference,
     PersonOfOtherCounty,
-    PartnerNotFound,
+    UnknownReference,
     PartnerOfOtherCounty,
 )
 REVIEW_PROBLEMS = (

@@ -4,7 +4,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
-from sykkelturen.counties.problems import CountyNotFound
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.partners import service
@@ -16,12 +15,13 @@ from sykkelturen.partners.models import (
     PartnerUpdate,
 )
 from sykkelturen.partners.problems import PartnerNotFound
-from sykkelturen.people.problems import PersonNotFound, PersonOfOtherCounty
+from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
     InvalidCursor,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     problem_responses,
 )
@@ -66,8 +66,8 @@ def list_partners(
     responses=problem_responses(
         Unauthorized,
         Forbidden,
-        CountyNotFound,
-        PersonNotFound,
+        UnknownReference,
+        UnknownReference,
         PersonOfOtherCounty,
         ValidationFailed,
     ),
@@ -109,7 +109,7 @@ def read_partner(
     "/{partner_id}",
     summary="Update a partner",
     responses=problem_responses(
-        *WRITE_PROBLEMS, PartnerNotFound, PersonNotFound, PersonOfOtherCounty
+        *WRITE_PROBLEMS, PartnerNotFound, UnknownReference, PersonOfOtherCounty
     ),
 )
 def update_partner(

@@ -18,7 +18,8 @@ from sykkelturen.partners.models import (
 from sykkelturen.partners.problems import PartnerNotFound, PartnerOfOtherCounty
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
-from sykkelturen.people.problems import PersonNotFound, PersonOfOtherCounty
+from sykkelturen.people.problems import PersonOfOtherCounty
+from sykkelturen.problems import UnknownReference, referenced
 from sykkelturen.security import Actor
 
 
@@ -57,7 +58,9 @@ def get_partner(session: Session, partner_id: int) -> Partner:
 
 
 def partner_for_county(session: Session, county: str, partner_id: int) -> Partner:
-    partner = get_partner(session, partner_id)
+    """A partner a body names: unknown is 422, of another county too."""
+    with referenced("partner"):
+        partner = get_partner(session, partner_id)
     if partner.county != county:
         raise PartnerOfOtherCounty(
             f"Partner {partner_id} belongs to county {partner.county}, not {county}."
@@ -70,7 +73,7 @@ def _contact(session: Session, county: str, person_id: int | None) -> None:
         return
     person = session.get(Person, person_id)
     if person is None:
-        raise PersonNotFound(f"There is no person {person_id}.")
+        raise UnknownReference(f"There is no person {person_id}.")
     if person.county != county:
         raise PersonOfOtherCounty(
             f"Person {person_id} belongs to county {person.county}, not {county}."
@@ -97,7 +100,8 @@ def list_partners(
 
 def create_partner(session: Session, *, actor: Actor, data: PartnerCreate) -> Partner:
     actor.require_county_write(data.county)
-    get_county(session, data.county)
+    with referenced("county"):
+        get_county(session, data.county)
     _contact(session, data.county, data.contact_person_id)
     partner = Partner(**data.model_dump())
     session.add(partner)

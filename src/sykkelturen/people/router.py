@@ -4,7 +4,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
-from sykkelturen.counties.problems import CountyNotFound
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.people import export, service
@@ -15,6 +14,7 @@ from sykkelturen.problems import (
     Forbidden,
     InvalidCursor,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     problem_responses,
 )
@@ -68,7 +68,7 @@ def list_people(
     status_code=status.HTTP_201_CREATED,
     summary="Register a person",
     responses=problem_responses(
-        Unauthorized, Forbidden, CountyNotFound, EmailTaken, ValidationFailed
+        Unauthorized, Forbidden, UnknownReference, EmailTaken, ValidationFailed
     ),
 )
 def create_person(

@@ -15,7 +15,7 @@ from sykkelturen.people.models import (
     PersonUpdate,
 )
 from sykkelturen.people.problems import EmailTaken, PersonNotFound, PersonOfOtherCounty
-from sykkelturen.problems import Forbidden, Unauthorized
+from sykkelturen.problems import Forbidden, Unauthorized, UnknownReference, referenced
 from sykkelturen.riders.models import Rider
 from sykkelturen.security import ANONYMOUS, Actor
 from sykkelturen.stages.models import Stage
@@ -77,7 +77,7 @@ def get_person(session: Session, actor: Actor, person_id: int) -> Person:
 def person_for_stage(session: Session, stage: Stage, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise PersonNotFound(f"There is no person {person_id}.")
+        raise UnknownReference(f"There is no person {person_id}.")
     if person.county != stage.county:
         raise PersonOfOtherCounty(
             f"Person {person_id} belongs to county {person.county}; "
@@ -139,7 +139,8 @@ def _require_unique_email(
 
 def create_person(session: Session, *, actor: Actor, data: PersonCreate) -> Person:
     actor.require_county_write(data.county)
-    get_county(session, data.county)
+    with referenced("county"):
+        get_county(session, data.county)
     email = data.email.lower() if data.email else None
     _require_unique_email(session, data.county, email)
     person = Person(**data.model_dump(exclude={"email"}), email=email)

@@ -4,7 +4,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
-from sykkelturen.counties.problems import CountyNotFound
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.press import service
@@ -29,6 +28,7 @@ from sykkelturen.problems import (
     Forbidden,
     InvalidCursor,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     problem_responses,
 )
@@ -78,7 +78,7 @@ def list_press_contacts(
     "/press-contacts",
     status_code=status.HTTP_201_CREATED,
     summary="Add a press contact (e.g. the NRK district office or the local paper)",
-    responses=problem_responses(Unauthorized, Forbidden, CountyNotFound, ValidationFailed),
+    responses=problem_responses(Unauthorized, Forbidden, UnknownReference, ValidationFailed),
 )
 def create_press_contact(
     request: Request,
@@ -162,7 +162,7 @@ def list_outreach(session: SessionDep, stage: StageDep) -> Page[OutreachPublic]:
         Unauthorized,
         Forbidden,
         StageNotFound,
-        PressContactNotFound,
+        UnknownReference,
         PressContactOfOtherCounty,
         ValidationFailed,
     ),
@@ -205,7 +205,7 @@ def read_outreach(
         *WRITE_PROBLEMS,
         StageNotFound,
         OutreachNotFound,
-        PressContactNotFound,
+        UnknownReference,
         PressContactOfOtherCounty,
     ),
 )

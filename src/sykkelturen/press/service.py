@@ -26,6 +26,7 @@ from sykkelturen.press.problems import (
     PressContactNotFound,
     PressContactOfOtherCounty,
 )
+from sykkelturen.problems import referenced
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 
@@ -73,7 +74,8 @@ def list_contacts(
 
 def create_contact(session: Session, *, actor: Actor, data: PressContactCreate) -> PressContact:
     actor.require_county_write(data.county)
-    get_county(session, data.county)
+    with referenced("county"):
+        get_county(session, data.county)
     contact = PressContact(**data.model_dump())
     session.add(contact)
     session.flush()
@@ -160,7 +162,8 @@ def _outreach_resource(stage: Stage, entry: Outreach) -> audit.Resource:
 def _require_contact(session: Session, stage: Stage, contact_id: int | None) -> None:
     if contact_id is None:
         return
-    contact = get_contact(session, contact_id)
+    with referenced("press_contact_id"):
+        contact = get_contact(session, contact_id)
     if contact.county != stage.county:
         raise PressContactOfOtherCounty(
             f"Press contact {contact_id} belongs to county {contact.county}."

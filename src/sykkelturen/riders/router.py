@@ -5,11 +5,12 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
-from sykkelturen.people.problems import PersonNotFound, PersonOfOtherCounty
+from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     problem_responses,
 )
@@ -30,7 +31,7 @@ from sykkelturen.types import MAX_ID
 router = APIRouter(tags=["riders"])
 
 RULE_PROBLEMS = (
-    PersonNotFound,
+    UnknownReference,
     PersonOfOtherCounty,
     UnknownLeg,
     RickshawFull,

@@ -5,11 +5,12 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
-from sykkelturen.people.problems import PersonNotFound, PersonOfOtherCounty
+from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     problem_responses,
 )
@@ -54,7 +55,7 @@ def list_team(session: SessionDep, actor: CurrentActor, stage: StageDep) -> Page
         Unauthorized,
         Forbidden,
         StageNotFound,
-        PersonNotFound,
+        UnknownReference,
         PersonOfOtherCounty,
         UnknownLeg,
         ValidationFailed,

@@ -2,10 +2,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from sykkelturen.counties.problems import CountyNotFound
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
-from sykkelturen.problems import Forbidden, Unauthorized, ValidationFailed, problem_responses
+from sykkelturen.problems import (
+    Forbidden,
+    Unauthorized,
+    UnknownReference,
+    ValidationFailed,
+    problem_responses,
+)
 from sykkelturen.security import CurrentActor, NationalOnly
 from sykkelturen.tokens import service
 from sykkelturen.tokens.models import Me, TokenCreate, TokenCreated, TokenPublic
@@ -33,7 +38,7 @@ def read_me(actor: CurrentActor) -> Me:
     status_code=status.HTTP_201_CREATED,
     summary="Create an access token",
     description="The secret is in this response only; it is stored as a hash.",
-    responses=problem_responses(Unauthorized, Forbidden, CountyNotFound, ValidationFailed),
+    responses=problem_responses(Unauthorized, Forbidden, UnknownReference, ValidationFailed),
 )
 def create_token(session: SessionDep, actor: NationalOnly, data: TokenCreate) -> TokenCreated:
     return service.create_token(session, actor=actor, data=data)

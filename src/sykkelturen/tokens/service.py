@@ -6,6 +6,7 @@ from sykkelturen.audit import service as audit
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.problems import referenced
 from sykkelturen.security import Actor, hash_token
 from sykkelturen.tokens.models import Token, TokenCreate, TokenCreated, TokenPublic
 from sykkelturen.tokens.problems import TokenNotFound
@@ -15,7 +16,8 @@ TOKEN_PREFIX = "syk_"  # noqa: S105 - a recognisable prefix, not a secret
 
 def create_token(session: Session, *, actor: Actor, data: TokenCreate) -> TokenCreated:
     for number in data.counties:
-        get_county(session, number)
+        with referenced("counties"):
+            get_county(session, number)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = Token(
         name=data.name,

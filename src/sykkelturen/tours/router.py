@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
-from sykkelturen.counties.problems import CountyNotFound, CountyNotValidInYear
+from sykkelturen.counties.problems import CountyNotValidInYear
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
@@ -11,6 +11,7 @@ from sykkelturen.problems import (
     Forbidden,
     InvalidCursor,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     problem_responses,
 )
@@ -142,7 +143,7 @@ def list_tour_counties(
         Forbidden,
         ValidationFailed,
         TourNotFound,
-        CountyNotFound,
+        UnknownReference,
         CountyNotValidInYear,
         TourCountyExists,
         OutsideTourDates,

@@ -9,6 +9,7 @@ from sykkelturen.concurrency import check_if_match
 from sykkelturen.counties.service import get_county, require_valid_in
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.problems import referenced
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tours.models import (
@@ -198,7 +199,8 @@ def _require_window_in_tour(tour: Tour, tour_county: TourCounty) -> None:
 def add_tour_county(
     session: Session, *, actor: Actor, tour: Tour, data: TourCountyCreate
 ) -> TourCounty:
-    require_valid_in(session, data.number, tour.start_date.year)
+    with referenced("number"):
+        require_valid_in(session, data.number, tour.start_date.year)
     existing = session.exec(
         select(TourCounty).where(TourCounty.tour_id == tour.id, TourCounty.county == data.number)
     ).first()
