@@ -18,8 +18,7 @@ from sykkelturen.partners.models import (
 from sykkelturen.partners.problems import PartnerNotFound, PartnerOfOtherCounty
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
-from sykkelturen.people.problems import PersonOfOtherCounty
-from sykkelturen.problems import UnknownReference, referenced
+from sykkelturen.problems import referenced
 from sykkelturen.security import Actor
 
 
@@ -69,15 +68,8 @@ def partner_for_county(session: Session, county: str, partner_id: int) -> Partne
 
 
 def _contact(session: Session, county: str, person_id: int | None) -> None:
-    if person_id is None:
-        return
-    person = session.get(Person, person_id)
-    if person is None:
-        raise UnknownReference(f"There is no person {person_id}.")
-    if person.county != county:
-        raise PersonOfOtherCounty(
-            f"Person {person_id} belongs to county {person.county}, not {county}."
-        )
+    if person_id is not None:
+        people.person_of_county(session, county, person_id)
 
 
 def list_partners(

@@ -74,16 +74,20 @@ def get_person(session: Session, actor: Actor, person_id: int) -> Person:
     return person
 
 
-def person_for_stage(session: Session, stage: Stage, person_id: int) -> Person:
+def person_of_county(session: Session, county: str, person_id: int) -> Person:
+    """A person a body names: unknown is 422, of another county too."""
     person = session.get(Person, person_id)
     if person is None:
         raise UnknownReference(f"There is no person {person_id}.")
-    if person.county != stage.county:
+    if person.county != county:
         raise PersonOfOtherCounty(
-            f"Person {person_id} belongs to county {person.county}; "
-            f"stage {stage.id} is in county {stage.county}."
+            f"Person {person_id} belongs to county {person.county}, not {county}."
         )
     return person
+
+
+def person_for_stage(session: Session, stage: Stage, person_id: int) -> Person:
+    return person_of_county(session, stage.county, person_id)
 
 
 def list_people(
