@@ -34,7 +34,7 @@ from sykkelturen.gpx import geometry
 from sykkelturen.gpx.reader import read_gpx
 from sykkelturen.routes.service import _encode_line, measure
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "gpx"
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "gpx"
 
 
 def bare_parse(data: bytes) -> int:

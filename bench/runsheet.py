@@ -29,7 +29,7 @@ import numpy as np
 import uvicorn
 from sqlmodel import Session
 
-from sykkelturen import schema
+from sykkelturen import schema_migrations
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.config import Settings
@@ -45,7 +45,7 @@ from sykkelturen.tours.models import Tour, TourCounty
 
 def build(settings: Settings, stages: int) -> list[tuple[float, float]]:
     """The tour; returns a place near each stage's midpoint, for `passing`."""
-    schema.upgrade(settings)
+    schema_migrations.upgrade(settings)
     app = create_app(settings)
     places = []
     with Session(app.state.engine) as session:

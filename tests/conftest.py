@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from sykkelturen import schema
+from sykkelturen import schema_migrations
 from sykkelturen.config import Settings
 from sykkelturen.main import create_app
 from sykkelturen.models import metadata
@@ -45,7 +45,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         reset_postgres(settings.database_url)
     else:
         settings = make_settings(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
-    schema.upgrade(settings)
+    schema_migrations.upgrade(settings)
     return settings
 
 

@@ -64,7 +64,7 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "gpx"
+SAMPLES = Path(__file__).resolve().parent / "data" / "gpx"
 
 
 def sample(name: str) -> bytes:

@@ -19,7 +19,6 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-LIVE_DATABASE = "sykkelturen_live"
 SERVE = [sys.executable, "-m", "sykkelturen.cli", "serve"]
 
 
@@ -29,12 +28,14 @@ def live_database_url(tmp_path: Path, postgres_url: str | None = None) -> str:
     url = postgres_url or os.environ.get("DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / 'live.db'}"
+    # Named after the suite's own database, so two suites on one server keep apart.
+    live = f"{make_url(url).database}_live"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {LIVE_DATABASE} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {LIVE_DATABASE}"))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{live}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{live}"'))
     admin.dispose()
-    return make_url(url).set(database=LIVE_DATABASE).render_as_string(hide_password=False)
+    return make_url(url).set(database=live).render_as_string(hide_password=False)
 
 
 def command(database_url: str, *args: str) -> str:

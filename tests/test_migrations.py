@@ -9,7 +9,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
-from sykkelturen import schema
+from sykkelturen import schema_migrations
 from sykkelturen.config import Settings
 from tests.conftest import make_settings
 
@@ -34,23 +34,30 @@ def fresh_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
 
 
 def test_one_head(fresh_settings: Settings) -> None:
-    assert len(ScriptDirectory.from_config(schema.alembic_config(fresh_settings)).get_heads()) == 1
+    assert (
+        len(
+            ScriptDirectory.from_config(
+                schema_migrations.alembic_config(fresh_settings)
+            ).get_heads()
+        )
+        == 1
+    )
 
 
 def test_upgrade_downgrade_upgrade_and_models_agree(fresh_settings: Settings) -> None:
-    schema.upgrade(fresh_settings)
-    schema.downgrade(fresh_settings, "base")
+    schema_migrations.upgrade(fresh_settings)
+    schema_migrations.downgrade(fresh_settings, "base")
     engine = sa.create_engine(fresh_settings.database_url)
     with engine.connect() as connection:
         assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
-    schema.upgrade(fresh_settings)
+    schema_migrations.upgrade(fresh_settings)
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM county")).scalar_one() == 18
     engine.dispose()
     # Raises when the models need a migration that is not there.
-    command.check(schema.alembic_config(fresh_settings))
+    command.check(schema_migrations.alembic_config(fresh_settings))
 
 
 def test_offline_sql(fresh_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    schema.upgrade(fresh_settings, sql=True)
+    schema_migrations.upgrade(fresh_settings, sql=True)
     assert "CREATE TABLE stage" in capsys.readouterr().out

@@ -10,7 +10,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class Kept(Generic[K, V]):
+class LruCache(Generic[K, V]):
     """At most `size` values, the least recently used dropped first."""
 
     def __init__(self, size: int) -> None:

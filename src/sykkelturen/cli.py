@@ -10,7 +10,7 @@ from pathlib import Path
 import uvicorn
 from sqlmodel import Session
 
-from sykkelturen import schema
+from sykkelturen import schema_migrations
 from sykkelturen.config import Settings, SettingsError, load_settings
 from sykkelturen.db import create_db_engine
 from sykkelturen.demo import load_demo
@@ -37,7 +37,7 @@ def _session(settings: Settings) -> Iterator[Session]:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    schema.upgrade(settings)
+    schema_migrations.upgrade(settings)
     uvicorn.run(
         "sykkelturen.main:create_app",
         factory=True,
@@ -54,9 +54,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     if args.downgrade:
-        schema.downgrade(settings, args.downgrade, sql=args.sql)
+        schema_migrations.downgrade(settings, args.downgrade, sql=args.sql)
     else:
-        schema.upgrade(settings, args.revision, sql=args.sql)
+        schema_migrations.upgrade(settings, args.revision, sql=args.sql)
     return 0
 
 
@@ -99,7 +99,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    schema.upgrade(settings)
+    schema_migrations.upgrade(settings)
     with _session(settings) as session:
         tour = load_demo(session, settings)
         session.commit()

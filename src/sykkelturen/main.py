@@ -18,12 +18,12 @@ from sykkelturen.counties.router import router as counties_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.measures.router import router as measures_router
+from sykkelturen.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.partners.router import router as partners_router
 from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
 from sykkelturen.problems import install_problem_handlers
 from sykkelturen.progress.router import router as progress_router
-from sykkelturen.requests import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
 from sykkelturen.runsheet.router import router as runsheet_router

@@ -1,5 +1,11 @@
-"""The hardened reader over the shared samples (cross-checked with gpxpy) and over
+"""The hardened reader over the sample files in tests/data/gpx (cross-checked with gpxpy) and over
 generated hostile and broken files, each refused with its own stable code."""
+
+import gzip
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
 
 import gpxpy
 import numpy as np
@@ -7,6 +13,8 @@ import pytest
 
 from sykkelturen.gpx.reader import GpxRefused, read_gpx
 from tests.factories import SAMPLES, sample
+
+DEMO_GPX = Path(str(files("sykkelturen.demo").joinpath("gpx")))
 
 LIMIT = 2_000_000
 
@@ -215,6 +223,27 @@ def test_the_bom_sample_is_waypoints_only() -> None:
     assert refused.value.code == "no_line"
 
 
-def test_the_shared_samples_are_there() -> None:
-    """CI lays shared/ beside the clone; without it the sample tests would silently vanish."""
+def test_the_samples_are_there() -> None:
+    """The samples live in the repository; without them the sample tests would vanish."""
     assert len(list(SAMPLES.glob("*.gpx"))) >= 13, SAMPLES
+    assert (SAMPLES / "LICENSES").is_dir()
+
+
+def test_the_generator_still_makes_the_synthetic_samples() -> None:
+    result = subprocess.run(
+        [sys.executable, str(SAMPLES / "make_samples.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "demo_file", sorted(p.name for p in (DEMO_GPX.iterdir()) if p.name.endswith(".gpx.gz"))
+)
+def test_the_demo_ships_the_samples_it_names(demo_file: str) -> None:
+    """The demo carries its own compressed copies; they are the samples, byte for byte."""
+    shipped = gzip.decompress((DEMO_GPX / demo_file).read_bytes())
+    assert shipped == sample(demo_file.removesuffix(".gz"))

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.db import UTCDateTime, Versioned, json_column
 from sykkelturen.partners.models import PartnerRef
 from sykkelturen.people.models import PersonSummary
-from sykkelturen.types import MAX_ID, IsoDate, IsoDateTime, RequestBody
+from sykkelturen.values import MAX_ID, IsoDate, IsoDateTime
 
 
 class ActivityKind(StrEnum):

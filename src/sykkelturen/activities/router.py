@@ -34,7 +34,7 @@ from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
-from sykkelturen.types import MAX_ID, IsoDate
+from sykkelturen.values import MAX_ID, IsoDate
 
 router = APIRouter(tags=["activities"])
 

@@ -16,7 +16,7 @@ from sykkelturen.problems import (
     problem_responses,
 )
 from sykkelturen.security import NationalOnly
-from sykkelturen.types import MAX_ID, IsoDateTime
+from sykkelturen.values import MAX_ID, IsoDateTime
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

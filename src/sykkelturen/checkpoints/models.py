@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.db import Versioned
-from sykkelturen.types import IsoDateTime, RequestBody
+from sykkelturen.values import IsoDateTime
 
 
 class CheckpointKind(StrEnum):

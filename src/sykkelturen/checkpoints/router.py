@@ -24,7 +24,7 @@ from sykkelturen.problems import (
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
-from sykkelturen.types import MAX_ID
+from sykkelturen.values import MAX_ID
 
 router = APIRouter(tags=["checkpoints"])
 

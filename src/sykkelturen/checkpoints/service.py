@@ -18,7 +18,7 @@ from sykkelturen.checkpoints.problems import CheckpointNotFound, NoRouteForKm
 from sykkelturen.concurrency import check_if_match
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
-from sykkelturen.routes.storage import current_version, load_line
+from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.db import UTCDateTime, Versioned
-from sykkelturen.types import AwareIsoDateTime, IsoDateTime, RequestBody
+from sykkelturen.values import AwareIsoDateTime, IsoDateTime
 
 
 class ContentKind(StrEnum):

@@ -34,7 +34,7 @@ from sykkelturen.riders import service as riders
 from sykkelturen.riders.models import RiderCreate
 from sykkelturen.routes import service as routes
 from sykkelturen.routes.models import RouteStatus
-from sykkelturen.routes.storage import current_version, require_current
+from sykkelturen.routes.versions import current_version, require_current
 from sykkelturen.security import Actor, system_actor
 from sykkelturen.stages import service as stages
 from sykkelturen.stages.models import Stage, StageCreate

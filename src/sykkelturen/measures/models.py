@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.db import UTCDateTime, Versioned
 from sykkelturen.partners.models import PartnerRef
 from sykkelturen.people.models import PersonSummary
-from sykkelturen.types import MAX_ID, IsoDate, IsoDateTime, RequestBody
+from sykkelturen.values import MAX_ID, IsoDate, IsoDateTime
 
 # A police notice (politiloven § 11) is due this many days before the stage, unless set.
 POLICE_NOTICE_DAYS = 21

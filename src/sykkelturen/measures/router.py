@@ -33,7 +33,7 @@ from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import Stage
 from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.stages.service import get_stage
-from sykkelturen.types import MAX_ID
+from sykkelturen.values import MAX_ID
 
 router = APIRouter(tags=["measures"])
 

@@ -29,7 +29,7 @@ from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
 from sykkelturen.problems import Forbidden
-from sykkelturen.routes.storage import current_version, load_line
+from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tours.problems import InvalidDateRange

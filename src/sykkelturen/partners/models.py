@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import Versioned
 from sykkelturen.people.models import PersonSummary
-from sykkelturen.types import MAX_ID, IsoDateTime, RequestBody
+from sykkelturen.values import MAX_ID, IsoDateTime
 
 
 class PartnerKind(StrEnum):

@@ -26,7 +26,7 @@ from sykkelturen.problems import (
     problem_responses,
 )
 from sykkelturen.security import CountyWriter, CurrentActor
-from sykkelturen.types import MAX_ID
+from sykkelturen.values import MAX_ID
 
 router = APIRouter(prefix="/partners", tags=["partners"])
 

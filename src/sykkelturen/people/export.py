@@ -14,7 +14,7 @@ from sykkelturen.people.service import public
 from sykkelturen.riders import service as riders
 from sykkelturen.riders.models import Rider
 from sykkelturen.riders.status import ACTIVE
-from sykkelturen.routes.storage import current_version
+from sykkelturen.routes.versions import current_version
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.stages.timing import ride_duration

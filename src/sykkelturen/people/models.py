@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned
-from sykkelturen.types import IsoDate, IsoDateTime, PhoneE164, RequestBody
+from sykkelturen.values import IsoDate, IsoDateTime, PhoneE164
 
 
 class Person(Versioned, table=True):

@@ -19,7 +19,7 @@ from sykkelturen.problems import (
     problem_responses,
 )
 from sykkelturen.security import CountyWriter, SignedIn
-from sykkelturen.types import MAX_ID
+from sykkelturen.values import MAX_ID
 
 router = APIRouter(prefix="/people", tags=["people"])
 

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned
-from sykkelturen.types import MAX_ID, AwareIsoDateTime, IsoDate, IsoDateTime, PhoneE164, RequestBody
+from sykkelturen.values import MAX_ID, AwareIsoDateTime, IsoDate, IsoDateTime, PhoneE164
 
 
 class OutletKind(StrEnum):

@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.db import UTCDateTime, Versioned, json_column, utcnow
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.team.models import LegNumbers
-from sykkelturen.types import MAX_ID, IsoDateTime, RequestBody
+from sykkelturen.values import MAX_ID, IsoDateTime
 
 
 class RiderRole(StrEnum):

@@ -28,7 +28,7 @@ from sykkelturen.routes.problems import (
     RouteNotFound,
     RouteVersionNotFound,
 )
-from sykkelturen.routes.storage import get_version, require_current
+from sykkelturen.routes.versions import get_version, require_current
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound

@@ -40,7 +40,12 @@ from sykkelturen.routes.problems import (
     RouteNeedsStartAndFinish,
 )
 from sykkelturen.routes.status import next_status, why_not
-from sykkelturen.routes.storage import current_version, current_versions, load_line, require_current
+from sykkelturen.routes.versions import (
+    current_version,
+    current_versions,
+    load_line,
+    require_current,
+)
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tours.models import Tour

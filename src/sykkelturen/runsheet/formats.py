@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.db import utcnow
 from sykkelturen.gpx.writer import NamedPlace, line_feature, point_feature, to_gpx
-from sykkelturen.routes.storage import current_versions, load_line
+from sykkelturen.routes.versions import current_versions, load_line
 from sykkelturen.runsheet.models import Clock, TourRunSheet
 
 CSV_HEAD = [

@@ -10,7 +10,7 @@ from sykkelturen.activities import service as activities
 from sykkelturen.runsheet.models import StageRunSheet
 from sykkelturen.stages.models import Stage
 from sykkelturen.tours.models import Tour, TourCounty
-from sykkelturen.types import Contact
+from sykkelturen.values import Contact
 
 
 def press_contact(session: Session, stage: Stage) -> Contact | None:

@@ -16,7 +16,7 @@ from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
-from sykkelturen.types import IsoDate, IsoDateTime
+from sykkelturen.values import IsoDate, IsoDateTime
 
 router = APIRouter(tags=["run sheet"])
 

@@ -10,7 +10,7 @@ import numpy as np
 from sqlmodel import Session, col, func, select
 
 from sykkelturen.audit.models import AuditEntry
-from sykkelturen.caching import Kept
+from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.gpx import geometry
 from sykkelturen.measures import service as measures
@@ -18,7 +18,7 @@ from sykkelturen.problems import NotFound
 from sykkelturen.riders import service as riders
 from sykkelturen.routes import service as routes
 from sykkelturen.routes.models import RouteVersion
-from sykkelturen.routes.storage import VersionKey, current_bounds, current_version, load_line
+from sykkelturen.routes.versions import VersionKey, current_bounds, current_version, load_line
 from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
 from sykkelturen.runsheet.models import (
     Clock,
@@ -269,7 +269,7 @@ def tour_run_sheet(
 
 # Rendered run sheets by ETag: the ETag changes with every write, so a kept body is never
 # stale, and every worker computes the same ETag from the database.
-_bodies: Kept[str, bytes] = Kept(16)
+_bodies: LruCache[str, bytes] = LruCache(16)
 
 
 def cached_body(tag: str, build: Callable[[], bytes]) -> bytes:
@@ -294,8 +294,10 @@ def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
 
 # --- passing -----------------------------------------------------------------------------
 
-_snaplines: Kept[VersionKey, geometry.SnapLine] = Kept(1024)
-_route_indexes: Kept[tuple[object, ...], list[tuple[int, VersionKey, dict[str, float]]]] = Kept(64)
+_snaplines: LruCache[VersionKey, geometry.SnapLine] = LruCache(1024)
+_route_indexes: LruCache[tuple[object, ...], list[tuple[int, VersionKey, dict[str, float]]]] = (
+    LruCache(64)
+)
 
 
 def route_index(session: Session, tour: Tour) -> list[tuple[int, VersionKey, dict[str, float]]]:

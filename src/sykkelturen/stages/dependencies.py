@@ -5,7 +5,7 @@ from fastapi import Depends, Path
 from sykkelturen.db import SessionDep
 from sykkelturen.stages import service
 from sykkelturen.stages.models import Stage
-from sykkelturen.types import MAX_ID
+from sykkelturen.values import MAX_ID
 
 
 def stage_or_404(session: SessionDep, stage_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Stage:

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlmodel import Field, SQLModel
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned, json_column
-from sykkelturen.types import IsoDate, IsoDateTime, LocalTime, RequestBody, SpeedsKmh
+from sykkelturen.values import IsoDate, IsoDateTime, LocalTime, SpeedsKmh
 
 DEFAULT_BIKES = 6
 PASSENGERS_PER_BIKE = 2

@@ -29,7 +29,7 @@ from sykkelturen.stages.problems import (
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
-from sykkelturen.types import IsoDate
+from sykkelturen.values import IsoDate
 
 router = APIRouter(tags=["stages"])
 

@@ -17,7 +17,7 @@ from sykkelturen.measures.models import Measure
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.press.models import Outreach
 from sykkelturen.riders.models import Rider
-from sykkelturen.routes.storage import current_statuses
+from sykkelturen.routes.versions import current_statuses
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
     PASSENGERS_PER_BIKE,

@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.db import Versioned, json_column
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.stages.models import TeamRole
-from sykkelturen.types import MAX_ID, IsoDateTime, RequestBody
+from sykkelturen.values import MAX_ID, IsoDateTime
 
 LegNumbers = Annotated[
     list[Annotated[int, Field(ge=1, le=1000)]],

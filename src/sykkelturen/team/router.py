@@ -20,7 +20,7 @@ from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.team import service
 from sykkelturen.team.models import TeamMember, TeamMemberCreate, TeamMemberPublic, TeamMemberUpdate
 from sykkelturen.team.problems import TeamMemberNotFound, UnknownLeg
-from sykkelturen.types import MAX_ID
+from sykkelturen.values import MAX_ID
 
 router = APIRouter(tags=["team"])
 

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, json_column, utcnow
-from sykkelturen.types import RequestBody
 
 
 class Role(StrEnum):

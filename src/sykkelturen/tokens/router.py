@@ -15,7 +15,7 @@ from sykkelturen.security import CurrentActor, NationalOnly
 from sykkelturen.tokens import service
 from sykkelturen.tokens.models import Me, TokenCreate, TokenCreated, TokenPublic
 from sykkelturen.tokens.problems import TokenNotFound
-from sykkelturen.types import MAX_ID
+from sykkelturen.values import MAX_ID
 
 router = APIRouter(tags=["access"])
 

@@ -6,7 +6,7 @@ from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.tours import service
 from sykkelturen.tours.models import Tour, TourCounty
-from sykkelturen.types import MAX_ID
+from sykkelturen.values import MAX_ID
 
 
 def tour_or_404(session: SessionDep, tour_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Tour:

@@ -6,15 +6,15 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
 
+from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import Versioned, json_column
-from sykkelturen.types import (
+from sykkelturen.values import (
     DEFAULT_SPEEDS_KMH,
     DEFAULT_TIME_ZONE,
     Contact,
     IsoDate,
     IsoDateTime,
-    RequestBody,
     SpeedsKmh,
     TimeZoneName,
 )

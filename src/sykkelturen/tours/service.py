@@ -33,7 +33,7 @@ from sykkelturen.tours.problems import (
     TourNameTaken,
     TourNotFound,
 )
-from sykkelturen.types import Contact
+from sykkelturen.values import Contact
 
 # --- tours -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, func, select
 
-from sykkelturen.caching import Kept
+from sykkelturen.caching import LruCache
 from sykkelturen.gpx import geometry
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.routes.problems import RouteNotFound, RouteVersionNotFound
@@ -31,8 +31,8 @@ class Line:
 # A route version never changes once stored. Its id alone could be reused after a delete
 # (SQLite), so cached things are keyed by id, content hash and upload time together.
 VersionKey = tuple[int | None, str, str]
-_lines: Kept[VersionKey, Line] = Kept(512)
-_bounds: Kept[VersionKey, dict[str, float]] = Kept(20_000)
+_lines: LruCache[VersionKey, Line] = LruCache(512)
+_bounds: LruCache[VersionKey, dict[str, float]] = LruCache(20_000)
 
 
 def version_key(version_id: int | None, sha256: str, uploaded_at: dt.datetime) -> VersionKey:
