@@ -27,6 +27,7 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.routes.problems import KmBeyondRoute
 from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import Stage
@@ -40,6 +41,7 @@ router = APIRouter(tags=["activities"])
 
 RULE_PROBLEMS = (
     CheckpointOfOtherStage,
+    KmBeyondRoute,
     UnknownReference,
     PartnerOfOtherCounty,
     UnknownReference,

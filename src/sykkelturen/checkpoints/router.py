@@ -10,7 +10,7 @@ from sykkelturen.checkpoints.models import (
     CheckpointUpdate,
     Legs,
 )
-from sykkelturen.checkpoints.problems import CheckpointNotFound, NoRouteForKm
+from sykkelturen.checkpoints.problems import CheckpointInUse, CheckpointNotFound, NoRouteForKm
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
@@ -21,6 +21,7 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.routes.problems import KmBeyondRoute
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
@@ -55,7 +56,7 @@ def list_checkpoints(session: SessionDep, stage: StageDep) -> Page[CheckpointPub
     status_code=status.HTTP_201_CREATED,
     summary="Add a checkpoint (by lat/lon or by km along the route)",
     responses=problem_responses(
-        Unauthorized, Forbidden, StageNotFound, NoRouteForKm, ValidationFailed
+        Unauthorized, Forbidden, StageNotFound, NoRouteForKm, KmBeyondRoute, ValidationFailed
     ),
 )
 def create_checkpoint(
@@ -92,7 +93,9 @@ def read_checkpoint(
 @router.patch(
     "/stages/{stage_id}/checkpoints/{checkpoint_id}",
     summary="Update a checkpoint",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, CheckpointNotFound, NoRouteForKm),
+    responses=problem_responses(
+        *WRITE_PROBLEMS, StageNotFound, CheckpointNotFound, NoRouteForKm, KmBeyondRoute
+    ),
 )
 def update_checkpoint(
     response: Response,
@@ -114,7 +117,9 @@ def update_checkpoint(
     "/stages/{stage_id}/checkpoints/{checkpoint_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a checkpoint",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, CheckpointNotFound),
+    responses=problem_responses(
+        *WRITE_PROBLEMS, StageNotFound, CheckpointNotFound, CheckpointInUse
+    ),
 )
 def delete_checkpoint(
     session: SessionDep,

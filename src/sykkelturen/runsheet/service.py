@@ -134,11 +134,12 @@ def stage_run_sheet(
     measure_rows = []
     for measure in measures.list_measures(session, stage):
         times = []
-        if measure.starts_at is None and timed and measure.km is not None:
+        km, _, _ = measures.place_of(session, measure)
+        if measure.starts_at is None and timed and km is not None:
             assert start is not None
             times = _clocks(
                 [
-                    (s, arrival(start, stops, measure.km, s), arrival(start, stops, measure.km, s))
+                    (s, arrival(start, stops, km, s), arrival(start, stops, km, s))
                     for s in stage.speeds_kmh
                 ],
                 zone,
