@@ -125,3 +125,22 @@ def make_person(client: TestClient, county: str = "15", **fields: Any) -> dict[s
         "email": "ola@example.org",
     } | fields
     return ok(client.post(f"{API}/people", json=data), 201)
+
+
+def leg_keys(client: TestClient, stage_id: int) -> list[str]:
+    """The stage's legs by key, in route order (`GET …/legs`)."""
+    return [leg["key"] for leg in ok(client.get(f"{API}/stages/{stage_id}/legs"))["items"]]
+
+
+def add_rider(client: TestClient, stage_id: int, expect: int = 200, **data: Any) -> dict[str, Any]:
+    """A rider invited, then moved to `data["status"]` if given (a rider enters invited);
+    `expect` is the status that move answers."""
+    answer = data.pop("status", None)
+    rider = ok(client.post(f"{API}/stages/{stage_id}/riders", json=data), 201)
+    if answer is None or answer == "invited":
+        return rider
+    url = f"{API}/stages/{stage_id}/riders/{rider['id']}"
+    return ok(
+        client.patch(url, json={"status": answer}, headers={"If-Match": f'"{rider["version"]}"'}),
+        expect,
+    )

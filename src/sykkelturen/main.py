@@ -18,6 +18,7 @@ from sykkelturen.content.router import router as content_router
 from sykkelturen.counties.router import router as counties_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
+from sykkelturen.legs.router import router as legs_router
 from sykkelturen.measures.router import router as measures_router
 from sykkelturen.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.partners.router import router as partners_router
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stages_router,
         routes_router,
         checkpoints_router,
+        legs_router,
         people_router,
         partners_router,
         activities_router,

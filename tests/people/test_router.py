@@ -4,7 +4,7 @@ import icalendar
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties
+from tests.factories import API, add_rider, make_person, make_stage, ok, problem, tour_with_counties
 
 
 class TestCreatePerson:
@@ -228,12 +228,8 @@ class TestExportAndErasure:
         tour = tour_with_counties(callers.national)
         stage = make_stage(callers.county_15, tour["id"])
         person = make_person(callers.county_15, pilot_trained=True)
-        ok(
-            callers.county_15.post(
-                f"{API}/stages/{stage['id']}/riders",
-                json={"person_id": person["id"], "role": "pilot", "status": "confirmed"},
-            ),
-            201,
+        add_rider(
+            callers.county_15, stage["id"], person_id=person["id"], role="pilot", status="confirmed"
         )
         assert (
             callers.county_15.delete(

@@ -6,6 +6,7 @@ from tests.conftest import Callers
 from tests.factories import (
     API,
     add_county,
+    add_rider,
     make_person,
     make_stage,
     make_tour,
@@ -51,18 +52,24 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
         ),
         201,
     )
-    ok(
+    signal = ok(
         callers.county_15.post(
             f"{API}/stages/{stage['id']}/activities",
             json={
                 "kind": "signal_event",
                 "title": "Signalarrangement",
                 "partner_ids": [partner["id"]],
-                "status": "planned",
                 "public": True,
             },
         ),
         201,
+    )
+    ok(
+        callers.county_15.patch(
+            f"{API}/stages/{stage['id']}/activities/{signal['id']}",
+            json={"status": "planned"},
+            headers={"If-Match": '"1"'},
+        )
     )
     progress = ok(callers.anonymous.get(url))
     assert progress["phase"] == "prepare"
@@ -76,12 +83,8 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
         ),
         201,
     )
-    ok(
-        callers.county_15.post(
-            f"{API}/stages/{stage['id']}/riders",
-            json={"person_id": person["id"], "role": "pilot", "status": "confirmed"},
-        ),
-        201,
+    add_rider(
+        callers.county_15, stage["id"], person_id=person["id"], role="pilot", status="confirmed"
     )
     ok(callers.national.post(f"{API}/stages/{stage['id']}/route/finalize"))
     notice = ok(

@@ -90,7 +90,12 @@ def list_activities(
     status_code=status.HTTP_201_CREATED,
     summary="Add an activity or signal event",
     responses=problem_responses(
-        Unauthorized, Forbidden, StageNotFound, ValidationFailed, *RULE_PROBLEMS
+        Unauthorized,
+        Forbidden,
+        StageNotFound,
+        ValidationFailed,
+        IllegalActivityTransition,
+        *RULE_PROBLEMS,
     ),
 )
 def create_activity(

@@ -17,7 +17,7 @@ from sykkelturen.activities.models import (
     Event,
 )
 from sykkelturen.activities.problems import ActivityNotFound, IllegalActivityTransition
-from sykkelturen.activities.status import may_change
+from sykkelturen.activities.status import FIRST, may_change, may_enter
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import Checkpoint
@@ -172,6 +172,11 @@ def create_activity(
     session: Session, *, actor: Actor, stage: Stage, data: ActivityCreate, zone: ZoneInfo
 ) -> Activity:
     actor.require_county_write(stage.county)
+    if not may_enter(data.status):
+        raise IllegalActivityTransition(
+            f"A new activity starts as an {FIRST}; move it on (planned, confirmed, done) with "
+            "PATCH."
+        )
     _check_refs(session, stage, data.partner_ids, data.person_ids)
     assert stage.id is not None
     activity = Activity(

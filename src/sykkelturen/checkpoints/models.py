@@ -25,6 +25,18 @@ class CheckpointKind(StrEnum):
 
 
 class Checkpoint(Versioned, table=True):
+    __table_args__ = (
+        # One start and one finish per stage (checkpoints/rules.py), also for racing writers.
+        sa.Index(
+            "uq_checkpoint_stage_id_start_finish",
+            "stage_id",
+            "kind",
+            unique=True,
+            sqlite_where=sa.text("kind IN ('start', 'finish')"),
+            postgresql_where=sa.text("kind IN ('start', 'finish')"),
+        ),
+    )
+
     id: int | None = SQLField(default=None, primary_key=True)
     stage_id: int = SQLField(
         sa_column_args=[sa.ForeignKey("stage.id", ondelete="CASCADE")], index=True
@@ -132,21 +144,3 @@ class CheckpointPublic(BaseModel):
     warnings: list[str] = Field(description="E.g. far from the route.")
     version: int
     updated_at: IsoDateTime
-
-
-class Leg(BaseModel):
-    number: int
-    from_checkpoint_id: int | None
-    from_name: str
-    to_checkpoint_id: int | None
-    to_name: str
-    km_from: float
-    km_to: float
-    distance_m: float
-    ascent_m: float
-    descent_m: float
-
-
-class Legs(BaseModel):
-    route_version: int | None
-    items: list[Leg]

@@ -11,3 +11,7 @@ class NoRouteForKm(Unprocessable):
 
 class CheckpointInUse(Conflict):
     title, code = "Measures or activities are placed at this checkpoint", "checkpoint_in_use"
+
+
+class CheckpointKindTaken(Conflict):
+    title, code = "The stage already has one", "checkpoint_kind_taken"

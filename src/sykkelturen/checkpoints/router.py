@@ -8,9 +8,13 @@ from sykkelturen.checkpoints.models import (
     CheckpointCreate,
     CheckpointPublic,
     CheckpointUpdate,
-    Legs,
 )
-from sykkelturen.checkpoints.problems import CheckpointInUse, CheckpointNotFound, NoRouteForKm
+from sykkelturen.checkpoints.problems import (
+    CheckpointInUse,
+    CheckpointKindTaken,
+    CheckpointNotFound,
+    NoRouteForKm,
+)
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
@@ -56,7 +60,13 @@ def list_checkpoints(session: SessionDep, stage: StageDep) -> Page[CheckpointPub
     status_code=status.HTTP_201_CREATED,
     summary="Add a checkpoint (by lat/lon or by km along the route)",
     responses=problem_responses(
-        Unauthorized, Forbidden, StageNotFound, NoRouteForKm, KmBeyondRoute, ValidationFailed
+        Unauthorized,
+        Forbidden,
+        StageNotFound,
+        NoRouteForKm,
+        KmBeyondRoute,
+        CheckpointKindTaken,
+        ValidationFailed,
     ),
 )
 def create_checkpoint(
@@ -94,7 +104,12 @@ def read_checkpoint(
     "/stages/{stage_id}/checkpoints/{checkpoint_id}",
     summary="Update a checkpoint",
     responses=problem_responses(
-        *WRITE_PROBLEMS, StageNotFound, CheckpointNotFound, NoRouteForKm, KmBeyondRoute
+        *WRITE_PROBLEMS,
+        StageNotFound,
+        CheckpointNotFound,
+        NoRouteForKm,
+        KmBeyondRoute,
+        CheckpointKindTaken,
     ),
 )
 def update_checkpoint(
@@ -131,12 +146,3 @@ def delete_checkpoint(
     service.delete_checkpoint(
         session, actor=actor, stage=stage, checkpoint=checkpoint, if_match=if_match
     )
-
-
-@router.get(
-    "/stages/{stage_id}/legs",
-    summary="The legs between consecutive start, handover and finish checkpoints",
-    responses=problem_responses(StageNotFound, ValidationFailed),
-)
-def list_legs(session: SessionDep, stage: StageDep) -> Legs:
-    return service.legs(session, stage)

@@ -1,22 +1,24 @@
-"""Checkpoints snapped to the stage's current route, and the legs between handovers."""
-
-import itertools
+"""Checkpoints placed on the stage's current route."""
 
 from sqlmodel import Session, col, select
 
 from sykkelturen.activities.models import Activity
 from sykkelturen.audit import service as audit
+from sykkelturen.checkpoints import rules
 from sykkelturen.checkpoints.models import (
     Checkpoint,
     CheckpointCreate,
     CheckpointKind,
     CheckpointPublic,
     CheckpointUpdate,
-    Leg,
-    Legs,
     OtherPass,
 )
-from sykkelturen.checkpoints.problems import CheckpointInUse, CheckpointNotFound, NoRouteForKm
+from sykkelturen.checkpoints.problems import (
+    CheckpointInUse,
+    CheckpointKindTaken,
+    CheckpointNotFound,
+    NoRouteForKm,
+)
 from sykkelturen.concurrency import check_if_match
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
@@ -26,8 +28,6 @@ from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
-
-LEG_BOUNDARIES = {CheckpointKind.start, CheckpointKind.handover, CheckpointKind.finish}
 
 
 def public(checkpoint: Checkpoint) -> CheckpointPublic:
@@ -89,6 +89,21 @@ def get_checkpoint(session: Session, stage: Stage, checkpoint_id: int) -> Checkp
     return checkpoint
 
 
+def _check_kind(session: Session, stage: Stage, kind: str, itself: int | None) -> None:
+    with session.no_autoflush:
+        others = session.exec(
+            select(Checkpoint.id, Checkpoint.kind).where(Checkpoint.stage_id == stage.id)
+        ).all()
+    holder = rules.holder_of(kind, [(i, k) for i, k in others if i is not None], itself)
+    if holder is not None:
+        name = session.get(Checkpoint, holder)
+        raise CheckpointKindTaken(
+            f"Stage {stage.id} already has a {kind}: checkpoint {holder}"
+            f"{f' ({name.name})' if name else ''}. A stage has one start and one finish; "
+            "move that one instead, or change its kind first."
+        )
+
+
 def _line(session: Session, stage: Stage) -> geometry.SnapLine | None:
     version = current_version(session, stage)
     return load_line(version).snapper() if version is not None else None
@@ -143,6 +158,7 @@ def add_checkpoint(
 ) -> Checkpoint:
     """A checkpoint at km along `line` (kept exactly), or at lat/lon (snapped)."""
     assert stage.id is not None
+    _check_kind(session, stage, kind, None)
     if km is not None:
         place: placement.Placement | None = _by_km(line, km)
         assert place is not None
@@ -217,6 +233,8 @@ def update_checkpoint(
     }
     km = changes.pop("km", None)
     near_km = changes.pop("near_km", None)
+    if changes.get("kind") is not None:
+        _check_kind(session, stage, changes["kind"], checkpoint.id)
     moved = "lat" in changes or km is not None or near_km is not None
     line = _line(session, stage) if moved else None  # read before anything changes
     for name, value in changes.items():
@@ -272,47 +290,4 @@ def delete_checkpoint(
     session.flush()
     audit.record(
         session, actor=actor, action="delete", resource=_resource(stage, checkpoint), before=before
-    )
-
-
-def legs(session: Session, stage: Stage) -> Legs:
-    """The stretches between consecutive start/handover/finish checkpoints; without any,
-    the whole route is one leg."""
-    version = current_version(session, stage)
-    if version is None:
-        return Legs(route_version=None, items=[])
-    line = load_line(version)
-    total = float(line.distance[-1])
-    boundaries: list[tuple[Checkpoint | None, float]] = [
-        (c, c.km * 1000)
-        for c in ordered(session, stage)
-        if c.kind in LEG_BOUNDARIES and c.km is not None
-    ]
-    if not boundaries or boundaries[0][1] > 0:
-        boundaries.insert(0, (None, 0.0))
-    if boundaries[-1][1] < total and (
-        boundaries[-1][0] is None or boundaries[-1][0].kind != CheckpointKind.finish
-    ):
-        boundaries.append((None, total))
-    items = []
-    for number, ((start, start_m), (end, end_m)) in enumerate(itertools.pairwise(boundaries), 1):
-        inside = (line.distance >= start_m) & (line.distance <= end_m)
-        ascent, descent, _, _ = geometry.climb(line.ele[inside])
-        items.append(
-            Leg(
-                number=number,
-                from_checkpoint_id=start.id if start else None,
-                from_name=start.name if start else "Route start",
-                to_checkpoint_id=end.id if end else None,
-                to_name=end.name if end else "Route end",
-                km_from=round(start_m / 1000, 3),
-                km_to=round(end_m / 1000, 3),
-                distance_m=round(end_m - start_m, 1),
-                ascent_m=round(ascent, 1),
-                descent_m=round(descent, 1),
-            )
-        )
-    return Legs(
-        route_version=version.number,
-        items=[leg for leg in items if leg.distance_m > 0 or len(items) == 1],
     )

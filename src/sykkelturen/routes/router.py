@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from sykkelturen.checkpoints.problems import CheckpointKindTaken
 from sykkelturen.concurrency import conditional_get
 from sykkelturen.config import Settings
 from sykkelturen.db import SessionDep
@@ -98,6 +99,7 @@ def _send(
             UnsupportedMediaType,
             GpxRejected,
             MissingFile,
+            CheckpointKindTaken,
             ValidationFailed,
         ),
     },

@@ -35,6 +35,7 @@ class LegClock(BaseModel):
 
 
 class RunSheetLeg(BaseModel):
+    key: str = Field(description="The leg's name: its bounding checkpoints (see …/legs).")
     number: int
     from_name: str
     to_name: str

@@ -13,6 +13,7 @@ from sykkelturen.audit.models import AuditEntry
 from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.gpx import geometry
+from sykkelturen.legs.service import stage_legs
 from sykkelturen.measures import service as measures
 from sykkelturen.problems import NotFound
 from sykkelturen.riders import service as riders
@@ -110,7 +111,7 @@ def stage_run_sheet(
             zone,
         )
     legs = []
-    for leg in checkpoints.legs(session, stage).items:
+    for leg in stage_legs(session, stage).items:
         leg_times = []
         if timed:
             assert start is not None

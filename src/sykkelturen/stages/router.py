@@ -14,6 +14,7 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.riders.problems import SeatsTaken
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
 from sykkelturen.stages.dependencies import StageDep
@@ -111,7 +112,7 @@ def read_stage(
 @router.patch(
     "/stages/{stage_id}",
     summary="Update a stage",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS),
+    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS, SeatsTaken),
 )
 def update_stage(
     session: SessionDep,
