@@ -41,16 +41,16 @@ class TestKmIsKept:
         self, callers: Callers, stage: dict[str, Any]
     ) -> None:
         upload_bytes(callers.county_15, stage["id"], track_gpx(out_and_back()))
-        late = add(callers.county_15, stage["id"], name="Andre gang", kind="rest", km=43.5)
-        assert late["km"] == 43.5  # the same place as km 18.5, on the way back
+        late = add(callers.county_15, stage["id"], name="Andre gang", kind="rest", km=43.7)
+        assert late["km"] == 43.7  # the same place as km 18.3, on the way back
         assert late["offset_m"] == 0
-        assert ok(callers.anonymous.get(url(stage, late)))["km"] == 43.5
+        assert ok(callers.anonymous.get(url(stage, late)))["km"] == 43.7
 
     def test_editing_other_fields_does_not_move_it(
         self, callers: Callers, stage: dict[str, Any]
     ) -> None:
         upload_bytes(callers.county_15, stage["id"], track_gpx(out_and_back()))
-        late = add(callers.county_15, stage["id"], name="Andre gang", kind="rest", km=43.5)
+        late = add(callers.county_15, stage["id"], name="Andre gang", kind="rest", km=43.7)
         renamed = ok(
             callers.county_15.patch(
                 url(stage, late),
@@ -58,7 +58,7 @@ class TestKmIsKept:
                 headers={"If-Match": '"1"'},
             )
         )
-        assert renamed["km"] == 43.5
+        assert renamed["km"] == 43.7
         moved = ok(
             callers.county_15.patch(url(stage, late), json={"km": 50}, headers={"If-Match": '"2"'})
         )
@@ -68,14 +68,14 @@ class TestKmIsKept:
         self, callers: Callers, stage: dict[str, Any]
     ) -> None:
         upload_bytes(callers.county_15, stage["id"], track_gpx(out_and_back()))
-        add(callers.county_15, stage["id"], name="Andre gang", kind="rest", km=43.5)
+        add(callers.county_15, stage["id"], name="Andre gang", kind="rest", km=43.7)
         sheet = ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/run-sheet"))
         (line,) = sheet["lines"]
-        assert line["km"] == 43.5
+        assert line["km"] == 43.7
         slowest = min(sheet["speeds_kmh"])
         arrive = line["times"][[t["speed_kmh"] for t in line["times"]].index(slowest)]["arrive"]
-        # 11:30 + 43.5 km at the slowest speed, to the minute
-        minutes = round(43.5 / slowest * 60)
+        # 11:30 + 43.7 km at the slowest speed, to the minute
+        minutes = round(43.7 / slowest * 60)
         assert arrive.startswith(
             f"2026-06-03T{11 + (30 + minutes) // 60:02d}:{(30 + minutes) % 60:02d}"
         )
@@ -203,7 +203,7 @@ class TestSeveralPasses:
         self, callers: Callers, stage: dict[str, Any]
     ) -> None:
         upload_bytes(callers.county_15, stage["id"], track_gpx(out_and_back()))
-        late = add(callers.county_15, stage["id"], name="Andre gang", kind="rest", km=43.5)
+        late = add(callers.county_15, stage["id"], name="Andre gang", kind="rest", km=43.7)
         # the same road, now starting 2 km further west: every km is 2 more
         upload_bytes(
             callers.county_15,
@@ -211,4 +211,4 @@ class TestSeveralPasses:
             track_gpx([forward(62.30, 7.20, 270, 2_000), *out_and_back()]),
         )
         again = ok(callers.anonymous.get(url(stage, late)))
-        assert again["km"] == pytest.approx(45.5, abs=0.05)
+        assert again["km"] == pytest.approx(45.7, abs=0.05)
