@@ -110,6 +110,12 @@ class TourRunSheet(BaseModel):
     overdue_measures: list[OverdueMeasure]
 
 
+class OtherPass(BaseModel):
+    km: float
+    distance_m: float
+    times: list[Clock]
+
+
 class Passing(BaseModel):
     stage_id: int
     sequence: int
@@ -121,4 +127,8 @@ class Passing(BaseModel):
     lon: float
     times: list[Clock] = Field(
         description="Expected passage at each planned speed; empty without start time."
+    )
+    other_passes: list[OtherPass] = Field(
+        description="Where the same stage passes within 200 m of the place again (a road "
+        "ridden out and back), with km and times."
     )
