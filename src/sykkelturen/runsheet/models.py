@@ -110,7 +110,7 @@ class TourRunSheet(BaseModel):
     overdue_measures: list[OverdueMeasure]
 
 
-class OtherPass(BaseModel):
+class PassingAgain(BaseModel):
     km: float
     distance_m: float
     times: list[Clock]
@@ -128,7 +128,7 @@ class Passing(BaseModel):
     times: list[Clock] = Field(
         description="Expected passage at each planned speed; empty without start time."
     )
-    other_passes: list[OtherPass] = Field(
+    other_passes: list[PassingAgain] = Field(
         description="Where the same stage passes within 200 m of the place again (a road "
         "ridden out and back), with km and times."
     )

@@ -26,9 +26,9 @@ from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
     LegClock,
-    OtherPass,
     OverdueMeasure,
     Passing,
+    PassingAgain,
     RunSheetLeg,
     RunSheetLine,
     RunSheetMeasure,
@@ -385,7 +385,7 @@ def passing(session: Session, *, tour: Tour, lat: float, lon: float) -> Passing:
         lon=snap.lon,
         times=times,
         other_passes=[
-            OtherPass(km=round(p.km, 3), distance_m=round(p.offset_m, 1), times=times_at(p.km))
+            PassingAgain(km=round(p.km, 3), distance_m=round(p.offset_m, 1), times=times_at(p.km))
             for p in others
         ],
     )
