@@ -16,6 +16,7 @@ from tests.conftest import Callers
 from tests.factories import (
     API,
     add_rider,
+    if_match,
     leg_keys,
     make_person,
     make_stage,
@@ -122,10 +123,6 @@ def stage(callers: Callers) -> dict[str, Any]:
     return stage
 
 
-def etag_of(client: Any, url: str) -> str:
-    return str(client.get(url).headers["ETag"])
-
-
 class TestSeats:
     def test_lowering_bikes_below_the_passengers_is_409_naming_the_legs(
         self, callers: Callers, stage: dict[str, Any]
@@ -144,7 +141,7 @@ class TestSeats:
         url = f"{API}/stages/{stage['id']}"
         body = problem(
             callers.county_15.patch(
-                url, json={"bikes": 1}, headers={"If-Match": etag_of(callers.anonymous, url)}
+                url, json={"bikes": 1}, headers=if_match(callers.county_15, url)
             ),
             409,
             "seats_taken",
@@ -154,7 +151,7 @@ class TestSeats:
         assert ok(callers.anonymous.get(url))["bikes"] == 2
         ok(
             callers.county_15.patch(
-                url, json={"bikes": 3}, headers={"If-Match": etag_of(callers.anonymous, url)}
+                url, json={"bikes": 3}, headers=if_match(callers.county_15, url)
             )
         )
 
@@ -170,7 +167,7 @@ class TestSeats:
         url = f"{API}/stages/{stage['id']}"
         problem(
             callers.county_15.patch(
-                url, json={"bikes": 1}, headers={"If-Match": etag_of(callers.anonymous, url)}
+                url, json={"bikes": 1}, headers=if_match(callers.county_15, url)
             ),
             409,
             "seats_taken",
@@ -179,12 +176,12 @@ class TestSeats:
             callers.county_15.patch(
                 f"{url}/riders/{riders[0]['id']}",
                 json={"status": "declined"},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.county_15, f"{url}/riders/{riders[0]['id']}"),
             )
         )
         ok(
             callers.county_15.patch(
-                url, json={"bikes": 1}, headers={"If-Match": etag_of(callers.anonymous, url)}
+                url, json={"bikes": 1}, headers=if_match(callers.county_15, url)
             )
         )
 
@@ -209,7 +206,9 @@ class TestOneStartOneFinish:
         )
         problem(
             callers.county_15.patch(
-                f"{checkpoints}/{rest['id']}", json={"kind": "start"}, headers={"If-Match": '"1"'}
+                f"{checkpoints}/{rest['id']}",
+                json={"kind": "start"},
+                headers=if_match(callers.county_15, f"{checkpoints}/{rest['id']}"),
             ),
             409,
             "checkpoint_kind_taken",
@@ -219,7 +218,7 @@ class TestOneStartOneFinish:
             callers.county_15.patch(
                 f"{checkpoints}/{start['id']}",
                 json={"kind": "start", "name": "Start"},
-                headers={"If-Match": f'"{start["version"]}"'},
+                headers=if_match(callers.county_15, f"{checkpoints}/{start['id']}"),
             )
         )
         problem(
@@ -262,7 +261,9 @@ class TestOneHolderPerRole:
         )
         problem(
             callers.county_15.patch(
-                f"{team}/{aid['id']}", json={"role": "stage_leader"}, headers={"If-Match": '"1"'}
+                f"{team}/{aid['id']}",
+                json={"role": "stage_leader"},
+                headers=if_match(callers.county_15, f"{team}/{aid['id']}"),
             ),
             409,
             "duplicate_role_holder",

@@ -4,7 +4,16 @@ import icalendar
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -162,7 +171,9 @@ class TestPlace:
             callers.county_15.patch(
                 f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}",
                 json={"km": 10},
-                headers={"If-Match": '"1"'},
+                headers=if_match(
+                    callers.county_15, f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}"
+                ),
             )
         )
         after = ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/activities/{activity['id']}"))
@@ -171,7 +182,9 @@ class TestPlace:
         problem(
             callers.county_15.delete(
                 f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}",
-                headers={"If-Match": '"2"'},
+                headers=if_match(
+                    callers.county_15, f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}"
+                ),
             ),
             409,
             "checkpoint_in_use",

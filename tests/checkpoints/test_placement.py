@@ -11,6 +11,7 @@ from tests.conftest import Callers
 from tests.factories import (
     API,
     forward,
+    if_match,
     make_stage,
     ok,
     out_and_back,
@@ -55,12 +56,16 @@ class TestKmIsKept:
             callers.county_15.patch(
                 url(stage, late),
                 json={"name": "Kafé", "dwell_minutes": 10},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.county_15, url(stage, late)),
             )
         )
         assert renamed["km"] == 43.7
         moved = ok(
-            callers.county_15.patch(url(stage, late), json={"km": 50}, headers={"If-Match": '"2"'})
+            callers.county_15.patch(
+                url(stage, late),
+                json={"km": 50},
+                headers=if_match(callers.county_15, url(stage, late)),
+            )
         )
         assert moved["km"] == 50
 
@@ -97,7 +102,11 @@ class TestKmIsKept:
         assert "past the end" in body["detail"]
         rest = add(callers.county_15, stage["id"], name="Rast", kind="rest", km=10)
         problem(
-            callers.county_15.patch(url(stage, rest), json={"km": km}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(
+                url(stage, rest),
+                json={"km": km},
+                headers=if_match(callers.county_15, url(stage, rest)),
+            ),
             422,
             "km_beyond_route",
         )
@@ -172,7 +181,9 @@ class TestSeveralPasses:
         # choosing afterwards: the same place, the other pass
         switched = ok(
             callers.county_15.patch(
-                url(stage, later), json={"near_km": 0}, headers={"If-Match": '"1"'}
+                url(stage, later),
+                json={"near_km": 0},
+                headers=if_match(callers.county_15, url(stage, later)),
             )
         )
         assert switched["km"] == pytest.approx(18.5, abs=0.01)

@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import Callers
 from tests.factories import (
     API,
+    if_match,
     leg_keys,
     make_person,
     make_stage,
@@ -67,8 +68,7 @@ def edit_checkpoint(
     callers: Callers, stage: dict[str, Any], checkpoint: dict[str, Any], **data: Any
 ) -> dict[str, Any]:
     url = f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}"
-    version = ok(callers.anonymous.get(url))["version"]
-    return ok(callers.county_15.patch(url, json=data, headers={"If-Match": f'"{version}"'}))
+    return ok(callers.county_15.patch(url, json=data, headers=if_match(callers.county_15, url)))
 
 
 class TestLegNames:
@@ -180,9 +180,7 @@ class TestRemovingAHandover:
         whole = rider(callers, stage, 2, legs=[first, second])
         url = f"{API}/stages/{stage['id']}/checkpoints/{handover['id']}"
         assert (
-            callers.county_15.delete(
-                url, headers={"If-Match": f'"{handover["version"]}"'}
-            ).status_code
+            callers.county_15.delete(url, headers=if_match(callers.county_15, url)).status_code
             == 204
         )
         assert leg_keys(callers.anonymous, stage["id"]) == ["start-end"]
@@ -215,7 +213,9 @@ class TestRemovingAHandover:
             callers.county_15.patch(
                 f"{API}/stages/{stage['id']}/riders/{on_second['id']}",
                 json={"legs": ["start-end"]},
-                headers={"If-Match": f'"{flagged["version"]}"'},
+                headers=if_match(
+                    callers.county_15, f"{API}/stages/{stage['id']}/riders/{on_second['id']}"
+                ),
             )
         )
         assert (fixed["legs"], fixed["leg_changed"]) == (["start-end"], False)

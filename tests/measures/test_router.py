@@ -3,7 +3,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -243,7 +252,11 @@ class TestPlaceFollowsTheCheckpoint:
     ) -> None:
         checkpoint_url, measure = self._at_checkpoint(callers, stage)
         moved = ok(
-            callers.county_15.patch(checkpoint_url, json={"km": 16.5}, headers={"If-Match": '"1"'})
+            callers.county_15.patch(
+                checkpoint_url,
+                json={"km": 16.5},
+                headers=if_match(callers.county_15, checkpoint_url),
+            )
         )
         after = ok(callers.anonymous.get(f"{API}/measures/{measure['id']}"))
         assert after["km"] == 16.5
@@ -259,18 +272,25 @@ class TestPlaceFollowsTheCheckpoint:
     ) -> None:
         checkpoint_url, measure = self._at_checkpoint(callers, stage)
         body = problem(
-            callers.county_15.delete(checkpoint_url, headers={"If-Match": '"1"'}),
+            callers.county_15.delete(
+                checkpoint_url, headers=if_match(callers.county_15, checkpoint_url)
+            ),
             409,
             "checkpoint_in_use",
         )
         assert f"measure {measure['id']}" in body["detail"].lower()
         ok(
             callers.county_15.patch(
-                f"{API}/measures/{measure['id']}", json={"km": 12}, headers={"If-Match": '"1"'}
+                f"{API}/measures/{measure['id']}",
+                json={"km": 12},
+                headers=if_match(callers.county_15, f"{API}/measures/{measure['id']}"),
             )
         )
         assert (
-            callers.county_15.delete(checkpoint_url, headers={"If-Match": '"1"'}).status_code == 204
+            callers.county_15.delete(
+                checkpoint_url, headers=if_match(callers.county_15, checkpoint_url)
+            ).status_code
+            == 204
         )
 
     @pytest.mark.parametrize("km", [40, 25.2])
@@ -288,7 +308,9 @@ class TestPlaceFollowsTheCheckpoint:
         measure = add(callers.county_15, stage["id"], kind="traffic_control", title="Vakt", km=3)
         problem(
             callers.county_15.patch(
-                f"{API}/measures/{measure['id']}", json={"km": km}, headers={"If-Match": '"1"'}
+                f"{API}/measures/{measure['id']}",
+                json={"km": km},
+                headers=if_match(callers.county_15, f"{API}/measures/{measure['id']}"),
             ),
             422,
             "km_beyond_route",

@@ -7,6 +7,7 @@ from tests.factories import (
     API,
     add_county,
     add_rider,
+    if_match,
     make_person,
     make_stage,
     make_tour,
@@ -68,7 +69,9 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
         callers.county_15.patch(
             f"{API}/stages/{stage['id']}/activities/{signal['id']}",
             json={"status": "planned"},
-            headers={"If-Match": '"1"'},
+            headers=if_match(
+                callers.county_15, f"{API}/stages/{stage['id']}/activities/{signal['id']}"
+            ),
         )
     )
     progress = ok(callers.anonymous.get(url))
