@@ -1,8 +1,8 @@
 """The schema is Alembic's: one head, reversible, and in step with the models."""
 
-import datetime
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -69,7 +69,7 @@ def test_leg_numbers_become_leg_keys(fresh_settings: Settings) -> None:
     that meant no leg is kept as `leg-N` (shown as leg_changed), never as the whole stage."""
     schema_migrations.upgrade(fresh_settings, "20261128_07")
     engine = sa.create_engine(fresh_settings.database_url)
-    now = datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC)
+    now = datetime(2026, 5, 1, tzinfo=UTC)
     stamps = {"version": 1, "created_at": now, "updated_at": now}
     tables = sa.MetaData()
     tables.reflect(engine)
