@@ -102,5 +102,5 @@ def test_bad_configuration_is_a_clear_message(
 
 def ok_events(response: Any) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
-    body: list[dict[str, Any]] = response.json()
+    body: list[dict[str, Any]] = response.json()["items"]
     return body
