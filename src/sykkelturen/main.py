@@ -89,12 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         press_router,
         content_router,
         progress_router,
+        calendars_router,  # before the team's /team/{member_id}: /team/calendar-subscriptions
         team_router,
         riders_router,
         staffing_router,
         measures_router,
         runsheet_router,
-        calendars_router,
         tokens_router,
         audit_router,
     ):

@@ -84,7 +84,7 @@ class TestStageRunSheet:
         assert [hhmm(t["arrive"]) for t in sheet["finish"]] == ["14:58", "14:21", "13:55"]
         assert [(leg["from_name"], leg["to_name"]) for leg in sheet["legs"]] == [
             ("Valldal stadion", "Overlevering"),
-            ("Overlevering", "Route end"),
+            ("Overlevering", "Stordal sentrum"),
         ]
         assert hhmm(sheet["legs"][1]["times"][0]["start"]) == "13:43"
         assert sheet["starts_at"] == "2026-06-03T11:30:00+02:00"

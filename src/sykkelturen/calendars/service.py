@@ -290,7 +290,10 @@ def _assignments(session: Session, person: Person, lang: Lang) -> list[_Assignme
                     changed=rider.updated_at,
                 )
             )
-    return sorted(found, key=lambda a: (a.stage.date, a.stage.sequence, a.uid))
+    # Day by day; within a stage the team place (the whole stage) before the rider's legs.
+    return sorted(
+        found, key=lambda a: (a.stage.date, a.stage.sequence, a.uid.split("-")[0] != "team", a.uid)
+    )
 
 
 def person_calendar(session: Session, person: Person, lang: Lang) -> bytes:

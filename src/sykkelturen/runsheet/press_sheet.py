@@ -221,7 +221,9 @@ def md(text: str) -> str:
     """Text as literal Markdown: on one line, nothing in it read as markup."""
     flat = _INLINE.sub(r"\\\1", " ".join(text.split()))
     return _LINE_START.sub(
-        lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit() else "\\" + m.group(2)),
+        lambda m: (
+            m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit() else "\\" + m.group(2))
+        ),
         flat,
     )
 
