@@ -4,6 +4,7 @@ agree with the run sheet, and subscription URLs a phone can poll without a token
 import datetime as dt
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
@@ -12,6 +13,8 @@ from sykkelturen import ical
 from tests.conftest import Callers
 from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
 from tests.readers import calendar_events, same_in_every_parser
+
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 @pytest.fixture
@@ -87,18 +90,16 @@ class TestTimeZone:
     @pytest.mark.parametrize(
         ("moment", "offset"),
         [
-            (dt.datetime(2026, 6, 3, 11, 30), 2),  # summer
-            (dt.datetime(2026, 1, 3, 11, 30), 1),  # winter
-            (dt.datetime(2026, 3, 29, 3, 30), 2),  # just after the change to summer time
-            (dt.datetime(2026, 10, 25, 3, 30), 1),  # just after the change back
+            (dt.datetime(2026, 6, 3, 11, 30, tzinfo=OSLO), 2),  # summer
+            (dt.datetime(2026, 1, 3, 11, 30, tzinfo=OSLO), 1),  # winter
+            (dt.datetime(2026, 3, 29, 3, 30, tzinfo=OSLO), 2),  # just after the change
+            (dt.datetime(2026, 10, 25, 3, 30, tzinfo=OSLO), 1),  # just after the change back
         ],
     )
     def test_every_parser_reads_summer_and_winter_right(
         self, moment: dt.datetime, offset: int
     ) -> None:
-        from zoneinfo import ZoneInfo
-
-        start = moment.replace(tzinfo=ZoneInfo("Europe/Oslo"))
+        start = moment
         body = ical.calendar(
             name="Prøve",
             zone_key="Europe/Oslo",
