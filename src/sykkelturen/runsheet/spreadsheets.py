@@ -24,6 +24,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from sykkelturen.runsheet.models import Clock, StageRunSheet, TourRunSheet
@@ -177,7 +178,9 @@ def table(sheet: TourRunSheet) -> Table:
                 "handover",
                 Text(f"etappe {handover.from_sequence} → {handover.to_sequence}"),
                 str(transfer.get("mode") or "handover"),
-                "flagged" if handover.flagged else "ok",
+                "flagged"
+                if handover.flagged
+                else ("unknown" if handover.gap_m is None and not transfer else "ok"),
                 None,
                 None,
                 transfer.get("duration_minutes"),
@@ -226,7 +229,7 @@ def workbook_bytes(sheets: list[tuple[str, list[str], list[list[Cell]]]]) -> byt
         page = book.create_sheet(title[:31])
         page.append(head)
         for cell in page[1]:
-            cell.font = cell.font.copy(bold=True)
+            cell.font = Font(bold=True)
         for row in rows:
             page.append([_xlsx_value(v) for v in row])
             for cell, value in zip(page[page.max_row], row, strict=True):
