@@ -115,4 +115,5 @@ def spreadsheet_rows(body: bytes, *, excel: bool = False) -> list[dict[str, str]
 
 def rendered_markdown(text: str) -> str:
     """HTML from a CommonMark renderer with raw HTML allowed, as most sites render."""
-    return MarkdownIt("commonmark", {"html": True}).render(text)
+    rendered: str = MarkdownIt("commonmark", {"html": True}).render(text)
+    return rendered

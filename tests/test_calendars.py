@@ -115,6 +115,7 @@ class TestTimeZone:
             lang="nb",
         )
         ((_, begins, _),) = same_in_every_parser(body)
+        assert isinstance(begins, dt.datetime)
         assert begins.utcoffset() == dt.timedelta(hours=offset)
         # vobject resolves TZID through the VTIMEZONE itself, not through zoneinfo.
         (event,) = vobject.readOne(body.decode()).vevent_list

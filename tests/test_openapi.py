@@ -159,9 +159,11 @@ def test_every_operation_may_answer_406(document: dict[str, Any]) -> None:
 def test_redocly_recommended_rules_pass(repo_root: Path) -> None:
     """Redocly CLI's `recommended` rules, as an integrator's linter runs them: 0 errors.
     (The same as `make lint-openapi`; needs node and the npm registry once.)"""
+    npx = shutil.which("npx")
+    assert npx is not None
     result = subprocess.run(
         [
-            "npx",
+            npx,
             "--yes",
             f"@redocly/cli@{REDOCLY}",
             "lint",

@@ -71,14 +71,14 @@ def everything(callers: Callers) -> dict[str, Any]:
     stage = make_stage(callers.county_15, tour["id"])
     route = upload(callers.county_15, stage["id"], "stage_valldal_stordal.gpx")
     points = f"{API}/stages/{stage['id']}/checkpoints"
-    for number, kind in enumerate(CheckpointKind):
-        km = route["distance_m"] / 1000 if kind == CheckpointKind.finish else number * 1.5
+    for number, kind in enumerate(v.value for v in CheckpointKind):
+        km = route["distance_m"] / 1000 if kind == "finish" else number * 1.5
         ok(
             callers.county_15.post(points, json={"name": f"Sted {number}", "kind": kind, "km": km}),
             201,
         )
     person = make_person(callers.county_15)
-    for role in TeamRole:
+    for role in (v.value for v in TeamRole):
         ok(
             callers.county_15.post(
                 f"{API}/stages/{stage['id']}/team", json={"person_id": person["id"], "role": role}
@@ -105,12 +105,12 @@ def everything(callers: Callers) -> dict[str, Any]:
             ),
             201,
         )
-    for number, kind in enumerate(ActivityKind):
+    for number, activity_kind in enumerate(v.value for v in ActivityKind):
         ok(
             callers.county_15.post(
                 f"{API}/stages/{stage['id']}/activities",
                 json={
-                    "kind": kind,
+                    "kind": activity_kind,
                     "title": f"Arrangement {number}",
                     "public": True,
                     "status": "planned",
@@ -120,11 +120,11 @@ def everything(callers: Callers) -> dict[str, Any]:
             ),
             201,
         )
-    for number, kind in enumerate(MeasureKind):
+    for number, measure_kind in enumerate(v.value for v in MeasureKind):
         ok(
             callers.county_15.post(
                 f"{API}/stages/{stage['id']}/measures",
-                json={"kind": kind, "title": f"Tiltak {number}", "km": 2 + number},
+                json={"kind": measure_kind, "title": f"Tiltak {number}", "km": 2 + number},
             ),
             201,
         )
