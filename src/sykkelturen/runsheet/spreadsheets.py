@@ -23,11 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from sykkelturen.runsheet.models import Clock, StageRunSheet, TourRunSheet
+from sykkelturen.workbooks import workbook_bytes
 
 HEAD = [
     "stage",
@@ -217,42 +214,6 @@ def to_csv(sheet: TourRunSheet, dialect: Dialect = Dialect.rfc4180) -> bytes:
         writer.writerow([_csv_value(value, dialect) for value in row])
     text = out.getvalue()
     return ("\ufeff" + text if dialect == Dialect.excel else text).encode("utf-8")
-
-
-def workbook_bytes(sheets: list[tuple[str, list[str], list[list[Cell]]]]) -> bytes:
-    """An .xlsx workbook: per sheet a bold frozen header with a filter, then the rows.
-    User text is always a string cell (openpyxl would otherwise store `=…` as a formula);
-    times are local wall-clock times (Excel has no zones; the header names the zone)."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, head, rows in sheets:
-        page = book.create_sheet(title[:31])
-        page.append(head)
-        for cell in page[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            page.append([_xlsx_value(v) for v in row])
-            for cell, value in zip(page[page.max_row], row, strict=True):
-                if isinstance(value, str):
-                    cell.data_type = "s"
-                elif isinstance(value, dt.datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm"
-        page.freeze_panes = "A2"
-        page.auto_filter.ref = page.dimensions
-        for index, name in enumerate(head, start=1):
-            longest = max([len(name)] + [len(str(r[index - 1] or "")) for r in rows[:200]])
-            page.column_dimensions[get_column_letter(index)].width = min(max(longest, 6) + 2, 50)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _xlsx_value(value: Cell) -> object:
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)  # already local to the tour's zone
-    if isinstance(value, Text):
-        return str(value)
-    return value
 
 
 def to_xlsx(sheet: TourRunSheet) -> bytes:
