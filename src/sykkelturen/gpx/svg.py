@@ -182,8 +182,8 @@ def sketch_svg(
     height: int = 300,
 ) -> str:
     """A route sketch for print: the line (lon, lat pairs) in a local equirectangular
-    projection, start and finish dots, and places numbered along it. No map tiles: it
-    prints anywhere and needs no network."""
+    projection, start (green) and finish (red) dots, and the places as small rings named
+    in their tooltips. No map tiles: it prints anywhere and needs no network."""
     pad = 16
     if not line:
         return ""
@@ -214,12 +214,11 @@ def sketch_svg(
         f'<circle cx="{start[0]:.1f}" cy="{start[1]:.1f}" r="6" fill="#2e7d32"/>',
         f'<circle cx="{end[0]:.1f}" cy="{end[1]:.1f}" r="6" fill="#c0392b"/>',
     ]
-    for number, (lon, lat, name) in enumerate(places, start=1):
+    for lon, lat, name in places:
         cx, cy = px(lon, lat)
         parts.append(
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="8" fill="white" stroke="#333"/>'
-            f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle" font-size="10">{number}</text>'
-            f"<title>{escape(name)}</title>"
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="white" stroke="#333">'
+            f"<title>{escape(name)}</title></circle>"
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
