@@ -88,8 +88,8 @@ class TestLegNames:
         (leg,) = legs(callers, stage)
         assert (leg["key"], leg["from_name"], leg["to_name"]) == (
             "start-end",
-            "Route start",
-            "Route end",
+            "Valldal stadion",
+            "Stordal sentrum",
         )
 
     def test_old_clients_naming_legs_by_number_fail_loudly(

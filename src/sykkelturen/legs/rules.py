@@ -46,8 +46,15 @@ class Boundary:
     km: float | None  # None while the stage has no route
 
 
-def boundaries(marks: Iterable[Mark], length_km: float | None) -> list[Boundary]:
-    """The stage's start, its handovers between start and end in km order, and its end.
+def boundaries(
+    marks: Iterable[Mark],
+    length_km: float | None,
+    start_name: str = "Start",
+    end_name: str = "Mål",
+) -> list[Boundary]:
+    """The stage's start, its handovers between start and end in km order, and its end;
+    without a start or finish checkpoint the route's own ends, named `start_name` and
+    `end_name` (the stage's start and finish places).
 
     Without a route nothing is placed, so there are no handovers to order: the stage is
     the one stretch from start to end."""
@@ -55,16 +62,16 @@ def boundaries(marks: Iterable[Mark], length_km: float | None) -> list[Boundary]
     starts = [m for m in placed if m.kind == "start"]
     finishes = [m for m in placed if m.kind == "finish"]
     if length_km is None:
-        return [Boundary(START, None, "Start", None), Boundary(END, None, "End", None)]
+        return [Boundary(START, None, start_name, None), Boundary(END, None, end_name, None)]
     first = (
         Boundary(START, starts[0].id, starts[0].name, starts[0].km)
         if starts
-        else Boundary(START, None, "Route start", 0.0)
+        else Boundary(START, None, start_name, 0.0)
     )
     last = (
         Boundary(END, finishes[-1].id, finishes[-1].name, finishes[-1].km)
         if finishes
-        else Boundary(END, None, "Route end", length_km)
+        else Boundary(END, None, end_name, length_km)
     )
     assert first.km is not None
     assert last.km is not None

@@ -28,10 +28,15 @@ def _marks(session: Session, stage: Stage) -> list[rules.Mark]:
     return [rules.Mark(id=c.id, kind=c.kind, km=c.km, name=c.name) for c in rows if c.id]
 
 
+def _end_names(stage: Stage) -> tuple[str, str]:
+    """Without a start or finish checkpoint, the stage's own places name the ends."""
+    return stage.start_place or "Start", stage.finish_place or "Mål"
+
+
 def boundaries(session: Session, stage: Stage) -> list[Boundary]:
     version = current_version(session, stage)
     length_km = version.stats["distance_m"] / 1000 if version is not None else None
-    return rules.boundaries(_marks(session, stage), length_km)
+    return rules.boundaries(_marks(session, stage), length_km, *_end_names(stage))
 
 
 def stage_legs(session: Session, stage: Stage) -> Legs:
@@ -41,7 +46,9 @@ def stage_legs(session: Session, stage: Stage) -> Legs:
     if version is None:
         return Legs(route_version=None, items=[])
     line = load_line(version)
-    bounds = rules.boundaries(_marks(session, stage), float(line.distance[-1]) / 1000)
+    bounds = rules.boundaries(
+        _marks(session, stage), float(line.distance[-1]) / 1000, *_end_names(stage)
+    )
     items = []
     for number, (start, end) in enumerate(itertools.pairwise(bounds), 1):
         assert start.km is not None

@@ -11,6 +11,7 @@ from sykkelturen.legs.rules import Boundary, Coverage
 from sykkelturen.people.models import Person
 from sykkelturen.riders import service as riders
 from sykkelturen.riders.models import Rider, RiderRole, RiderStatus
+from sykkelturen.security import Actor
 from sykkelturen.staffing.models import (
     CountyStaffing,
     LegChange,
@@ -23,6 +24,8 @@ from sykkelturen.staffing.models import (
 )
 from sykkelturen.stages.models import Stage, StageNeeds
 from sykkelturen.team import service as team
+from sykkelturen.team.models import TeamMember
+from sykkelturen.texts import Lang, label
 from sykkelturen.tours.models import Tour
 
 RIDER_ROLES = (RiderRole.pilot, RiderRole.cyclist, RiderRole.passenger)
@@ -215,3 +218,35 @@ def tour_staffing(session: Session, tour: Tour) -> TourStaffing:
         )
     assert tour.id is not None
     return TourStaffing(tour_id=tour.id, counties=counties)
+
+
+def _legs_shown(session: Session, stage: Stage, row: TeamMember | Rider) -> tuple[str, ...]:
+    if isinstance(row, TeamMember):
+        return team.coverage(session, stage, row).shown
+    return riders.coverage(session, stage, row).shown
+
+
+def crew(
+    session: Session, actor: Actor, stage: Stage
+) -> tuple[list[str], list[list[str | int | None]]]:
+    """The stage's team and riders as rows (role, legs, status, and the person's name,
+    phone and e-mail when the caller may see them): the staffing list counties print."""
+    personal = actor.may_see_personal_data(stage.county)
+    head = ["rolle", "role", "legs", "status"] + (["name", "phone", "email"] if personal else [])
+    rows: list[list[str | int | None]] = []
+    places: list[tuple[TeamMember | Rider, str, str, str | None]] = [
+        (m, "team_role", m.role, None) for m in team.list_team(session, stage)
+    ]
+    places += [(r, "rider_role", r.role, r.status) for r in riders.list_riders(session, stage)]
+    for row, group, role, status in places:
+        line: list[str | int | None] = [
+            label(group, role, Lang.nb),
+            role,
+            ", ".join(_legs_shown(session, stage, row)) or None,
+            status,
+        ]
+        if personal:
+            person = session.get(Person, row.person_id) if row.person_id is not None else None
+            line += [person.name, person.phone, person.email] if person else [None, None, None]
+        rows.append(line)
+    return head, rows

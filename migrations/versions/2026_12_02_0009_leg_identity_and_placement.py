@@ -14,7 +14,7 @@
   the checkpoint's, read when shown; the copies made when it was placed are cleared.
 
 Revision ID: 20261202_12b
-Revises: 20261128_07
+Revises: 20261202_08
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -27,7 +27,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261202_12b"
-down_revision: str | None = "20261128_07"
+down_revision: str | None = "20261202_08"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
