@@ -265,6 +265,7 @@ def _add_people(
                 person_id=_person_id(by_email, member["email"]),
                 role=member["role"],
                 responsibilities=member["responsibilities"],
+                legs=[_leg_key(session, stage, leg) for leg in member.get("legs", [])],
             )
             team.add_member(session, actor=actor, stage=stage, data=data)
     if item.get("riders") and not riders.list_riders(session, stage):
