@@ -7,7 +7,16 @@ import icalendar
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -96,7 +105,9 @@ class TestStageRunSheet:
         url = f"{API}/stages/{tour['first']['id']}"
         ok(
             callers.county_15.patch(
-                url, json={"start_time": "12:30", "speeds_kmh": [10]}, headers={"If-Match": '"1"'}
+                url,
+                json={"start_time": "12:30", "speeds_kmh": [10]},
+                headers=if_match(callers.county_15, url),
             )
         )
         sheet = ok(callers.anonymous.get(f"{url}/run-sheet"))
@@ -206,7 +217,7 @@ class TestNationalRunSheet:
             callers.national.patch(
                 f"{API}/stages/{tour['second']['id']}",
                 json={"notes": "Ny"},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.national, f"{API}/stages/{tour['second']['id']}"),
             )
         )
         assert [

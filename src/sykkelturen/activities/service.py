@@ -21,7 +21,7 @@ from sykkelturen.activities.status import may_change
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import Checkpoint
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.measures.problems import CheckpointOfOtherStage
 from sykkelturen.partners import service as partners
@@ -184,8 +184,8 @@ def update_activity(
     zone: ZoneInfo,
 ) -> Activity:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, activity.version)
     before = public(session, actor, stage, activity, zone)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     _check_refs(session, stage, changes.get("partner_ids"), changes.get("person_ids"))
     new_status = changes.pop("status", None)
@@ -226,8 +226,8 @@ def delete_activity(
     zone: ZoneInfo,
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, activity.version)
     before = public(session, actor, stage, activity, zone)
+    check_if_match(if_match, etag_of(before))
     session.delete(activity)
     session.flush()
     audit.record(

@@ -15,7 +15,7 @@ from sykkelturen.checkpoints.models import (
     Legs,
 )
 from sykkelturen.checkpoints.problems import CheckpointNotFound, NoRouteForKm
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
 from sykkelturen.routes.versions import current_version, load_line
@@ -178,8 +178,8 @@ def update_checkpoint(
     if_match: str,
 ) -> Checkpoint:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, checkpoint.version)
     before = public(checkpoint)
+    check_if_match(if_match, etag_of(before))
     changes = {
         k: v
         for k, v in data.model_dump(exclude_unset=True).items()
@@ -210,8 +210,8 @@ def delete_checkpoint(
     session: Session, *, actor: Actor, stage: Stage, checkpoint: Checkpoint, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, checkpoint.version)
     before = public(checkpoint)
+    check_if_match(if_match, etag_of(before))
     session.delete(checkpoint)
     session.flush()
     audit.record(

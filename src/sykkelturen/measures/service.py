@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import (
     POLICE_NOTICE_DAYS,
@@ -194,8 +194,8 @@ def update_measure(
     if_match: str,
 ) -> Measure:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, measure.version)
     before = public(session, actor, stage, measure)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     _responsible(
         session, stage, changes.get("responsible_person_id"), changes.get("responsible_partner_id")
@@ -239,8 +239,8 @@ def delete_measure(
     session: Session, *, actor: Actor, stage: Stage, measure: Measure, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, measure.version)
     before = public(session, actor, stage, measure)
+    check_if_match(if_match, etag_of(before))
     session.delete(measure)
     session.flush()
     audit.record(
@@ -255,18 +255,21 @@ def review(
     stage: Stage,
     measure: Measure,
     action: str,
+    if_match: str,
     comment: str | None = None,
 ) -> Measure:
-    """submit (the stage's county or national), accept and return (national only)."""
+    """submit (the stage's county or national), accept and return (national only): each a
+    versioned write like PATCH, based on the ETag the reviewer read."""
     if action == "submit":
         actor.require_county_write(stage.county)
     elif not actor.is_national:
         raise Forbidden("Only the national organisation reviews measures.")
+    before = public(session, actor, stage, measure)
+    check_if_match(if_match, etag_of(before))
     current = MeasureStatus(measure.status)
     new = next_status(current, action)
     if new is None:
         raise IllegalMeasureTransition(why_not(current, action))
-    before = public(session, actor, stage, measure)
     measure.status = new
     if action == "submit":
         measure.submitted_at, measure.submitted_by = utcnow(), actor.name

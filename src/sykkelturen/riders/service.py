@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.service import legs as stage_legs
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
@@ -208,8 +208,8 @@ def update_rider(
     if_match: str,
 ) -> Rider:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, rider.version)
     before = public(session, actor, stage, rider)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     new_status = changes.get("status")
     if new_status is not None and new_status != rider.status:
@@ -245,8 +245,8 @@ def remove_rider(
     session: Session, *, actor: Actor, stage: Stage, rider: Rider, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, rider.version)
     before = public(session, actor, stage, rider)
+    check_if_match(if_match, etag_of(before))
     session.delete(rider)
     session.flush()
     audit.record(

@@ -1,14 +1,22 @@
-import hashlib
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from sykkelturen.concurrency import conditional_get
+from sykkelturen.concurrency import (
+    IfMatch,
+    conditional_get,
+    etag_of,
+    etag_of_bytes,
+    read_tagged,
+    set_etag,
+    tagged,
+)
 from sykkelturen.config import Settings
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
+    WRITE_PROBLEMS,
     ContentTooLarge,
     Forbidden,
     InvalidCursor,
@@ -67,15 +75,11 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def _body_etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
 def _send(
     request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
     response = Response(content=body, media_type=media_type, headers=headers)
-    conditional_get(request, response, _body_etag(body))
+    conditional_get(request, response, etag_of_bytes(body))
     return response
 
 
@@ -129,6 +133,8 @@ def upload_route(
         import_waypoints=waypoints == "import",
     )
     response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    # The ETag of the route (GET …/route), to report it with next.
+    set_etag(response, etag_of(RouteVersionPublic.model_validate(result, from_attributes=True)))
     return result
 
 
@@ -155,8 +161,7 @@ def read_route(
     if GEOJSON in accept:
         body = json.dumps(service.route_geojson(stage, version, None), ensure_ascii=False).encode()
         return _send(request, body, GEOJSON)
-    conditional_get(request, response, f'"{version.id}-{version.status}"')
-    return service.version_public(version)
+    return read_tagged(request, response, service.version_public(version))
 
 
 @router.get(
@@ -228,9 +233,9 @@ def read_route_version(
     stage: StageDep,
     number: VersionNumber,
 ) -> RouteVersionPublic:
-    version = get_version(session, stage, number)
-    conditional_get(request, response, f'"{version.id}-{version.status}"')
-    return service.version_public(version)
+    return read_tagged(
+        request, response, service.version_public(get_version(session, stage, number))
+    )
 
 
 @router.get(
@@ -293,14 +298,7 @@ def read_route_hazards(session: SessionDep, stage: StageDep) -> Hazards:
     return service.hazards(require_current(session, stage))
 
 
-STATUS_PROBLEMS = (
-    Unauthorized,
-    Forbidden,
-    StageNotFound,
-    RouteNotFound,
-    IllegalRouteTransition,
-    ValidationFailed,
-)
+STATUS_PROBLEMS = (*WRITE_PROBLEMS, StageNotFound, RouteNotFound, IllegalRouteTransition)
 
 
 @router.post(
@@ -308,10 +306,13 @@ STATUS_PROBLEMS = (
     summary="Report the current route version to NF (phase 1)",
     responses=problem_responses(*STATUS_PROBLEMS),
 )
-def report_route(session: SessionDep, actor: CountyWriter, stage: StageDep) -> RouteVersionPublic:
-    return service.version_public(
-        service.change_status(session, actor=actor, stage=stage, action="report")
+def report_route(
+    response: Response, session: SessionDep, actor: CountyWriter, stage: StageDep, if_match: IfMatch
+) -> RouteVersionPublic:
+    version = service.change_status(
+        session, actor=actor, stage=stage, action="report", if_match=if_match
     )
+    return tagged(response, service.version_public(version))
 
 
 @router.post(
@@ -319,10 +320,13 @@ def report_route(session: SessionDep, actor: CountyWriter, stage: StageDep) -> R
     summary="Mark the reported route version final, quality-assured (phase 3)",
     responses=problem_responses(*STATUS_PROBLEMS, RouteNeedsStartAndFinish),
 )
-def finalize_route(session: SessionDep, actor: CountyWriter, stage: StageDep) -> RouteVersionPublic:
-    return service.version_public(
-        service.change_status(session, actor=actor, stage=stage, action="finalize")
+def finalize_route(
+    response: Response, session: SessionDep, actor: CountyWriter, stage: StageDep, if_match: IfMatch
+) -> RouteVersionPublic:
+    version = service.change_status(
+        session, actor=actor, stage=stage, action="finalize", if_match=if_match
     )
+    return tagged(response, service.version_public(version))
 
 
 @router.get(

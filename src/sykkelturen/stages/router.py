@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
@@ -88,9 +88,8 @@ def create_stage(
     response: Response,
 ) -> StagePublic:
     stage = service.create_stage(session, actor=actor, tour=tour, data=data)
-    set_etag(response, etag(stage.version))
     response.headers["Location"] = str(request.url_for("read_stage", stage_id=stage.id))
-    return service.stage_public(stage, service.zone_of(tour))
+    return tagged(response, service.stage_public(stage, service.zone_of(tour)))
 
 
 @router.get(
@@ -104,8 +103,11 @@ def create_stage(
 def read_stage(
     session: SessionDep, stage: StageDep, request: Request, response: Response
 ) -> StagePublic:
-    conditional_get(request, response, etag(stage.version))
-    return service.stage_public(stage, service.zone_of(get_tour(session, stage.tour_id)))
+    return read_tagged(
+        request,
+        response,
+        service.stage_public(stage, service.zone_of(get_tour(session, stage.tour_id))),
+    )
 
 
 @router.patch(
@@ -125,8 +127,7 @@ def update_stage(
     stage = service.update_stage(
         session, actor=actor, tour=tour, stage=stage, data=data, if_match=if_match
     )
-    set_etag(response, etag(stage.version))
-    return service.stage_public(stage, service.zone_of(tour))
+    return tagged(response, service.stage_public(stage, service.zone_of(tour)))
 
 
 @router.delete(

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from sykkelturen.activities.models import Activity
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import ContentItem
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import Measure
@@ -276,9 +276,9 @@ def update_stage(
     if_match: str,
 ) -> Stage:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, stage.version)
     zone = zone_of(tour)
     before = stage_public(stage, zone)
+    check_if_match(if_match, etag_of(before))
     changes = {
         name: value
         for name, value in data.model_dump(exclude_unset=True).items()
@@ -312,8 +312,8 @@ def delete_stage(
     session: Session, *, actor: Actor, tour: Tour, stage: Stage, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, stage.version)
     before = stage_public(stage, zone_of(tour))
+    check_if_match(if_match, etag_of(before))
     session.delete(stage)
     session.flush()
     audit.record(session, actor=actor, action="delete", resource=_resource(stage), before=before)
