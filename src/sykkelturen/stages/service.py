@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sykkelturen.activities.models import Activity
+from sykkelturen.activities.models import Activity, ActivityPartner, ActivityPerson
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.concurrency import check_if_match, etag_of
@@ -37,6 +37,7 @@ from sykkelturen.stages.problems import (
     TooManyPassengers,
 )
 from sykkelturen.team.models import TeamMember
+from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tours.models import Tour, TourCounty
 
 
@@ -104,6 +105,21 @@ def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
     activities: dict[int, list[Activity]] = {i: [] for i in ids}
     for activity in session.exec(select(Activity).where(col(Activity.stage_id).in_(ids))).all():
         activities[activity.stage_id].append(activity)
+    activity_ids = [a.id for found in activities.values() for a in found]
+    with_partner = set(
+        session.exec(
+            select(ActivityPartner.activity_id).where(
+                col(ActivityPartner.activity_id).in_(activity_ids)
+            )
+        ).all()
+    )
+    with_person = set(
+        session.exec(
+            select(ActivityPerson.activity_id).where(
+                col(ActivityPerson.activity_id).in_(activity_ids)
+            )
+        ).all()
+    )
     outreach = Counter(
         session.exec(select(Outreach.stage_id).where(col(Outreach.stage_id).in_(ids))).all()
     )
@@ -122,8 +138,10 @@ def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
         facts[stage_id] = StageFacts(
             route_status=statuses.get(stage_id),
             checkpoint_kinds=frozenset(kinds[stage_id]),
-            activities_with_responsible=sum(1 for a in live if a.partner_ids or a.person_ids),
-            activities_with_partner=sum(1 for a in live if a.partner_ids),
+            activities_with_responsible=sum(
+                1 for a in live if a.id in with_partner or a.id in with_person
+            ),
+            activities_with_partner=sum(1 for a in live if a.id in with_partner),
             team_short=tuple(
                 sorted(
                     str(role)
@@ -314,6 +332,7 @@ def delete_stage(
     actor.require_county_write(stage.county)
     before = stage_public(stage, zone_of(tour))
     check_if_match(if_match, etag_of(before))
+    tombstones.bury_stage(session, stage)
     session.delete(stage)
     session.flush()
     audit.record(session, actor=actor, action="delete", resource=_resource(stage), before=before)
