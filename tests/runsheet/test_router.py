@@ -225,6 +225,43 @@ class TestNationalRunSheet:
             for s in ok(callers.anonymous.get(url, params={"updated_since": mark}))["stages"]
         ] == [2]
 
+    def test_updated_since_reports_deletions_as_tombstones(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
+        url = f"{API}/tours/{tour['id']}/run-sheet"
+        first = ok(callers.anonymous.get(url))
+        assert first["deleted"] == []
+        mark = max(s["last_changed"] for s in first["stages"])
+        since = {"updated_since": mark}
+        assert ok(callers.anonymous.get(url, params=since))["deleted"] == []
+
+        # A checkpoint of the first stage: its tombstone, and the stage sheet comes again.
+        point = first["stages"][0]["lines"][-1]["checkpoint_id"]
+        point_url = f"{API}/stages/{tour['first']['id']}/checkpoints/{point}"
+        assert callers.county_15.delete(point_url, headers=if_match(callers.county_15, point_url))
+        changed = ok(callers.anonymous.get(url, params=since))
+        assert [(d["type"], d["id"]) for d in changed["deleted"]] == [("checkpoint", point)]
+        assert [s["stage_id"] for s in changed["stages"]] == [tour["first"]["id"]]
+
+        # The second stage with everything on it: one tombstone each, in the order deleted.
+        second = next(s for s in first["stages"] if s["stage_id"] == tour["second"]["id"])
+        stage_url = f"{API}/stages/{second['stage_id']}"
+        removed = callers.national.delete(stage_url, headers=if_match(callers.national, stage_url))
+        assert removed.status_code == 204
+        deleted = ok(callers.anonymous.get(url, params=since))["deleted"]
+        assert {(d["type"], d["id"]) for d in deleted} == {
+            ("checkpoint", point),
+            ("stage", second["stage_id"]),
+            *(("checkpoint", line["checkpoint_id"]) for line in second["lines"]),
+            *(("measure", m["measure"]["id"]) for m in second["measures"]),
+        }
+        assert all(d["deleted_at"] > mark for d in deleted)
+        # Filters apply to what the stage was; later pulls see only later deletions.
+        in_15 = ok(callers.anonymous.get(url, params=since | {"county": "15"}))["deleted"]
+        assert [(d["type"], d["id"]) for d in in_15] == [("checkpoint", point)]
+        latest = max(d["deleted_at"] for d in deleted)
+        assert ok(callers.anonymous.get(url, params={"updated_since": latest}))["deleted"] == []
+
     def test_etag_and_304_on_every_format(self, callers: Callers, tour: dict[str, Any]) -> None:
         url = f"{API}/tours/{tour['id']}/run-sheet"
         for fmt in ("json", "csv", "ics", "geojson", "gpx"):

@@ -21,6 +21,8 @@ from sykkelturen.gpx import geometry
 from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 
 FAR_FROM_ROUTE_M = 200.0
 LEG_BOUNDARIES = {CheckpointKind.start, CheckpointKind.handover, CheckpointKind.finish}
@@ -212,6 +214,7 @@ def delete_checkpoint(
     actor.require_county_write(stage.county)
     before = public(checkpoint)
     check_if_match(if_match, etag_of(before))
+    tombstones.bury(session, stage, TombstoneType.checkpoint, checkpoint.id)
     session.delete(checkpoint)
     session.flush()
     audit.record(

@@ -35,6 +35,7 @@ from sykkelturen.runsheet.models import (
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.team import service as team
+from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tours.models import Tour
 
 # A place farther than this from every route is not "on the tour".
@@ -162,6 +163,7 @@ def stage_run_sheet(
         stage.updated_at,
         *(c.updated_at for c in points),
         *(m.updated_at for m in measures.list_measures(session, stage)),
+        *tombstones.deleted_from(session, stage),
     ]
     if version is not None:
         changes += [
@@ -256,6 +258,18 @@ def tour_run_sheet(
         if h.from_stage_id in shown or h.to_stage_id in shown
     ]
     assert tour.id is not None
+    deleted = (
+        tombstones.deleted_since(
+            session,
+            tour_id=tour.id,
+            since=updated_since,
+            county=county,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        if updated_since is not None
+        else []
+    )
     return TourRunSheet(
         tour_id=tour.id,
         name=tour.name,
@@ -264,6 +278,7 @@ def tour_run_sheet(
         stages=sheets,
         handovers=handovers,
         overdue_measures=overdue,
+        deleted=[tombstones.public(t) for t in deleted],
     )
 
 
