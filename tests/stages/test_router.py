@@ -14,6 +14,7 @@ from tests.factories import (
     STALE,
     etag,
     if_match,
+    make_person,
     make_stage,
     ok,
     problem,
@@ -297,6 +298,62 @@ class TestUpdateStage:
             )
         )
         assert moved["county"] == "50"
+
+    def test_moving_with_people_of_the_county_is_409_naming_them(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
+        stage = make_stage(callers.county_15, tour["id"])
+        url = f"{API}/stages/{stage['id']}"
+        person = make_person(callers.county_15, name="Ola Nordmann")
+        member = ok(
+            callers.county_15.post(
+                f"{url}/team", json={"person_id": person["id"], "role": "stage_leader"}
+            ),
+            201,
+        )
+        move = {"county": "50", "date": "2026-06-10"}
+        body = problem(
+            callers.national.patch(url, json=move, headers=if_match(callers.national, url)),
+            409,
+            "stage_has_people_of_county",
+        )
+        assert f"Ola Nordmann (team member {member['id']})" in body["detail"]
+        # Nothing moved: the old county still sees and edits its people, the new one not.
+        assert ok(callers.county_15.get(f"{url}/team"))["items"][0]["person"]["name"] == (
+            "Ola Nordmann"
+        )
+        assert ok(callers.county_50.get(f"{url}/team"))["items"][0]["person"] is None
+        problem(
+            callers.county_50.patch(
+                url, json={"notes": "x"}, headers=if_match(callers.county_50, url)
+            ),
+            403,
+            "forbidden",
+        )
+
+        # Without them it moves; then the new county owns it, the old one no longer.
+        member_url = f"{url}/team/{member['id']}"
+        callers.county_15.delete(member_url, headers=if_match(callers.county_15, member_url))
+        moved = ok(callers.national.patch(url, json=move, headers=if_match(callers.national, url)))
+        assert moved["county"] == "50"
+        ok(
+            callers.county_50.patch(
+                url, json={"notes": "vår"}, headers=if_match(callers.county_50, url)
+            )
+        )
+        problem(
+            callers.county_15.patch(
+                url, json={"notes": "x"}, headers=if_match(callers.county_15, url)
+            ),
+            403,
+            "forbidden",
+        )
+        other = make_person(callers.county_15, name="Kari", email="kari@example.org")
+        problem(
+            callers.county_50.post(f"{url}/team", json={"person_id": other["id"], "role": "host"}),
+            422,
+            "person_of_other_county",
+        )
 
     def test_rules_hold_on_update(self, callers: Callers, tour: dict[str, Any]) -> None:
         make_stage(callers.county_15, tour["id"], sequence=1)

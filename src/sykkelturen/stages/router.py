@@ -22,6 +22,7 @@ from sykkelturen.stages.phases import Phase
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
+    StageHasPeopleOfCounty,
     StageNotFound,
     StageSequenceTaken,
     TooManyPassengers,
@@ -34,6 +35,7 @@ from sykkelturen.values import IsoDate
 router = APIRouter(tags=["stages"])
 
 RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
+MOVE_PROBLEMS = (StageHasPeopleOfCounty,)
 
 
 @router.get(
@@ -113,7 +115,10 @@ def read_stage(
 @router.patch(
     "/stages/{stage_id}",
     summary="Update a stage",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS),
+    description="National (or a token of both counties) may move a stage to another county "
+    "of the tour, once nothing on it names people, partners or press contacts of its county "
+    "(409 `stage_has_people_of_county` lists them).",
+    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS, *MOVE_PROBLEMS),
 )
 def update_stage(
     session: SessionDep,

@@ -15,7 +15,9 @@ from sykkelturen.content.models import ContentItem
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import Measure
 from sykkelturen.pagination import PageParams, paginate
-from sykkelturen.press.models import Outreach
+from sykkelturen.partners.models import Partner
+from sykkelturen.people.models import Person
+from sykkelturen.press.models import Outreach, PressContact
 from sykkelturen.riders.models import Rider
 from sykkelturen.routes.versions import current_statuses
 from sykkelturen.security import Actor
@@ -32,6 +34,7 @@ from sykkelturen.stages.phases import Phase, StageFacts, phase_of
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
+    StageHasPeopleOfCounty,
     StageNotFound,
     StageSequenceTaken,
     TooManyPassengers,
@@ -243,6 +246,56 @@ def _check_rules_unflushed(session: Session, *, tour: Tour, stage: Stage) -> Non
         )
 
 
+def county_ties(session: Session, stage: Stage) -> list[str]:
+    """What ties a stage to its county's own people, partners and press contacts: the team,
+    riders, responsible people and partners of measures and activities, outreach. Another
+    county may neither see nor edit these, so a stage moves to it only without them."""
+    ties: list[str] = []
+    for label, row_id, stage_id, person_id in (
+        ("team member", TeamMember.id, TeamMember.stage_id, TeamMember.person_id),
+        ("rider", Rider.id, Rider.stage_id, Rider.person_id),
+        ("measure", Measure.id, Measure.stage_id, Measure.responsible_person_id),
+    ):
+        for found_id, name in session.exec(
+            select(col(row_id), Person.name)
+            .join(Person, col(Person.id) == col(person_id))
+            .where(col(stage_id) == stage.id)
+            .order_by(col(row_id))
+        ).all():
+            ties.append(f"{name} ({label} {found_id})")
+    for activity_id, name in session.exec(
+        select(Activity.id, Person.name)
+        .join(ActivityPerson, col(ActivityPerson.activity_id) == col(Activity.id))
+        .join(Person, col(Person.id) == col(ActivityPerson.person_id))
+        .where(Activity.stage_id == stage.id)
+        .order_by(col(Activity.id))
+    ).all():
+        ties.append(f"{name} (activity {activity_id})")
+    for activity_id, name in session.exec(
+        select(Activity.id, Partner.name)
+        .join(ActivityPartner, col(ActivityPartner.activity_id) == col(Activity.id))
+        .join(Partner, col(Partner.id) == col(ActivityPartner.partner_id))
+        .where(Activity.stage_id == stage.id)
+        .order_by(col(Activity.id))
+    ).all():
+        ties.append(f"partner {name} (activity {activity_id})")
+    for measure_id, name in session.exec(
+        select(Measure.id, Partner.name)
+        .join(Partner, col(Partner.id) == col(Measure.responsible_partner_id))
+        .where(Measure.stage_id == stage.id)
+        .order_by(col(Measure.id))
+    ).all():
+        ties.append(f"partner {name} (measure {measure_id})")
+    for outreach_id, outlet in session.exec(
+        select(Outreach.id, PressContact.outlet)
+        .join(PressContact, col(PressContact.id) == col(Outreach.press_contact_id))
+        .where(Outreach.stage_id == stage.id)
+        .order_by(col(Outreach.id))
+    ).all():
+        ties.append(f"press contact {outlet} (outreach {outreach_id})")
+    return ties
+
+
 def _needs_json(needs: StageNeeds, bikes: int) -> dict[str, Any]:
     if needs.pilots is None:
         needs = needs.model_copy(update={"pilots": bikes})
@@ -302,8 +355,15 @@ def update_stage(
         for name, value in data.model_dump(exclude_unset=True).items()
         if value is not None or name in _NULLABLE
     }
-    if "county" in changes:
+    if "county" in changes and changes["county"] != stage.county:
         actor.require_county_write(changes["county"])
+        ties = county_ties(session, stage)
+        if ties:
+            raise StageHasPeopleOfCounty(
+                f"Stage {stage.id} still names people of county {stage.county}, whom county "
+                f"{changes['county']} may neither see nor edit: {'; '.join(ties)}. Remove or "
+                "replace them, then move the stage."
+            )
     start_time = changes.pop("start_time", before.start_time)
     if "needs" in changes:
         changes["needs"] = _needs_json(
