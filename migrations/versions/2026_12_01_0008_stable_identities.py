@@ -8,6 +8,8 @@
   tables whose rows go with the partner, the person or the activity (ON DELETE CASCADE);
   ids that pointed at nothing any more are dropped on the way.
 - `tombstone`: what was deleted, and when, for integrators that pull changes.
+- Audit entries written before keep the people embedded in other resources by id only, as
+  new entries do, so erasing a person leaves none of their data there.
 
 Revision ID: 20261201_08
 Revises: 20261128_07
@@ -15,6 +17,7 @@ Create Date: 2026-12-01 09:00:00
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import context, op
@@ -48,6 +51,39 @@ TABLES = (
 )
 
 MEASURE_PARTNER_FK = "fk_measure_responsible_partner_id_partner"
+
+# A person as team, rider, activity, measure and partner snapshots embedded them.
+PERSON_SUMMARY = {"id", "name", "phone", "email", "organisation"}
+
+
+def _people_by_id(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.keys() >= PERSON_SUMMARY:
+            return {"id": value["id"]}
+        return {key: _people_by_id(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_people_by_id(item) for item in value]
+    return value
+
+
+def _audit_names_people_by_id() -> None:
+    if context.is_offline_mode():
+        op.execute("-- audit entries: people inside other resources are reduced online only")
+        return
+    entry = sa.table(
+        "audit_entry",
+        sa.column("id", sa.Integer()),
+        sa.column("resource_type", sa.String()),
+        sa.column("changes", sa.JSON().with_variant(JSONB(), "postgresql")),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(entry.c.id, entry.c.changes).where(entry.c.resource_type != "person")
+    ).all()
+    for entry_id, changes in rows:
+        reduced = _people_by_id(changes)
+        if reduced != changes:
+            bind.execute(entry.update().where(entry.c.id == entry_id).values(changes=reduced))
 
 
 def _sqlite() -> bool:
@@ -140,6 +176,8 @@ def upgrade() -> None:
             f"WHERE CAST(j.value AS INTEGER) IN (SELECT id FROM {other})"
         )
         op.drop_column("activity", column)
+
+    _audit_names_people_by_id()
 
     op.create_table(
         "tombstone",
