@@ -262,6 +262,39 @@ class TestNationalRunSheet:
         latest = max(d["deleted_at"] for d in deleted)
         assert ok(callers.anonymous.get(url, params={"updated_since": latest}))["deleted"] == []
 
+    def test_contacts_changed_or_gone_send_the_stage_again(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
+        """An integrator with the personal-data grant keeps no stale or erased contact."""
+        reader = callers.reader_personal
+        url = f"{API}/tours/{tour['id']}/run-sheet"
+        first_id = tour["first"]["id"]
+
+        def changed_since(mark: str) -> tuple[list[int], list[tuple[str, int]]]:
+            sheet = ok(reader.get(url, params={"updated_since": mark}))
+            return [s["stage_id"] for s in sheet["stages"]], [
+                (d["type"], d["id"]) for d in sheet["deleted"]
+            ]
+
+        sheet = ok(reader.get(url))
+        mark = max(s["last_changed"] for s in sheet["stages"])
+        member = next(s for s in sheet["stages"] if s["stage_id"] == first_id)["contacts"]["team"][
+            0
+        ]
+        person_url = f"{API}/people/{member['person']['id']}"
+        ok(
+            callers.county_15.patch(
+                person_url,
+                json={"phone": "41234567"},
+                headers=if_match(callers.county_15, person_url),
+            )
+        )
+        assert changed_since(mark) == ([first_id], [])
+        mark = max(s["last_changed"] for s in ok(reader.get(url))["stages"])
+        member_url = f"{API}/stages/{first_id}/team/{member['id']}"
+        callers.county_15.delete(member_url, headers=if_match(callers.county_15, member_url))
+        assert changed_since(mark) == ([first_id], [("team_member", member["id"])])
+
     def test_etag_and_304_on_every_format(self, callers: Callers, tour: dict[str, Any]) -> None:
         url = f"{API}/tours/{tour['id']}/run-sheet"
         for fmt in ("json", "csv", "ics", "geojson", "gpx"):

@@ -197,6 +197,7 @@ def erase_person(session: Session, *, actor: Actor, person: Person, if_match: st
         for assignment in session.exec(select(model).where(model.person_id == person_id)).all():
             assignment.person_id = None
             assignment.erased = True
+            assignment.updated_at = utcnow()  # their stage's run sheet changed
             session.add(assignment)
     audit.scrub_person(session, person_id)
     session.delete(person)

@@ -30,6 +30,8 @@ from sykkelturen.security import Actor
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
 from sykkelturen.stages.timing import ride_duration
 from sykkelturen.team.service import leg_numbers, require_legs
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 
 # More riding than this in one day is flagged (not refused): pedalling a loaded rickshaw,
 # or riding behind one, is tiring work for volunteers.
@@ -247,6 +249,7 @@ def remove_rider(
     actor.require_county_write(stage.county)
     before = public(session, actor, stage, rider)
     check_if_match(if_match, etag_of(before))
+    tombstones.bury(session, stage, TombstoneType.rider, rider.id)
     session.delete(rider)
     session.flush()
     audit.record(

@@ -109,8 +109,8 @@ class TourRunSheet(BaseModel):
     handovers: list[Handover]
     overdue_measures: list[OverdueMeasure]
     deleted: list[Deleted] = Field(
-        description="With `updated_since`: the stages, checkpoints and measures deleted since "
-        "(tombstones), so a client drops them too; empty without it."
+        description="With `updated_since`: the stages, checkpoints, measures, team members "
+        "and riders deleted since (tombstones), so a client drops them too; empty without it."
     )
 
 

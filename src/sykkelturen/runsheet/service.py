@@ -14,6 +14,7 @@ from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.gpx import geometry
 from sykkelturen.measures import service as measures
+from sykkelturen.people.models import Person
 from sykkelturen.problems import NotFound
 from sykkelturen.riders import service as riders
 from sykkelturen.routes import service as routes
@@ -151,18 +152,24 @@ def stage_run_sheet(
     measure_rows.sort(
         key=lambda m: m.measure.starts_at or (m.times[0].arrive if m.times else far_future)
     )
+    members, stage_riders = team.list_team(session, stage), riders.list_riders(session, stage)
     contacts = None
     if actor.may_see_personal_data(stage.county):
         contacts = Contacts(
-            team=[team.public(session, actor, stage, t) for t in team.list_team(session, stage)],
-            riders=[
-                riders.public(session, actor, stage, r) for r in riders.list_riders(session, stage)
-            ],
+            team=[team.public(session, actor, stage, t) for t in members],
+            riders=[riders.public(session, actor, stage, r) for r in stage_riders],
         )
+    assigned = {
+        person_id
+        for person_id in (*(m.person_id for m in members), *(r.person_id for r in stage_riders))
+        if person_id is not None
+    }
     changes = [
         stage.updated_at,
         *(c.updated_at for c in points),
         *(m.updated_at for m in measures.list_measures(session, stage)),
+        *(a.updated_at for a in (*members, *stage_riders)),
+        *(p.updated_at for p in (session.get(Person, i) for i in sorted(assigned)) if p),
         *tombstones.deleted_from(session, stage),
     ]
     if version is not None:

@@ -12,6 +12,8 @@ from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage, TeamRole
 from sykkelturen.team.models import TeamMember, TeamMemberCreate, TeamMemberPublic, TeamMemberUpdate
 from sykkelturen.team.problems import TeamMemberNotFound, UnknownLeg
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 
 
 def leg_numbers(session: Session, stage: Stage) -> list[int]:
@@ -134,6 +136,7 @@ def remove_member(
     actor.require_county_write(stage.county)
     before = public(session, actor, stage, member)
     check_if_match(if_match, etag_of(before))
+    tombstones.bury(session, stage, TombstoneType.team_member, member.id)
     session.delete(member)
     session.flush()
     audit.record(

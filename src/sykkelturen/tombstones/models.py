@@ -16,6 +16,8 @@ class TombstoneType(StrEnum):
     stage = "stage"
     checkpoint = "checkpoint"
     measure = "measure"
+    team_member = "team_member"
+    rider = "rider"
 
 
 class Tombstone(SQLModel, table=True):

@@ -6,7 +6,9 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.measures.models import Measure
+from sykkelturen.riders.models import Rider
 from sykkelturen.stages.models import Stage
+from sykkelturen.team.models import TeamMember
 from sykkelturen.tombstones.models import Deleted, Tombstone, TombstoneType
 
 
@@ -26,19 +28,21 @@ def bury(session: Session, stage: Stage, kind: TombstoneType, resource_id: int |
 
 
 def bury_stage(session: Session, stage: Stage) -> None:
-    """A stage and what the run sheet showed of it: its checkpoints and measures go with it
-    (ON DELETE CASCADE), so each gets a tombstone too."""
-    for checkpoint_id in session.exec(
-        select(Checkpoint.id).where(Checkpoint.stage_id == stage.id)
-    ).all():
-        bury(session, stage, TombstoneType.checkpoint, checkpoint_id)
-    for measure_id in session.exec(select(Measure.id).where(Measure.stage_id == stage.id)).all():
-        bury(session, stage, TombstoneType.measure, measure_id)
+    """A stage and what the run sheet showed of it: its checkpoints, measures, team and
+    riders go with it (ON DELETE CASCADE), so each gets a tombstone too."""
+    for kind, model in (
+        (TombstoneType.checkpoint, Checkpoint),
+        (TombstoneType.measure, Measure),
+        (TombstoneType.team_member, TeamMember),
+        (TombstoneType.rider, Rider),
+    ):
+        for row_id in session.exec(select(model.id).where(model.stage_id == stage.id)).all():
+            bury(session, stage, kind, row_id)
     bury(session, stage, TombstoneType.stage, stage.id)
 
 
 def deleted_from(session: Session, stage: Stage) -> list[dt.datetime]:
-    """When checkpoints or measures of the stage were deleted: changes to its sheet too."""
+    """When rows shown on the stage's sheet were deleted: changes to the sheet too."""
     return list(
         session.exec(select(Tombstone.deleted_at).where(Tombstone.stage_id == stage.id)).all()
     )
