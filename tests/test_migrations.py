@@ -67,7 +67,7 @@ def test_offline_sql(fresh_settings: Settings, capsys: pytest.CaptureFixture[str
 def test_old_audit_entries_keep_embedded_people_by_id(fresh_settings: Settings) -> None:
     """Entries written before the stable-identities revision copied a person's summary into
     other resources' snapshots; the revision reduces them to the id, as new entries are."""
-    schema_migrations.upgrade(fresh_settings, "20261128_07")
+    schema_migrations.upgrade(fresh_settings, "20261202_08")
     engine = sa.create_engine(fresh_settings.database_url)
     kari = {
         "id": 7,

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from sykkelturen.activities.models import Activity, ActivityPartner, ActivityPerson
 from sykkelturen.audit.models import AuditEntry
+from sykkelturen.calendars.models import CalendarSubscription
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
@@ -28,6 +29,7 @@ __all__ = [
     "ActivityPartner",
     "ActivityPerson",
     "AuditEntry",
+    "CalendarSubscription",
     "Checkpoint",
     "ContentItem",
     "County",

@@ -11,8 +11,8 @@
 - Audit entries written before keep the people embedded in other resources by id only, as
   new entries do, so erasing a person leaves none of their data there.
 
-Revision ID: 20261201_08
-Revises: 20261128_07
+Revision ID: 20261202_09
+Revises: 20261202_08
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -25,8 +25,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from sykkelturen.db import UTCDateTime
 
-revision: str = "20261201_08"
-down_revision: str | None = "20261128_07"
+revision: str = "20261202_09"
+down_revision: str | None = "20261202_08"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -40,6 +40,7 @@ TABLES = (
     "partner",
     "press_contact",
     "stage",
+    "calendar_subscription",
     "route_version",
     "checkpoint",
     "team_member",
