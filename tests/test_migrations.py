@@ -170,3 +170,47 @@ def test_leg_numbers_become_leg_keys(fresh_settings: Settings) -> None:
     assert keys[bare_whole] == []  # leg 1 of a stage without a route was the whole stage
     assert keys[bare_other] == ["leg-2"]
     assert member_key == f"{handover}-end"
+
+
+def test_old_audit_entries_keep_embedded_people_by_id(fresh_settings: Settings) -> None:
+    """Entries written before the stable-identities revision copied a person's summary into
+    other resources' snapshots; the revision reduces them to the id, as new entries are."""
+    schema_migrations.upgrade(fresh_settings, "20261202_08")
+    engine = sa.create_engine(fresh_settings.database_url)
+    kari = {
+        "id": 7,
+        "name": "Kari",
+        "phone": "+4791234567",
+        "email": "k@x.no",
+        "organisation": None,
+    }
+    changes = {"person": {"before": kari, "after": None}, "role": {"after": "host"}}
+    person_changes = {"name": {"after": "Kari"}}
+    entry = sa.table(
+        "audit_entry",
+        *(sa.column(c) for c in ("at", "actor_role", "actor_name", "action", "resource_type")),
+        sa.column("resource_id"),
+        sa.column("changes", sa.JSON()),
+    )
+    with engine.begin() as connection:
+        for kind, body in (("team_member", changes), ("person", person_changes)):
+            connection.execute(
+                entry.insert().values(
+                    at=datetime(2026, 11, 30, tzinfo=UTC),
+                    actor_role="county",
+                    actor_name="x",
+                    action="update",
+                    resource_type=kind,
+                    resource_id="1",
+                    changes=body,
+                )
+            )
+    schema_migrations.upgrade(fresh_settings)
+    with engine.connect() as connection:
+        stored = dict(connection.execute(sa.select(entry.c.resource_type, entry.c.changes)).all())
+    engine.dispose()
+    assert stored["team_member"] == {
+        "person": {"before": {"id": 7}, "after": None},
+        "role": {"after": "host"},
+    }
+    assert stored["person"] == person_changes  # the person's own entries: scrubbed at erasure

@@ -5,6 +5,7 @@ from sykkelturen.measures.service import today
 from tests.conftest import Callers
 from tests.factories import (
     API,
+    act,
     add_county,
     add_rider,
     if_match,
@@ -44,7 +45,7 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
     )
 
     upload(callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import")
-    ok(callers.county_15.post(f"{API}/stages/{stage['id']}/route/report"))
+    ok(act(callers.county_15, f"{API}/stages/{stage['id']}/route", "report"))
     assert ok(callers.anonymous.get(url))["phase"] == "engage"
 
     partner = ok(
@@ -89,7 +90,7 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
     add_rider(
         callers.county_15, stage["id"], person_id=person["id"], role="pilot", status="confirmed"
     )
-    ok(callers.national.post(f"{API}/stages/{stage['id']}/route/finalize"))
+    ok(act(callers.national, f"{API}/stages/{stage['id']}/route", "finalize"))
     notice = ok(
         callers.county_15.post(
             f"{API}/stages/{stage['id']}/measures",
@@ -97,8 +98,8 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
         ),
         201,
     )
-    ok(callers.county_15.post(f"{API}/measures/{notice['id']}/submit"))
-    ok(callers.national.post(f"{API}/measures/{notice['id']}/accept"))
+    ok(act(callers.county_15, f"{API}/measures/{notice['id']}", "submit"))
+    ok(act(callers.national, f"{API}/measures/{notice['id']}", "accept"))
     progress = ok(callers.anonymous.get(url))
     assert items(progress, "prepare") == dict.fromkeys(items(progress, "prepare"), True)
     assert progress["phase"] == "promote"

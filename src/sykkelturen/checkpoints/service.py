@@ -19,7 +19,7 @@ from sykkelturen.checkpoints.problems import (
     CheckpointNotFound,
     NoRouteForKm,
 )
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
 from sykkelturen.measures.models import Measure
@@ -28,6 +28,8 @@ from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 
 
 def public(checkpoint: Checkpoint) -> CheckpointPublic:
@@ -224,8 +226,8 @@ def update_checkpoint(
     if_match: str,
 ) -> Checkpoint:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, checkpoint.version)
     before = public(checkpoint)
+    check_if_match(if_match, etag_of(before))
     changes = {
         k: v
         for k, v in data.model_dump(exclude_unset=True).items()
@@ -277,7 +279,8 @@ def delete_checkpoint(
     """Refused while measures or activities are placed at it: they follow the checkpoint,
     and deleting it would leave them nowhere."""
     actor.require_county_write(stage.county)
-    check_if_match(if_match, checkpoint.version)
+    before = public(checkpoint)
+    check_if_match(if_match, etag_of(before))
     placed = _placed_here(session, checkpoint)
     if placed:
         raise CheckpointInUse(
@@ -285,7 +288,7 @@ def delete_checkpoint(
             f"checkpoint {checkpoint.id}; place {'it' if len(placed) == 1 else 'them'} "
             "elsewhere first."
         )
-    before = public(checkpoint)
+    tombstones.bury(session, stage, TombstoneType.checkpoint, checkpoint.id)
     session.delete(checkpoint)
     session.flush()
     audit.record(

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.legs import service as legs
 from sykkelturen.legs.rules import Boundary, Coverage, Stretch
@@ -22,6 +22,8 @@ from sykkelturen.team.models import (
     TeamMemberUpdate,
 )
 from sykkelturen.team.problems import DuplicateRoleHolder, TeamMemberNotFound
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 
 
 def stored_legs(session: Session, member: TeamMember) -> list[str]:
@@ -147,8 +149,8 @@ def update_member(
     if_match: str,
 ) -> TeamMember:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, member.version)
     before = public(session, actor, stage, member)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     stretches = (
         legs.stretches(session, stage, changes["legs"]) if changes.get("legs") is not None else None
@@ -178,8 +180,9 @@ def remove_member(
     session: Session, *, actor: Actor, stage: Stage, member: TeamMember, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, member.version)
     before = public(session, actor, stage, member)
+    check_if_match(if_match, etag_of(before))
+    tombstones.bury(session, stage, TombstoneType.team_member, member.id)
     session.delete(member)
     session.flush()
     audit.record(

@@ -14,7 +14,7 @@
   the checkpoint's, read when shown; the copies made when it was placed are cleared.
 
 Revision ID: 20261202_12b
-Revises: 20261202_08
+Revises: 20261202_09
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -27,7 +27,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261202_12b"
-down_revision: str | None = "20261202_08"
+down_revision: str | None = "20261202_09"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -55,7 +55,7 @@ def downgrade() -> None:
     _keys_to_legs()
     for column in ("km", "lat", "lon"):
         op.execute(
-            f"UPDATE measure SET {column} = (SELECT {column} FROM checkpoint "  # noqa: S608
+            f"UPDATE measure SET {column} = (SELECT {column} FROM checkpoint "
             "WHERE checkpoint.id = measure.checkpoint_id) WHERE checkpoint_id IS NOT NULL"
         )
     op.execute(
@@ -139,9 +139,7 @@ def _positions(connection: sa.Connection, stage_id: int) -> dict[int, tuple[str,
 
 
 def _convert(connection: sa.Connection, owner: str, table: str) -> None:
-    owners = connection.execute(
-        sa.text(f"SELECT id, stage_id, legs FROM {owner}")  # noqa: S608 - our table names
-    ).all()
+    owners = connection.execute(sa.text(f"SELECT id, stage_id, legs FROM {owner}")).all()
     cache: dict[int, dict[int, tuple[str, str]] | None] = {}
     for row in owners:
         numbers = sorted(set(json.loads(row.legs) if isinstance(row.legs, str) else row.legs))
@@ -167,7 +165,7 @@ def _convert(connection: sa.Connection, owner: str, table: str) -> None:
             start, _, end = leg_key.partition("-")
             connection.execute(
                 sa.text(
-                    f"INSERT INTO {table} ({owner}_id, key, from_checkpoint_id, to_checkpoint_id) "  # noqa: S608
+                    f"INSERT INTO {table} ({owner}_id, key, from_checkpoint_id, to_checkpoint_id) "
                     "VALUES (:owner, :key, :start, :end)"
                 ),
                 {
@@ -188,7 +186,7 @@ def _convert_offline(owner: str, table: str) -> None:
         else f"jsonb_array_elements_text({owner}.legs) AS element(value)"
     )
     op.execute(
-        f"INSERT INTO {table} ({owner}_id, key) "  # noqa: S608 - our table names
+        f"INSERT INTO {table} ({owner}_id, key) "
         f"SELECT {owner}.id, 'leg-' || element.value FROM {owner}, {elements}"
     )
 
@@ -212,7 +210,7 @@ def _keys_to_legs() -> None:
         )
         rows = connection.execute(
             sa.text(
-                f"SELECT o.id, o.stage_id, l.key FROM {owner} o "  # noqa: S608
+                f"SELECT o.id, o.stage_id, l.key FROM {owner} o "
                 f"JOIN {table} l ON l.{owner}_id = o.id ORDER BY o.id, l.id"
             )
         ).all()
@@ -225,7 +223,7 @@ def _keys_to_legs() -> None:
                 numbers.setdefault(row.id, set()).update(span)
         for owner_id, legs in numbers.items():
             connection.execute(
-                sa.text(f"UPDATE {owner} SET legs = :legs WHERE id = :id"),  # noqa: S608
+                sa.text(f"UPDATE {owner} SET legs = :legs WHERE id = :id"),
                 {"legs": json.dumps(sorted(legs)), "id": owner_id},
             )
         op.drop_table(table)
@@ -253,7 +251,7 @@ START_OR_FINISH = "kind IN ('start', 'finish')"
 
 def _one_start_one_finish() -> None:
     op.execute(
-        f"UPDATE checkpoint SET kind = 'other' WHERE {START_OR_FINISH} AND id NOT IN "  # noqa: S608
+        f"UPDATE checkpoint SET kind = 'other' WHERE {START_OR_FINISH} AND id NOT IN "
         f"(SELECT min(id) FROM checkpoint WHERE {START_OR_FINISH} GROUP BY stage_id, kind)"
     )
     op.create_index(
@@ -275,7 +273,7 @@ def _one_holder_per_role() -> None:
         connection = op.get_bind()
         rows = connection.execute(
             sa.text(
-                "SELECT d.id, d.responsibilities, k.id AS kept FROM team_member d "  # noqa: S608
+                "SELECT d.id, d.responsibilities, k.id AS kept FROM team_member d "
                 "JOIN team_member k ON k.stage_id = d.stage_id AND k.person_id = d.person_id "
                 f"AND k.role = d.role AND k.id IN ({first}) "
                 f"WHERE d.person_id IS NOT NULL AND d.id NOT IN ({first}) ORDER BY d.id"
@@ -292,10 +290,10 @@ def _one_holder_per_role() -> None:
                 )
     duplicates = f"person_id IS NOT NULL AND id NOT IN ({first})"
     op.execute(
-        f"DELETE FROM team_member_leg WHERE team_member_id IN "  # noqa: S608
+        f"DELETE FROM team_member_leg WHERE team_member_id IN "
         f"(SELECT id FROM team_member WHERE {duplicates})"
     )
-    op.execute(f"DELETE FROM team_member WHERE {duplicates}")  # noqa: S608
+    op.execute(f"DELETE FROM team_member WHERE {duplicates}")
     op.create_index(
         "uq_team_member_stage_id_person_id_role",
         "team_member",
