@@ -285,3 +285,24 @@ class TestRulesFollowKeys:
             422,
             "rickshaw_full",
         )
+
+
+def test_a_flagged_assignment_gets_a_new_etag(callers: Callers, stage: dict[str, Any]) -> None:
+    """The flag is part of the rider's body: a client holding the old ETag gets the new
+    body, not a 304."""
+    handover = checkpoints(callers, stage)["handover"]
+    _, second = leg_keys(callers.anonymous, stage["id"])
+    on_second = rider(callers, stage, 1, legs=[second])
+    url = f"{API}/stages/{stage['id']}/riders/{on_second['id']}"
+    before = callers.county_15.get(url).headers["ETag"]
+    checkpoint = f"{API}/stages/{stage['id']}/checkpoints/{handover['id']}"
+    assert (
+        callers.county_15.delete(
+            checkpoint, headers=if_match(callers.county_15, checkpoint)
+        ).status_code
+        == 204
+    )
+    again = callers.county_15.get(url, headers={"If-None-Match": before})
+    assert again.status_code == 200
+    assert again.json()["leg_changed"] is True
+    assert again.headers["ETag"] != before
