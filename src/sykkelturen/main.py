@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
@@ -24,9 +24,11 @@ from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
 from sykkelturen.problems import install_problem_handlers
 from sykkelturen.progress.router import router as progress_router
+from sykkelturen.queries import check_query_string
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
 from sykkelturen.runsheet.router import router as runsheet_router
+from sykkelturen.security import get_actor
 from sykkelturen.staffing.router import router as staffing_router
 from sykkelturen.stages.router import router as stages_router
 from sykkelturen.team.router import router as team_router
@@ -67,7 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.write_engine = writer_engine(engine)
 
-    api = APIRouter(prefix=API_PREFIX)
+    # Every API request: its query string checked, and a token it presents valid.
+    api = APIRouter(
+        prefix=API_PREFIX, dependencies=[Depends(check_query_string), Depends(get_actor)]
+    )
     for router in (
         counties_router,
         tours_router,
@@ -91,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi.mark_anonymous_operations(router)
         api.include_router(router)
     app.include_router(api)
-    app.include_router(health_router)
+    app.include_router(health_router, dependencies=[Depends(check_query_string)])
 
     install_problem_handlers(app)
     install_not_modified_handler(app)

@@ -6,6 +6,7 @@ by an unexpected exception, is rendered by `problem_response` as
 """
 
 import logging
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -126,6 +127,14 @@ class InvalidCursor(BadRequest):
 
 class MalformedJson(BadRequest):
     title, code = "Malformed JSON", "malformed_json"
+
+
+class UnknownQueryParameter(BadRequest):
+    title, code = "Unknown query parameter", "unknown_query_parameter"
+
+
+class JsonTooDeep(BadRequest):
+    title, code = "JSON nested too deeply", "json_too_deep"
 
 
 class UnknownReference(Unprocessable):
@@ -271,6 +280,9 @@ def _allowed_methods(request: Request) -> str:
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        # FastAPI's JSON parser gave up on the nesting (about 1,000 levels and more).
+        return await _on_problem(request, JsonTooDeep("The body nests too deeply to read."))
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -331,14 +343,28 @@ async def _on_operational_error(request: Request, exc: Exception) -> JSONRespons
     return await _on_unexpected(request, exc)
 
 
+def _short_traceback(exc: BaseException) -> str:
+    """A recursion error's traceback repeats one frame a thousand times: keep its end."""
+    lines = traceback.format_exception(exc, limit=-20)
+    return "".join(lines)[-8000:]
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
-    logger.exception(
-        "unexpected error (request id %s)",
-        request_id,
-        exc_info=exc,
-        extra={"request_id": request_id},
-    )
+    if isinstance(exc, RecursionError):
+        logger.error(
+            "unexpected error (request id %s): %s",
+            request_id,
+            _short_traceback(exc),
+            extra={"request_id": request_id},
+        )
+    else:
+        logger.exception(
+            "unexpected error (request id %s)",
+            request_id,
+            exc_info=exc,
+            extra={"request_id": request_id},
+        )
     return problem_response(
         request,
         status=500,

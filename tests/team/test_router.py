@@ -82,7 +82,7 @@ class TestTeam:
                 f"{API}/stages/{stage['id']}/team", json={"person_id": other["id"], "role": "host"}
             ),
             422,
-            "person_of_other_county",
+            "unknown_reference",
         )
 
     @pytest.mark.parametrize(

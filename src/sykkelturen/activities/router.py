@@ -18,7 +18,6 @@ from sykkelturen.db import SessionDep
 from sykkelturen.measures.problems import CheckpointOfOtherStage
 from sykkelturen.pagination import Page
 from sykkelturen.partners.problems import PartnerOfOtherCounty
-from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -43,7 +42,6 @@ RULE_PROBLEMS = (
     UnknownReference,
     PartnerOfOtherCounty,
     UnknownReference,
-    PersonOfOtherCounty,
 )
 
 

@@ -19,7 +19,6 @@ from sykkelturen.measures.problems import (
 )
 from sykkelturen.pagination import Page
 from sykkelturen.partners.problems import PartnerOfOtherCounty
-from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -40,7 +39,6 @@ router = APIRouter(tags=["measures"])
 RULE_PROBLEMS = (
     CheckpointOfOtherStage,
     UnknownReference,
-    PersonOfOtherCounty,
     UnknownReference,
     PartnerOfOtherCounty,
 )

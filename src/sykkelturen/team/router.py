@@ -5,7 +5,6 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
-from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -56,7 +55,6 @@ def list_team(session: SessionDep, actor: CurrentActor, stage: StageDep) -> Page
         Forbidden,
         StageNotFound,
         UnknownReference,
-        PersonOfOtherCounty,
         UnknownLeg,
         ValidationFailed,
     ),
