@@ -2,6 +2,7 @@
 that names what was wrong."""
 
 import base64
+import importlib
 import json
 import logging
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from sykkelturen.bodies import RequestBody
 from tests.conftest import Callers
 from tests.factories import API, make_stage, ok, problem, tour_with_counties, upload
 
@@ -349,3 +351,47 @@ class TestCursors:
             )
         )
         assert second["items"][0]["number"] > first["items"][-1]["number"]
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def test_every_text_limit_fits_its_column() -> None:
+    """The limits a body declares (maxLength in the document) fit the columns the text
+    is stored in, so no database refuses (PostgreSQL) or keeps (SQLite) more than the API
+    says: a longer value is a 422 from validation on both."""
+    checked = 0
+    for model in _subclasses(RequestBody):
+        module = importlib.import_module(model.__module__)
+        table = next(
+            (
+                obj
+                for name, obj in vars(module).items()
+                if getattr(obj, "__table__", None) is not None
+                and model.__name__.removesuffix("Create").removesuffix("Update") == name
+            ),
+            None,
+        )
+        if table is None:
+            continue
+        properties = model.model_json_schema()["properties"]
+        for name in model.model_fields:
+            column = table.__table__.columns.get(name)
+            length = getattr(getattr(column, "type", None), "length", None)
+            if length is None:
+                continue
+            declared = properties[name]
+            for variant in [declared, *declared.get("anyOf", [])]:
+                if variant.get("type") != "string" or {"enum", "format"} & set(variant):
+                    continue
+                if variant.get("pattern", "").endswith("{2}$"):
+                    continue  # a county number: two digits
+                limit = variant.get("maxLength")
+                assert limit is not None, f"{model.__name__}.{name} declares no maxLength"
+                assert limit <= length, f"{model.__name__}.{name}: {limit} > column {length}"
+                checked += 1
+    assert checked > 30

@@ -4,6 +4,7 @@ bounded in depth, and free of control characters in its text."""
 from functools import cache
 from typing import Any, Self
 
+from fastapi import Request
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -16,7 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticSerializationError, to_json
 
-from sykkelturen.problems import JsonTooDeep
+from sykkelturen.problems import JsonTooDeep, UnsupportedContentEncoding
 from sykkelturen.values import MULTILINE_FIELDS, declare_plain_text, refuse_control_characters
 
 # Our bodies nest four levels at most. A deeper one is refused before anything walks it:
@@ -93,3 +94,35 @@ def _strict_twin(model: type[BaseModel]) -> TypeAdapter[Any]:
     }
     twin = create_model(model.__name__, __config__=model.model_config, **fields)
     return TypeAdapter(twin)
+
+
+# --- Content-Encoding of a request body ------------------------------------------------
+
+# An endpoint that reads gzip bodies says so in its `openapi_extra` (the upload does).
+ACCEPTS_CODINGS = "x-accepts-content-encoding"
+
+
+def content_codings(request: Request) -> list[str]:
+    """The body's content codings in the order applied, `identity` left out and `x-gzip`
+    read as `gzip` (RFC 9110 §8.4.1.3)."""
+    header = request.headers.get("content-encoding", "")
+    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+    return ["gzip" if c == "x-gzip" else c for c in codings if c != "identity"]
+
+
+def check_content_encoding(request: Request) -> None:
+    """415 for a body in a coding the endpoint cannot undo, rather than reading gzip or
+    deflate bytes as if they were the body itself."""
+    codings = content_codings(request)
+    if not codings:
+        return
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    accepted: list[str] = extra.get(ACCEPTS_CODINGS, [])
+    if codings == ["gzip"] and "gzip" in accepted:
+        return
+    offered = ", ".join(accepted) or "none"
+    raise UnsupportedContentEncoding(
+        f"Content-Encoding {', '.join(codings)} is not accepted here (accepted: {offered}).",
+        headers={"Accept-Encoding": ", ".join(accepted) or "identity"},
+    )

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from sykkelturen import __version__, openapi
 from sykkelturen.activities.router import router as activities_router
 from sykkelturen.audit.router import router as audit_router
+from sykkelturen.bodies import check_content_encoding
 from sykkelturen.checkpoints.router import router as checkpoints_router
 from sykkelturen.concurrency import install_not_modified_handler
 from sykkelturen.config import Settings, get_settings
@@ -25,6 +26,7 @@ from sykkelturen.press.router import router as press_router
 from sykkelturen.problems import install_problem_handlers
 from sykkelturen.progress.router import router as progress_router
 from sykkelturen.queries import check_query_string
+from sykkelturen.response_headers import ResponseHeadersMiddleware
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
 from sykkelturen.runsheet.router import router as runsheet_router
@@ -69,9 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.write_engine = writer_engine(engine)
 
-    # Every API request: its query string checked, and a token it presents valid.
+    # Every API request: its query string and body coding checked, a token it presents valid.
     api = APIRouter(
-        prefix=API_PREFIX, dependencies=[Depends(check_query_string), Depends(get_actor)]
+        prefix=API_PREFIX,
+        dependencies=[
+            Depends(check_query_string),
+            Depends(check_content_encoding),
+            Depends(get_actor),
+        ],
     )
     for router in (
         counties_router,
@@ -116,5 +123,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ResponseHeadersMiddleware)  # outermost: every response gets them
     openapi.install(app)
     return app

@@ -83,6 +83,25 @@ def _text(element: etree._Element) -> str | None:
     return text
 
 
+# C0 controls XML 1.0 allows (tab, LF, CR) are whitespace; DEL and the C1 controls it
+# allows too, but nothing else reads them: a name or description never keeps any.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str | None) -> str | None:
+    """A name from a file as the service keeps it: one line, no control characters."""
+    if text is None:
+        return None
+    return " ".join(_INVISIBLE.sub("", text).split()) or None
+
+
+def free_text(text: str | None) -> str | None:
+    """A description from a file: its lines kept, control characters dropped."""
+    if text is None:
+        return None
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip() or None
+
+
 def _free(element: etree._Element) -> None:
     """Drop what has been read so memory stays flat however long the file."""
     element.clear()
@@ -191,6 +210,14 @@ def _coordinates(raw: list[str | None], name: str, low: float, high: float) -> n
     return values
 
 
+def _distinct(points: "_Points") -> bool:
+    """At least two points with different coordinates (compared as text: cheap, and a
+    file that writes one place two ways still gets measured as one)."""
+    return len(set(zip(points.lat[:1000], points.lon[:1000], strict=True))) > 1 or (
+        len(points.lat) > 1000
+    )
+
+
 def _is_number(value: str | None) -> bool:
     try:
         float(value or "")
@@ -199,7 +226,14 @@ def _is_number(value: str | None) -> bool:
     return True
 
 
-def _elevations(raw: list[str | None]) -> np.ndarray:
+# Elevations on Earth's land and roads lie well inside this; values outside are receiver
+# errors or "no data" markers (-9999, -32768) and are read as unknown.
+LOWEST_ELEVATION_M = -500.0
+HIGHEST_ELEVATION_M = 9_000.0
+
+
+def _elevations(raw: list[str | None]) -> tuple[np.ndarray, int]:
+    """The elevations (NaN where unknown) and how many were implausible."""
     values = np.full(len(raw), np.nan)
     for index, text in enumerate(raw):
         if text:
@@ -208,7 +242,11 @@ def _elevations(raw: list[str | None]) -> np.ndarray:
             except ValueError:
                 continue
     values[~np.isfinite(values)] = np.nan
-    return values
+    implausible = (values < LOWEST_ELEVATION_M) | (values > HIGHEST_ELEVATION_M)
+    count = int(np.count_nonzero(implausible))
+    if count:
+        values[implausible] = np.nan
+    return values, count
 
 
 class _Collector:
@@ -223,6 +261,7 @@ class _Collector:
         self.routes = _Points()
         self.waypoints: list[Waypoint] = []
         self.names: list[str] = []
+        self.misplaced: list[str] = []  # parents of tracks or routes not directly in <gpx>
         self.points_seen = 0
         self.namespace(None)
 
@@ -272,16 +311,24 @@ class _Collector:
                 self.tracks.close_segment()
         elif name == "trk":
             self.tracks_ended += 1
+            self.check_placement(element)
         elif name == "rte":
             self.routes.close_segment()
+            self.check_placement(element)
         _free(element)
+
+    def check_placement(self, element: etree._Element) -> None:
+        parent = element.getparent()
+        if parent is not None and _local(parent.tag) != "gpx":
+            self.misplaced.append(f"<{_local(element.tag)}> inside <{_local(parent.tag)}>")
 
     def line_name(self, element: etree._Element) -> None:
         text = _text(element)
         parent = element.getparent()
         owner = _local(parent.tag) if parent is not None else ""
-        if text and text.strip() and (owner == "rte" or (owner == "trk" and self.wanted())):
-            self.names.append(text.strip())
+        name = one_line(text)
+        if name and not self.names and (owner == "rte" or (owner == "trk" and self.wanted())):
+            self.names.append(name)  # only the first counts: a file may name a million
 
     def waypoint(self, element: etree._Element) -> None:
         children = {_local(child.tag): _text(child) for child in element}
@@ -291,9 +338,9 @@ class _Collector:
             Waypoint(
                 lat=float(lat),
                 lon=float(lon),
-                name=(children.get("name") or "").strip() or None,
-                kind=(children.get("type") or "").strip() or None,
-                description=(children.get("desc") or "").strip() or None,
+                name=one_line(children.get("name")),
+                kind=one_line(children.get("type")),
+                description=free_text(children.get("desc")),
             )
         )
 
@@ -304,17 +351,44 @@ class _Collector:
                 f"The file has {self.tracks_ended} tracks; there is no track {self.track}.",
             )
         points, source = self.tracks, "track"
+        warnings: list[ReadWarning] = []
         if not points.lat and self.routes.lat:
             points, source = self.routes, "route"
+        elif not _distinct(points) and _distinct(self.routes):
+            points, source = self.routes, "route"
+            warnings.append(
+                ReadWarning(
+                    "track_unusable",
+                    "The track has fewer than two distinct points; the file's route is used.",
+                )
+            )
         if not points.lat:
             what = "only waypoints" if self.waypoints else "no track or route"
             raise GpxRefused("no_line", f"The file has {what}; a stage needs a line to plan on.")
         lat = _coordinates(points.lat, "lat", -90.0, 90.0)
         lon = _coordinates(points.lon, "lon", -180.0, 180.0)
+        ele, implausible = _elevations(points.ele)
+        if implausible:
+            warnings.append(
+                ReadWarning(
+                    "elevation_implausible",
+                    f"{implausible} elevations lie outside {LOWEST_ELEVATION_M:,.0f}…"
+                    f"{HIGHEST_ELEVATION_M:,.0f} m and are read as unknown.",
+                )
+            )
+        if self.misplaced:
+            warnings.append(
+                ReadWarning(
+                    "misplaced_track",
+                    f"A line nested where GPX has none is read: {self.misplaced[0]}"
+                    + (f" (and {len(self.misplaced) - 1} more)" if len(self.misplaced) > 1 else "")
+                    + ".",
+                )
+            )
         line = GpxLine(
             lat=lat,
             lon=lon,
-            ele=_elevations(points.ele),
+            ele=ele,
             times_known=points.times,
             first_time=_epoch(points.first_time),
             last_time=_epoch(points.last_time),
@@ -322,6 +396,7 @@ class _Collector:
             name=self.names[0] if self.names else None,
             segment_starts=sorted({s for s in points.starts if s < lat.size}) or [0],
             waypoints=self.waypoints,
+            warnings=warnings,
         )
         if not np.any((line.lat != line.lat[0]) | (line.lon != line.lon[0])):
             raise GpxRefused("too_few_points", "The line has fewer than two distinct points.")
