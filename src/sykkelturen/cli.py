@@ -48,6 +48,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=log_config(settings.log_level),
         access_log=False,
         proxy_headers=True,
+        # httptools, answering what it cannot parse with a problem (see http_protocol).
+        http="sykkelturen.http_protocol:ProblemHttpToolsProtocol",
     )
     return 0
 
