@@ -9,6 +9,9 @@ from urllib.parse import unquote
 import gpxpy
 import pytest
 
+from sykkelturen.gpx import reader
+from sykkelturen.gpx.reader import KEPT_WAYPOINTS
+from sykkelturen.routes.service import MAX_IMPORTED_WAYPOINTS
 from tests.conftest import Callers
 from tests.factories import API, make_stage, ok, problem, sample, tour_with_counties
 
@@ -236,3 +239,21 @@ class TestTextFromFiles:
         )
         problem(response, 422, "gpx_waypoint_text_too_long")
         ok(put(callers, stage, _named_gpx("Tur", waypoint)), 201)  # not imported: fine
+
+
+def test_the_import_cap_is_below_what_the_reader_keeps() -> None:
+    assert MAX_IMPORTED_WAYPOINTS < KEPT_WAYPOINTS
+
+
+def test_a_file_over_the_point_limit_is_refused_in_chunks(
+    callers: Callers, stage: dict[str, Any], app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "CHUNK", 7)  # many chunks in a small file
+    settings = app.state.settings
+    monkeypatch.setattr(settings, "max_route_points", 100)
+    points = "".join(f'<trkpt lat="{62 + i * 1e-4:.5f}" lon="7.0"/>' for i in range(101))
+    body = f'<gpx version="1.1"><trk><trkseg>{points}</trkseg></trk></gpx>'.encode()
+    problem(put(callers, stage, body), 422, "gpx_too_many_points")
+    points = "".join(f'<trkpt lat="{62 + i * 1e-4:.5f}" lon="7.0"/>' for i in range(100))
+    body = f'<gpx version="1.1"><trk><trkseg>{points}</trkseg></trk></gpx>'.encode()
+    assert ok(put(callers, stage, body), 201)["point_count"] == 100

@@ -62,7 +62,8 @@ class GpxLine:
     source: str  # "track" or "route"
     name: str | None
     segment_starts: list[int] = field(default_factory=list)  # index of each segment's first point
-    waypoints: list[Waypoint] = field(default_factory=list)
+    waypoints: list[Waypoint] = field(default_factory=list)  # the first KEPT_WAYPOINTS
+    waypoint_count: int = 0  # all of them
     warnings: list[ReadWarning] = field(default_factory=list)
 
     @property
@@ -144,24 +145,38 @@ def _prepare(data: bytes) -> bytes:
     return body
 
 
+# Points are read as text and converted by numpy this many at a time, so a file costs
+# 24 bytes per point read (three float64) plus one chunk of text, however long it is.
+CHUNK = 32_768
+# Waypoints kept as objects (a few hundred bytes each); more are counted, not kept.
+KEPT_WAYPOINTS = 1_000
+
+
 class _Points:
     """Coordinates and elevations of one kind of line (track or route), with its segment
-    starts; coordinates stay text until the end, when numpy converts them all at once."""
+    starts. Coordinates stay text for one chunk, then numpy converts the chunk at once."""
 
     def __init__(self) -> None:
         self.lat: list[str | None] = []
         self.lon: list[str | None] = []
         self.ele: list[str | None] = []
+        self.converted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.count_converted = 0
         self.first_time: str | None = None
         self.last_time: str | None = None
         self.times = 0
         self.starts: list[int] = []
         self.closed = 0  # points in the segments already closed
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def size(self) -> int:
+        return self.count_converted + len(self.lat)
 
     def close_segment(self) -> None:
-        if len(self.lat) > self.closed:
+        if self.size > self.closed:
             self.starts.append(self.closed)
-        self.closed = len(self.lat)
+        self.closed = self.size
 
     def add(self, element: etree._Element, ele_tag: str, time_tag: str) -> None:
         """The hot path: one call per point, so tags are compared whole, not parsed."""
@@ -186,36 +201,75 @@ class _Points:
             self.last_time = time
             if self.first_time is None:
                 self.first_time = time
+        if len(self.lat) >= CHUNK:
+            self.convert()
+
+    def convert(self) -> None:
+        if not self.lat:
+            return
+        offset = self.count_converted
+        self.converted.append(
+            (
+                _coordinates(self.lat, "lat", -90.0, 90.0, offset),
+                _coordinates(self.lon, "lon", -180.0, 180.0, offset),
+                _elevations(self.ele),
+            )
+        )
+        self.count_converted += len(self.lat)
+        self.lat, self.lon, self.ele = [], [], []
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Latitudes, longitudes and elevations (NaN where unknown) of every point."""
+        if self._arrays is None:
+            self.convert()
+            if len(self.converted) == 1:
+                self._arrays = self.converted[0]
+            else:
+                lat, lon, ele = (
+                    zip(*self.converted, strict=True) if self.converted else ((), (), ())
+                )
+                self._arrays = (
+                    np.concatenate(lat) if lat else np.empty(0),
+                    np.concatenate(lon) if lon else np.empty(0),
+                    np.concatenate(ele) if ele else np.empty(0),
+                )
+            self.converted = []
+        return self._arrays
 
 
-def _coordinates(raw: list[str | None], name: str, low: float, high: float) -> np.ndarray:
+def _coordinates(
+    raw: list[str | None], name: str, low: float, high: float, offset: int = 0
+) -> np.ndarray:
     """All of one coordinate as floats, refusing missing, non-numeric, NaN, infinite or
-    out-of-range values with the index of the first bad point."""
+    out-of-range values with the index of the first bad point (`offset` is the index of
+    the first in `raw`)."""
     for index, value in enumerate(raw):
         if value is None:
-            raise GpxRefused("coordinate_missing", f"Point {index} has no {name}.")
+            raise GpxRefused("coordinate_missing", f"Point {offset + index} has no {name}.")
     try:
         values = np.array(raw, dtype=np.float64)
     except ValueError:
         index = next(i for i, v in enumerate(raw) if not _is_number(v))
         raise GpxRefused(
-            "coordinate_invalid", f"Point {index}: {name}={str(raw[index])[:40]!r} is not a number."
+            "coordinate_invalid",
+            f"Point {offset + index}: {name}={str(raw[index])[:40]!r} is not a number.",
         ) from None
     bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
     if bad.any():
         index = int(np.argmax(bad))
         raise GpxRefused(
-            "coordinate_invalid", f"Point {index}: {name}={str(raw[index])[:40]!r} is out of range."
+            "coordinate_invalid",
+            f"Point {offset + index}: {name}={str(raw[index])[:40]!r} is out of range.",
         )
     return values
 
 
-def _distinct(points: "_Points") -> bool:
-    """At least two points with different coordinates (compared as text: cheap, and a
-    file that writes one place two ways still gets measured as one)."""
-    return len(set(zip(points.lat[:1000], points.lon[:1000], strict=True))) > 1 or (
-        len(points.lat) > 1000
-    )
+def _distinct(points: _Points) -> bool:
+    """At least two points with different coordinates."""
+    if points.size < 2:
+        return False
+    lat, lon, _ = points.arrays()
+    return bool(np.any((lat != lat[0]) | (lon != lon[0])))
 
 
 def _is_number(value: str | None) -> bool:
@@ -232,8 +286,8 @@ LOWEST_ELEVATION_M = -500.0
 HIGHEST_ELEVATION_M = 9_000.0
 
 
-def _elevations(raw: list[str | None]) -> tuple[np.ndarray, int]:
-    """The elevations (NaN where unknown) and how many were implausible."""
+def _elevations(raw: list[str | None]) -> np.ndarray:
+    """The elevations, NaN where unknown or unreadable."""
     values = np.full(len(raw), np.nan)
     for index, text in enumerate(raw):
         if text:
@@ -242,11 +296,16 @@ def _elevations(raw: list[str | None]) -> tuple[np.ndarray, int]:
             except ValueError:
                 continue
     values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def _drop_implausible(values: np.ndarray) -> int:
+    """Read elevations outside what Earth has as unknown; how many there were."""
     implausible = (values < LOWEST_ELEVATION_M) | (values > HIGHEST_ELEVATION_M)
     count = int(np.count_nonzero(implausible))
     if count:
         values[implausible] = np.nan
-    return values, count
+    return count
 
 
 class _Collector:
@@ -260,6 +319,7 @@ class _Collector:
         self.tracks = _Points()
         self.routes = _Points()
         self.waypoints: list[Waypoint] = []
+        self.waypoint_count = 0
         self.names: list[str] = []
         self.misplaced: list[str] = []  # parents of tracks or routes not directly in <gpx>
         self.points_seen = 0
@@ -305,7 +365,9 @@ class _Collector:
             self.routes.add(element, self.ele_tag, self.time_tag)
         elif name == "wpt":
             self.count_point()
-            self.waypoint(element)
+            self.waypoint_count += 1
+            if self.waypoint_count <= KEPT_WAYPOINTS:
+                self.waypoint(element)
         elif name == "trkseg":
             if self.wanted():
                 self.tracks.close_segment()
@@ -352,7 +414,7 @@ class _Collector:
             )
         points, source = self.tracks, "track"
         warnings: list[ReadWarning] = []
-        if not points.lat and self.routes.lat:
+        if not points.size and self.routes.size:
             points, source = self.routes, "route"
         elif not _distinct(points) and _distinct(self.routes):
             points, source = self.routes, "route"
@@ -362,12 +424,11 @@ class _Collector:
                     "The track has fewer than two distinct points; the file's route is used.",
                 )
             )
-        if not points.lat:
+        if not points.size:
             what = "only waypoints" if self.waypoints else "no track or route"
             raise GpxRefused("no_line", f"The file has {what}; a stage needs a line to plan on.")
-        lat = _coordinates(points.lat, "lat", -90.0, 90.0)
-        lon = _coordinates(points.lon, "lon", -180.0, 180.0)
-        ele, implausible = _elevations(points.ele)
+        lat, lon, ele = points.arrays()
+        implausible = _drop_implausible(ele)
         if implausible:
             warnings.append(
                 ReadWarning(
@@ -396,6 +457,7 @@ class _Collector:
             name=self.names[0] if self.names else None,
             segment_starts=sorted({s for s in points.starts if s < lat.size}) or [0],
             waypoints=self.waypoints,
+            waypoint_count=self.waypoint_count,
             warnings=warnings,
         )
         if not np.any((line.lat != line.lat[0]) | (line.lon != line.lon[0])):

@@ -280,12 +280,12 @@ MAX_NAME = 200  # as every name the service keeps: a checkpoint's, a stage's
 MAX_NOTES = 5000  # a checkpoint's notes, where a waypoint's <desc> goes
 
 
-def _require_importable(waypoints: list[Waypoint]) -> None:
+def _require_importable(waypoints: list[Waypoint], count: int) -> None:
     """Waypoints become checkpoints: they must fit what a checkpoint holds, on every
     database alike (422 here, never a database error)."""
-    if len(waypoints) > MAX_IMPORTED_WAYPOINTS:
+    if count > MAX_IMPORTED_WAYPOINTS:
         raise GpxRejected(
-            f"The file has {len(waypoints):,} waypoints; at most "
+            f"The file has {count:,} waypoints; at most "
             f"{MAX_IMPORTED_WAYPOINTS} are imported as checkpoints.",
             code="gpx_too_many_waypoints",
         )
@@ -341,7 +341,7 @@ def prepare_upload(
             code="gpx_name_too_long",
         )
     if import_waypoints:
-        _require_importable(line.waypoints)
+        _require_importable(line.waypoints, line.waypoint_count)
     stats, warnings, distance = measure(line, county=county, county_box=county_box)
     # The original is kept as the GPX file it is: a gzip upload (already checked whole by
     # `inflate`) is stored as sent, anything else compressed here.
