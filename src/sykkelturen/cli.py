@@ -13,9 +13,7 @@ from sqlmodel import Session
 from sykkelturen import schema_migrations
 from sykkelturen.config import Settings, SettingsError, load_settings
 from sykkelturen.db import create_db_engine
-from sykkelturen.demo import load_demo
 from sykkelturen.logs import log_config
-from sykkelturen.main import create_app
 from sykkelturen.pagination import MAX_LIMIT, PageParams
 from sykkelturen.problems import Problem
 from sykkelturen.security import system_actor
@@ -48,6 +46,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=log_config(settings.log_level),
         access_log=False,
         proxy_headers=True,
+        timeout_worker_healthcheck=settings.worker_start_timeout_s,
         # httptools, answering what it cannot parse with a problem (see http_protocol).
         http="sykkelturen.http_protocol:ProblemHttpToolsProtocol",
     )
@@ -63,6 +62,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
+    schema_migrations.require_migrated(settings)
     data = TokenCreate(
         name=args.name,
         role=Role(args.role),
@@ -77,6 +77,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
+    schema_migrations.require_migrated(settings)
     with _session(settings) as session:
         cursor: str | None = None
         while True:
@@ -92,6 +93,7 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    schema_migrations.require_migrated(settings)
     with _session(settings) as session:
         token = tokens.get_token(session, args.id)
         tokens.revoke_token(session, actor=system_actor("command line"), token=token)
@@ -101,6 +103,8 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from sykkelturen.demo import load_demo  # noqa: PLC0415 - only this command needs the demo
+
     schema_migrations.upgrade(settings)
     with _session(settings) as session:
         tour = load_demo(session, settings)
@@ -110,6 +114,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def openapi_document(settings: Settings) -> str:
+    # Serving imports the app in each worker by name; only this command needs it here.
+    from sykkelturen.main import create_app  # noqa: PLC0415
+
     app = create_app(settings)
     document = json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n"
     app.state.engine.dispose()
@@ -179,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         return int(args.run(args, settings))
-    except SettingsError as error:
+    except (SettingsError, schema_migrations.NotMigrated) as error:
         print(f"sykkelturen: {error}", file=sys.stderr)
         return 2
     except Problem as problem:

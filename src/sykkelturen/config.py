@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=15_000, ge=0, description="How long a SQLite writer waits for the lock."
     )
+    worker_start_timeout_s: int = Field(
+        default=60,
+        gt=0,
+        description="How long `serve --workers N` waits for a new worker to answer its health "
+        "check; importing the app takes seconds on a small, busy machine.",
+    )
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
 
     @field_validator("cors_origins", mode="before")

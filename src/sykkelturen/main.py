@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from sykkelturen import __version__, openapi
 from sykkelturen.activities.router import router as activities_router
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts served by the app itself (offline, intranets).
+    app = FastAPIOffline(
         title="Sykkelturen API",
         version=__version__,
         description=DESCRIPTION,
