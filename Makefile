@@ -36,10 +36,10 @@ openapi: $(STAMP)
 	$(BIN)/sykkelturen openapi
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py --million
+	$(BIN)/python -m bench.ingest --million --refused
 
 bench-runsheet: $(STAMP)
-	$(BIN)/python bench/runsheet.py
+	$(BIN)/python -m bench.runsheet
 
 bench-load: $(STAMP)
 	$(BIN)/python -m bench.load

@@ -39,7 +39,8 @@ from sykkelturen.gpx import geometry
 from sykkelturen.gpx.reader import GpxRefused, read_gpx
 from sykkelturen.routes.service import _encode_line, inflate, measure
 
-SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "gpx"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "tests" / "data" / "gpx"
 
 
 def bare_parse(data: bytes) -> int:
@@ -126,7 +127,10 @@ def child(case: str, path: str) -> None:
 def peak_growth(case: str, path: Path) -> int:
     """Bytes the case adds to the peak resident size of a fresh process holding the file."""
     result = subprocess.run(
-        [sys.executable, __file__, "--child", case, str(path)],
+        # As a module from the repository root: run as a file, bench/ would come first on
+        # the path and its http.py would shadow the standard library's `http`.
+        [sys.executable, "-m", "bench.ingest", "--child", case, str(path)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,

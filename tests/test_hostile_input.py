@@ -353,8 +353,8 @@ class TestCursors:
         assert second["items"][0]["number"] > first["items"][-1]["number"]
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
+def _subclasses(cls: type[RequestBody]) -> list[type[RequestBody]]:
+    found: list[type[RequestBody]] = []
     for sub in cls.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found
