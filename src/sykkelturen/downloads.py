@@ -2,9 +2,9 @@
 
 HTTP header values are Latin-1 on the wire (ASGI refuses anything else), and a quote, a
 backslash or a line break in a name would end the parameter or the header. So the name
-goes out twice: as an ASCII `filename=` fallback for old clients, and exactly as
-`filename*=UTF-8''…`, percent-encoded, which every current browser and HTTP library
-prefers.
+goes out twice when it is not plain ASCII: as an ASCII `filename=` fallback for old
+clients, and exactly as `filename*=UTF-8''…`, percent-encoded, which every current browser
+and HTTP library prefers.
 """
 
 import unicodedata
@@ -24,7 +24,7 @@ MAX_NAME = 200
 
 def _clean(filename: str) -> str:
     """The name as a person would save it: no control characters, no folders."""
-    name = "".join(" " if unicodedata.category(c) in _INVISIBLE else c for c in filename)
+    name = "".join(c for c in filename if unicodedata.category(c) not in _INVISIBLE)
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return " ".join(name.split()).strip(".")[:MAX_NAME] or "download"
 
@@ -47,8 +47,8 @@ def content_disposition(filename: str, *, inline: bool = False) -> str:
     Folders and control characters are dropped from the name; the value is always ASCII.
     """
     name = _clean(filename)
-    disposition = "inline" if inline else "attachment"
-    return (
-        f'{disposition}; filename="{_ascii_fallback(name)}"; '
-        f"filename*=UTF-8''{quote(name, safe=_ATTR_CHARS)}"
-    )
+    fallback = _ascii_fallback(name)
+    value = f'{"inline" if inline else "attachment"}; filename="{fallback}"'
+    if fallback != name:
+        value += f"; filename*=UTF-8''{quote(name, safe=_ATTR_CHARS)}"
+    return value

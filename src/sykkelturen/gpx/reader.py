@@ -56,12 +56,14 @@ class GpxLine:
     lat: np.ndarray
     lon: np.ndarray
     ele: np.ndarray  # NaN where a point has no elevation
-    times_known: int  # how many points carry a readable time
+    times_known: int  # how many points carry a time
     first_time: float | None  # seconds since the epoch, of the first and last timed point
     last_time: float | None
     source: str  # "track" or "route"
     name: str | None
     segment_starts: list[int] = field(default_factory=list)  # index of each segment's first point
+    # Seconds since the epoch of each point (NaN where it has none); None when no point has.
+    times: np.ndarray | None = None
     waypoints: list[Waypoint] = field(default_factory=list)  # the first KEPT_WAYPOINTS
     waypoint_count: int = 0  # all of them
     warnings: list[ReadWarning] = field(default_factory=list)
@@ -119,7 +121,10 @@ def _epoch(text: str | None) -> float | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # GPX times are UTC; a zone-less one is read so
-    return moment.timestamp()
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError):
+        return None
 
 
 def _prepare(data: bytes) -> bytes:
@@ -160,14 +165,16 @@ class _Points:
         self.lat: list[str | None] = []
         self.lon: list[str | None] = []
         self.ele: list[str | None] = []
-        self.converted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.time: list[str | None] = []
+        self.chunk_times = 0  # points of the current chunk with a time
+        self.converted: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
         self.count_converted = 0
         self.first_time: str | None = None
         self.last_time: str | None = None
         self.times = 0
         self.starts: list[int] = []
         self.closed = 0  # points in the segments already closed
-        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None = None
 
     @property
     def size(self) -> int:
@@ -192,12 +199,14 @@ class _Points:
         if ele is not None and len(ele) > MAX_TEXT:
             raise GpxRefused("text_too_long", f"<ele> holds more than {MAX_TEXT:,} characters.")
         self.ele.append(ele)
+        self.time.append(time)
         if time:
             if len(time) > MAX_TEXT:
                 raise GpxRefused(
                     "text_too_long", f"<time> holds more than {MAX_TEXT:,} characters."
                 )
             self.times += 1
+            self.chunk_times += 1
             self.last_time = time
             if self.first_time is None:
                 self.first_time = time
@@ -213,25 +222,38 @@ class _Points:
                 _coordinates(self.lat, "lat", -90.0, 90.0, offset),
                 _coordinates(self.lon, "lon", -180.0, 180.0, offset),
                 _elevations(self.ele),
+                # Times cost a parse per point: only for chunks that have any.
+                _times(self.time) if self.chunk_times else None,
             )
         )
         self.count_converted += len(self.lat)
-        self.lat, self.lon, self.ele = [], [], []
+        self.lat, self.lon, self.ele, self.time = [], [], [], []
+        self.chunk_times = 0
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Latitudes, longitudes and elevations (NaN where unknown) of every point."""
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Latitudes, longitudes, elevations (NaN where unknown) and times (seconds since
+        the epoch, NaN where unknown; None when no point has one) of every point."""
         if self._arrays is None:
             self.convert()
-            if len(self.converted) == 1:
-                self._arrays = self.converted[0]
+            parts = self.converted
+            if not parts:
+                self._arrays = (np.empty(0), np.empty(0), np.empty(0), None)
+            elif len(parts) == 1:
+                self._arrays = parts[0]
             else:
-                lat, lon, ele = (
-                    zip(*self.converted, strict=True) if self.converted else ((), (), ())
-                )
+                times = None
+                if self.times:
+                    times = np.concatenate(
+                        [
+                            t if t is not None else np.full(lat.size, np.nan)
+                            for lat, _, _, t in parts
+                        ]
+                    )
                 self._arrays = (
-                    np.concatenate(lat) if lat else np.empty(0),
-                    np.concatenate(lon) if lon else np.empty(0),
-                    np.concatenate(ele) if ele else np.empty(0),
+                    np.concatenate([p[0] for p in parts]),
+                    np.concatenate([p[1] for p in parts]),
+                    np.concatenate([p[2] for p in parts]),
+                    times,
                 )
             self.converted = []
         return self._arrays
@@ -268,7 +290,7 @@ def _distinct(points: _Points) -> bool:
     """At least two points with different coordinates."""
     if points.size < 2:
         return False
-    lat, lon, _ = points.arrays()
+    lat, lon, _, _ = points.arrays()
     return bool(np.any((lat != lat[0]) | (lon != lon[0])))
 
 
@@ -278,6 +300,11 @@ def _is_number(value: str | None) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _times(raw: list[str | None]) -> np.ndarray:
+    """Seconds since the epoch per point, NaN where a time is missing or unreadable."""
+    return np.array([_epoch(text) if text else np.nan for text in raw], dtype=np.float64)
 
 
 # Elevations on Earth's land and roads lie well inside this; values outside are receiver
@@ -427,7 +454,7 @@ class _Collector:
         if not points.size:
             what = "only waypoints" if self.waypoints else "no track or route"
             raise GpxRefused("no_line", f"The file has {what}; a stage needs a line to plan on.")
-        lat, lon, ele = points.arrays()
+        lat, lon, ele, times = points.arrays()
         implausible = _drop_implausible(ele)
         if implausible:
             warnings.append(
@@ -456,6 +483,7 @@ class _Collector:
             source=source,
             name=self.names[0] if self.names else None,
             segment_starts=sorted({s for s in points.starts if s < lat.size}) or [0],
+            times=times,
             waypoints=self.waypoints,
             waypoint_count=self.waypoint_count,
             warnings=warnings,
