@@ -6,8 +6,8 @@ GeoJSON, valid from 2024-01-01, extracted 2023-12-15), CC BY 4.0. Each county's 
 rounded outwards to 0.01°. The 2020–2023 counties that were split in 2024 (30 Viken,
 38 Vestfold og Telemark, 54 Troms og Finnmark) take the union of their successors' boxes.
 
-Revision ID: 20261201_08
-Revises: 20261128_07
+Revision ID: 20261202_09
+Revises: 20261202_08
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "20261201_08"
-down_revision: str | None = "20261128_07"
+revision: str = "20261202_09"
+down_revision: str | None = "20261202_08"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
