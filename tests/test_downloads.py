@@ -9,6 +9,8 @@ from sykkelturen.downloads import content_disposition
 
 def _exact_name(value: str) -> str:
     """What a browser saves the file as: `filename*` (RFC 8187) wins over `filename`."""
+    if "filename*=" not in value:
+        return value.split('filename="', 1)[1].split('"', 1)[0]
     encoded = value.split("filename*=", 1)[1]
     charset, _language, text = encoded.split("'", 2)
     assert charset == "UTF-8"

@@ -99,7 +99,9 @@ class TestWaypointImport:
         )
         found = problem(response, 422, "gpx_too_many_waypoints")
         assert "200" in found["detail"]
-        problem(callers.anonymous.get(f"{API}/stages/{stage['id']}/route"), 404, "route_not_found")
+        problem(
+            callers.anonymous.get(f"{API}/stages/{stage['id']}/route"), 404, "stage_has_no_route"
+        )
 
     def test_the_cap_itself_is_imported(self, callers: Callers, stage: dict[str, Any]) -> None:
         result = ok(
@@ -119,7 +121,10 @@ class TestWaypointImport:
 
 
 def _saved_name(disposition: str) -> str:
-    return unquote(disposition.split("filename*=UTF-8''", 1)[1])
+    """What a browser saves: `filename*` when there is one, else the plain `filename`."""
+    if "filename*=UTF-8''" in disposition:
+        return unquote(disposition.split("filename*=UTF-8''", 1)[1])
+    return disposition.split('filename="', 1)[1].split('"', 1)[0]
 
 
 class TestOriginals:
@@ -173,7 +178,9 @@ class TestOriginals:
         found = problem(response, status, code)
         if status == 422:
             assert [e["field"] for e in found["errors"]] == ["body.file.filename"]
-        problem(callers.anonymous.get(f"{API}/stages/{stage['id']}/route"), 404, "route_not_found")
+        problem(
+            callers.anonymous.get(f"{API}/stages/{stage['id']}/route"), 404, "stage_has_no_route"
+        )
 
     @pytest.mark.parametrize("part_type", ["text/html", "image/svg+xml", "application/javascript"])
     def test_the_service_decides_the_content_type(
