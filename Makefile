@@ -40,10 +40,10 @@ lint-openapi:
 	npx --yes @redocly/cli@2.77.0 lint openapi/openapi.json
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py --million
+	$(BIN)/python -m bench.ingest --million --refused
 
 bench-runsheet: $(STAMP)
-	$(BIN)/python bench/runsheet.py
+	$(BIN)/python -m bench.runsheet
 
 bench-load: $(STAMP)
 	$(BIN)/python -m bench.load

@@ -12,10 +12,14 @@ temporary folder, then times, interleaved round by round so machine noise hits a
 - gpxpy:    `gpxpy.parse` of the same text (what the service must not run on uploads).
 
 Peak memory growth is measured in a fresh process per case (ru_maxrss). With --million it
-also ingests a generated 1,000,000-point file and reports its memory.
+also ingests a generated 1,000,000-point file and reports its memory. With --refused it
+sends a generated gzip of SYKKELTUREN_MAX_ROUTE_POINTS + 1 points (2,000,001 by default,
+about 18 MB) through inflate and read, and reports how long and how much memory it takes
+to refuse it.
 """
 
 import argparse
+import gzip
 import io
 import json
 import statistics
@@ -30,11 +34,13 @@ from typing import Any
 import gpxpy
 from lxml import etree
 
+from sykkelturen.config import Settings
 from sykkelturen.gpx import geometry
-from sykkelturen.gpx.reader import read_gpx
-from sykkelturen.routes.service import _encode_line, measure
+from sykkelturen.gpx.reader import GpxRefused, read_gpx
+from sykkelturen.routes.service import _encode_line, inflate, measure
 
-SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "gpx"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "tests" / "data" / "gpx"
 
 
 def bare_parse(data: bytes) -> int:
@@ -69,6 +75,20 @@ def ingest(data: bytes) -> int:
     return line.point_count
 
 
+def refuse(data: bytes) -> int:
+    """What an upload over the point limit costs before its 422 (inflate, then read)."""
+    try:
+        read_gpx(
+            inflate(data, limit=Settings().max_inflated_bytes, gzip_encoded=True),
+            max_points=Settings().max_route_points,
+        )
+    except GpxRefused as refused:
+        if refused.code != "too_many_points":
+            raise
+        return 0
+    raise AssertionError("the file was not refused")
+
+
 def gpxpy_parse(data: bytes) -> int:
     return int(gpxpy.parse(data.decode("utf-8")).get_track_points_no())
 
@@ -79,6 +99,7 @@ CASES: dict[str, Callable[[bytes], int]] = {
     "ingest": ingest,
     "gpxpy": gpxpy_parse,
 }
+EXTRA_CASES: dict[str, Callable[[bytes], int]] = {"refuse": refuse}
 
 
 def timed(function: Callable[[bytes], int], data: bytes) -> float:
@@ -99,14 +120,17 @@ def child(case: str, path: str) -> None:
     data = Path(path).read_bytes()
     Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM (the peak) to the current size
     before = _status_kib("VmRSS")
-    CASES[case](data)
+    (CASES | EXTRA_CASES)[case](data)
     print((_status_kib("VmHWM") - before) * 1024)
 
 
 def peak_growth(case: str, path: Path) -> int:
     """Bytes the case adds to the peak resident size of a fresh process holding the file."""
     result = subprocess.run(
-        [sys.executable, __file__, "--child", case, str(path)],
+        # As a module from the repository root: run as a file, bench/ would come first on
+        # the path and its http.py would shadow the standard library's `http`.
+        [sys.executable, "-m", "bench.ingest", "--child", case, str(path)],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
@@ -127,12 +151,27 @@ def million_point_file(folder: Path) -> Path:
     return path
 
 
+def over_limit_file(folder: Path) -> Path:
+    """A gzip of one point more than the limit: what a refused upload is made of."""
+    path = folder / "over_limit.gpx.gz"
+    count = Settings().max_route_points + 1
+    with gzip.open(path, "wt", compresslevel=6) as out:
+        out.write('<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>\n')
+        for i in range(count):
+            out.write(f'<trkpt lat="{60 + i * 1e-7:.7f}" lon="{10 + i * 1e-7:.7f}"/>\n')
+        out.write("</trkseg></trk></gpx>\n")
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--million", action="store_true", help="also ingest a 1,000,000-point file")
+    parser.add_argument(
+        "--refused", action="store_true", help="also refuse a file one point over the limit"
+    )
     parser.add_argument("--child", nargs=2, metavar=("CASE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -175,6 +214,15 @@ def main() -> None:
                 "file_bytes": big.stat().st_size,
                 "peak_growth_mb": round(growth / 2**20),
                 "within_1_gb": growth < 2**30,
+                "seconds_including_process_start": round(time.perf_counter() - started, 1),
+            }
+        if args.refused:
+            over = over_limit_file(Path(folder))
+            started = time.perf_counter()
+            growth = peak_growth("refuse", over)
+            report["refused_over_point_limit"] = {
+                "file_bytes_sent": over.stat().st_size,
+                "peak_growth_mb": round(growth / 2**20),
                 "seconds_including_process_start": round(time.perf_counter() - started, 1),
             }
         print(json.dumps(report, indent=2))

@@ -1,16 +1,34 @@
-"""The base of every JSON request body: checked as strict JSON before pydantic's lax rules."""
+"""The base of every JSON request body: checked as strict JSON before pydantic's lax rules,
+bounded in depth, and free of control characters in its text."""
 
 from functools import cache
 from typing import Any, Self
 
+from fastapi import Request
 from pydantic import (
     BaseModel,
+    ConfigDict,
     ModelWrapValidatorHandler,
     TypeAdapter,
+    ValidationInfo,
     create_model,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticSerializationError, to_json
+
+from sykkelturen.problems import JsonTooDeep, UnsupportedContentEncoding
+from sykkelturen.values import MULTILINE_FIELDS, declare_plain_text, refuse_control_characters
+
+# Our bodies nest four levels at most. A deeper one is refused before anything walks it:
+# JSON nested 600–900 levels passes the parser but not Python's recursion limit.
+MAX_JSON_DEPTH = 32
+
+
+def plain_text_fields(cls: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """The check itself, for any model: one line of text unless the field is free text."""
+    name = info.field_name or ""
+    return refuse_control_characters(value, multiline=name in MULTILINE_FIELDS, where=name)
 
 
 class RequestBody(BaseModel):
@@ -21,16 +39,39 @@ class RequestBody(BaseModel):
     JSON first refuses what the OpenAPI document does not describe.
     """
 
+    model_config = ConfigDict(json_schema_extra=declare_plain_text)
+
     @model_validator(mode="wrap")
     @classmethod
     def _as_strict_json(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if isinstance(data, dict):
+            if _depth(data) > MAX_JSON_DEPTH:
+                # A problem, not a ValueError: it passes pydantic untouched, before any
+                # recursive walk (validation, error rendering) could overflow the stack.
+                raise JsonTooDeep(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
             try:
                 text = to_json(_integral_floats_as_ints(data))
             except PydanticSerializationError as error:  # e.g. a lone UTF-16 surrogate
                 raise ValueError("the body is not valid Unicode JSON") from error
             _strict_twin(cls).validate_json(text, strict=True)
         return handler(data)
+
+    _plain_text = field_validator("*", mode="after")(classmethod(plain_text_fields))
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest, counted without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _integral_floats_as_ints(value: Any) -> Any:
@@ -53,3 +94,35 @@ def _strict_twin(model: type[BaseModel]) -> TypeAdapter[Any]:
     }
     twin = create_model(model.__name__, __config__=model.model_config, **fields)
     return TypeAdapter(twin)
+
+
+# --- Content-Encoding of a request body ------------------------------------------------
+
+# An endpoint that reads gzip bodies says so in its `openapi_extra` (the upload does).
+ACCEPTS_CODINGS = "x-accepts-content-encoding"
+
+
+def content_codings(request: Request) -> list[str]:
+    """The body's content codings in the order applied, `identity` left out and `x-gzip`
+    read as `gzip` (RFC 9110 §8.4.1.3)."""
+    header = request.headers.get("content-encoding", "")
+    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+    return ["gzip" if c == "x-gzip" else c for c in codings if c != "identity"]
+
+
+def check_content_encoding(request: Request) -> None:
+    """415 for a body in a coding the endpoint cannot undo, rather than reading gzip or
+    deflate bytes as if they were the body itself."""
+    codings = content_codings(request)
+    if not codings:
+        return
+    route = request.scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    accepted: list[str] = extra.get(ACCEPTS_CODINGS, [])
+    if codings == ["gzip"] and "gzip" in accepted:
+        return
+    offered = ", ".join(accepted) or "none"
+    raise UnsupportedContentEncoding(
+        f"Content-Encoding {', '.join(codings)} is not accepted here (accepted: {offered}).",
+        headers={"Accept-Encoding": ", ".join(accepted) or "identity"},
+    )

@@ -47,6 +47,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,
         proxy_headers=True,
         timeout_worker_healthcheck=settings.worker_start_timeout_s,
+        # httptools, answering what it cannot parse with a problem (see http_protocol).
+        http="sykkelturen.http_protocol:ProblemHttpToolsProtocol",
     )
     return 0
 

@@ -1,39 +1,54 @@
-"""`Content-Disposition` for files the service hands out (RFC 6266).
+"""`Content-Disposition` for downloads, safe for any file name (RFC 6266, RFC 8187).
 
-Header values travel as Latin-1, so a file name such as "Valldal – Stordal.gpx" cannot be
-sent as it is: it goes out twice, as an ASCII `filename=` fallback for old clients and as
-`filename*=UTF-8''…` (RFC 8187) that every current browser and download tool prefers.
+HTTP header values are Latin-1 on the wire (ASGI refuses anything else), and a quote, a
+backslash or a line break in a name would end the parameter or the header. So the name
+goes out twice when it is not plain ASCII: as an ASCII `filename=` fallback for old
+clients, and exactly as `filename*=UTF-8''…`, percent-encoded, which every current browser
+and HTTP library prefers.
 """
 
 import unicodedata
 from urllib.parse import quote
 
-# Characters a quoted-string fallback must not carry, and what file systems refuse.
-_UNSAFE = set('"\\/:*?<>|')
+# RFC 8187 `attr-char` besides letters and digits: what may stand unencoded in `filename*`.
+_ATTR_CHARS = "!#$&+-.^_`|~"
+# Quoting trouble in the header, or path trouble on a disk: replaced in the fallback.
+_FALLBACK_UNSAFE = set('"\\%/:*?<>|;')
+# Letters that Unicode does not decompose into an ASCII letter and a mark.
+_ASCII_SPELLING = str.maketrans(
+    {"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ß": "ss", "–": "-", "—": "-", "’": "'"}
+)
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # control and format characters, line separators
+MAX_NAME = 200
 
 
-def _ascii_fallback(filename: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", filename)
+def _clean(filename: str) -> str:
+    """The name as a person would save it: no control characters, no folders."""
+    name = "".join(c for c in filename if unicodedata.category(c) not in _INVISIBLE)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return " ".join(name.split()).strip(".")[:MAX_NAME] or "download"
+
+
+def _ascii_fallback(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name.translate(_ASCII_SPELLING))
     kept = []
-    for char in decomposed:
-        if unicodedata.combining(char):
-            continue  # the accent of an é, the ring of an å
-        if char in "æÆøØ":
-            kept.append({"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O"}[char])
-        elif " " <= char <= "~" and char not in _UNSAFE:
-            kept.append(char)
-        elif char.isspace() or char in "–—":
-            kept.append("-" if char in "–—" else " ")
-        else:
-            kept.append("_")
-    return " ".join("".join(kept).split()) or "download"
+    for c in decomposed:
+        if unicodedata.combining(c):
+            continue  # the accent of a letter kept just before
+        kept.append(c if c.isascii() and c not in _FALLBACK_UNSAFE else "_")
+    return "".join(kept).strip(" _") or "download"
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:
-    """`attachment` (or `inline`) with the name as ASCII fallback and as UTF-8."""
-    name = "".join(c for c in filename if c.isprintable()).strip() or "download"
+    """`attachment` (or `inline`) naming the file both ways. For "Valldal – Stordal.gpx":
+    `attachment; filename="Valldal - Stordal.gpx";
+    filename*=UTF-8''Valldal%20%E2%80%93%20Stordal.gpx` (one line).
+
+    Folders and control characters are dropped from the name; the value is always ASCII.
+    """
+    name = _clean(filename)
     fallback = _ascii_fallback(name)
     value = f'{"inline" if inline else "attachment"}; filename="{fallback}"'
     if fallback != name:
-        value += f"; filename*=UTF-8''{quote(name, safe='')}"
+        value += f"; filename*=UTF-8''{quote(name, safe=_ATTR_CHARS)}"
     return value

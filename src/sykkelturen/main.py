@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from sykkelturen import __version__, openapi
 from sykkelturen.activities.router import router as activities_router
 from sykkelturen.audit.router import router as audit_router
+from sykkelturen.bodies import check_content_encoding
 from sykkelturen.calendars.router import router as calendars_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
 from sykkelturen.concurrency import install_not_modified_handler
@@ -28,9 +29,12 @@ from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
 from sykkelturen.problems import install_problem_handlers
 from sykkelturen.progress.router import router as progress_router
+from sykkelturen.queries import check_query_string
+from sykkelturen.response_headers import ResponseHeadersMiddleware
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
 from sykkelturen.runsheet.router import router as runsheet_router
+from sykkelturen.security import get_actor
 from sykkelturen.staffing.router import router as staffing_router
 from sykkelturen.stages.router import router as stages_router
 from sykkelturen.team.router import router as team_router
@@ -79,7 +83,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.write_engine = writer_engine(engine)
 
-    api = APIRouter(prefix=API_PREFIX)
+    # Every API request: its query string and body coding checked, a token it presents valid.
+    api = APIRouter(
+        prefix=API_PREFIX,
+        dependencies=[
+            Depends(check_query_string),
+            Depends(check_content_encoding),
+            Depends(get_actor),
+        ],
+    )
     for router in (
         counties_router,
         tours_router,
@@ -106,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     openapi.mark_anonymous_operations(health_router)
-    app.include_router(health_router)
+    app.include_router(health_router, dependencies=[Depends(check_query_string)])
 
     install_problem_handlers(app)
     install_not_modified_handler(app)
@@ -138,5 +150,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ResponseHeadersMiddleware)  # outermost: every response gets them
     openapi.install(app)
     return app

@@ -16,12 +16,14 @@ from sykkelturen.problems import (
     BadRequest,
     ContentTooLarge,
     InvalidCursor,
+    JsonTooDeep,
     MalformedJson,
     PreconditionFailed,
     PreconditionRequired,
     Problem,
     ProblemDetails,
     Unauthorized,
+    UnknownQueryParameter,
     problem_responses,
 )
 from sykkelturen.security import NEEDS_TOKEN
@@ -117,14 +119,15 @@ def _declare(operation: dict[str, Any], problem: type[Problem]) -> None:
 
 
 def _shared_problems(operation: dict[str, Any]) -> list[type[Problem]]:
-    problems: list[type[Problem]] = [NotAcceptable]  # an `Accept` it cannot answer
+    # An `Accept` it cannot answer; a query parameter it does not take (checked everywhere).
+    problems: list[type[Problem]] = [NotAcceptable, UnknownQueryParameter]
     if operation.get("security"):
         problems.append(Unauthorized)  # a malformed, unknown or revoked token
     if "requestBody" in operation:
         problems.append(ContentTooLarge)
         media_types = operation["requestBody"].get("content", {})
         if "application/json" in media_types:
-            problems.append(MalformedJson)
+            problems += [MalformedJson, JsonTooDeep]
         if "multipart/form-data" in media_types:
             problems.append(BadRequest)  # a form Starlette cannot parse
     names = {p.get("name") for p in operation.get("parameters", [])}

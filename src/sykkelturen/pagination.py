@@ -19,6 +19,7 @@ from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
 from sykkelturen.problems import InvalidCursor
+from sykkelturen.values import MAX_ID
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -70,6 +71,22 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     return values
 
 
+def _require_type(column: Mapped[Any], value: Any) -> None:
+    """A cursor's value has its column's type (a string for an integer key would reach the
+    database as a type error on PostgreSQL, a silent wrong page on SQLite)."""
+    column_type = column.type  # type: ignore[attr-defined]
+    stored = getattr(column_type, "impl", column_type)  # SQLModel's AutoString decorates String
+    kind = str if isinstance(stored, sa.String) else column_type.python_type
+    if kind is int:
+        fits = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID
+    elif kind is str:
+        fits = isinstance(value, str) and len(value) <= 500 and "\x00" not in value
+    else:
+        fits = isinstance(value, str | int | float) and not isinstance(value, bool)
+    if not fits:
+        raise InvalidCursor("The cursor is not one this service issued.")
+
+
 def paginate(
     session: Session,
     statement: SelectOfScalar[Row],
@@ -87,6 +104,8 @@ def paginate(
     columns = list(order_by)
     if page.cursor is not None:
         after = decode_cursor(page.cursor, len(columns))
+        for column, value in zip(columns, after, strict=True):
+            _require_type(column, value)
         bound = sa.tuple_(*columns)
         statement = statement.where(bound < tuple(after) if descending else bound > tuple(after))
     ordering = [c.desc() if descending else c.asc() for c in columns]

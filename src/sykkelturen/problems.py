@@ -6,6 +6,7 @@ by an unexpected exception, is rendered by `problem_response` as
 """
 
 import logging
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -104,6 +105,10 @@ class UnsupportedMediaType(Problem):
     status, title, code = 415, "Unsupported media type", "unsupported_media_type"
 
 
+class UnsupportedContentEncoding(UnsupportedMediaType):
+    title, code = "Unsupported content encoding", "unsupported_content_encoding"
+
+
 class Unprocessable(Problem):
     status, title, code = 422, "Unprocessable content", "unprocessable"
 
@@ -126,6 +131,14 @@ class InvalidCursor(BadRequest):
 
 class MalformedJson(BadRequest):
     title, code = "Malformed JSON", "malformed_json"
+
+
+class UnknownQueryParameter(BadRequest):
+    title, code = "Unknown query parameter", "unknown_query_parameter"
+
+
+class JsonTooDeep(BadRequest):
+    title, code = "JSON nested too deeply", "json_too_deep"
 
 
 class UnknownReference(Unprocessable):
@@ -201,6 +214,9 @@ def problem_response(
     if body.request_id:
         # A 500 is sent from outside the request-id middleware; name the id here too.
         response.headers["X-Request-ID"] = body.request_id
+    # ... and outside the response-headers middleware: a problem is never stored.
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
 
 
@@ -221,9 +237,25 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _encoded_body(request: Request) -> UnsupportedContentEncoding | None:
+    """A body FastAPI could not parse because it came gzip- or deflate-encoded: the coding
+    is the problem (415), not the JSON. (Bodies are parsed before any dependency runs.)"""
+    coding = request.headers.get("content-encoding", "").strip().lower()
+    if coding in ("", "identity"):
+        return None
+    return UnsupportedContentEncoding(
+        f"Content-Encoding {coding} is not accepted here; send the body as it is.",
+        headers={"Accept-Encoding": "identity"},
+    )
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in raw) and (
+        encoded := _encoded_body(request)
+    ):
+        return await _on_problem(request, encoded)
     if raw and all(error.get("loc") == ("header", "If-Match") for error in raw):
         # A missing If-Match is a missing precondition (RFC 6585), not a malformed request.
         problem = PreconditionRequired(
@@ -273,6 +305,11 @@ def _allowed_methods(request: Request) -> str:
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+        # FastAPI's JSON parser gave up on the nesting (about 1,000 levels and more).
+        return await _on_problem(request, JsonTooDeep("The body nests too deeply to read."))
+    if exc.status_code == 400 and (encoded := _encoded_body(request)):
+        return await _on_problem(request, encoded)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -333,14 +370,28 @@ async def _on_operational_error(request: Request, exc: Exception) -> JSONRespons
     return await _on_unexpected(request, exc)
 
 
+def _short_traceback(exc: BaseException) -> str:
+    """A recursion error's traceback repeats one frame a thousand times: keep its end."""
+    lines = traceback.format_exception(exc, limit=-20)
+    return "".join(lines)[-8000:]
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
-    logger.exception(
-        "unexpected error (request id %s)",
-        request_id,
-        exc_info=exc,
-        extra={"request_id": request_id},
-    )
+    if isinstance(exc, RecursionError):
+        logger.error(
+            "unexpected error (request id %s): %s",
+            request_id,
+            _short_traceback(exc),
+            extra={"request_id": request_id},
+        )
+    else:
+        logger.exception(
+            "unexpected error (request id %s)",
+            request_id,
+            exc_info=exc,
+            extra={"request_id": request_id},
+        )
     return problem_response(
         request,
         status=500,

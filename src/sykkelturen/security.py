@@ -13,7 +13,6 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, select
 
-from sykkelturen.db import SessionDep
 from sykkelturen.problems import Forbidden, Unauthorized
 from sykkelturen.tokens.models import Token
 
@@ -71,16 +70,21 @@ def find_active_token(session: Session, secret: str) -> Token | None:
 
 def get_actor(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
+    """Every API request passes here (a dependency of the whole API router): a request
+    that presents a token must present a valid one, public reads included."""
     request_id = getattr(request.state, "request_id", None)
     header = request.headers.get("authorization")
     if header is None:
         return Actor(role=ANONYMOUS, name=ANONYMOUS, request_id=request_id)
     if credentials is None or not credentials.credentials:
         raise Unauthorized("Send the token as `Authorization: Bearer <token>`.")
-    token = find_active_token(session, credentials.credentials)
+    # A short read of its own, not the request's unit of work: on SQLite a write request's
+    # transaction takes the write lock at its first statement, and that must not be this
+    # one (an upload reads and parses its body before it writes).
+    with Session(request.app.state.engine) as session:
+        token = find_active_token(session, credentials.credentials)
     if token is None:
         raise Unauthorized("The token is unknown or has been revoked.")
     return Actor(

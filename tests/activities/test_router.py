@@ -133,7 +133,7 @@ class TestActivities:
                 url, json={"kind": "other", "title": "x", "person_ids": [other["id"]]}
             ),
             422,
-            "person_of_other_county",
+            "unknown_reference",
         )
 
     @pytest.mark.parametrize(

@@ -168,7 +168,7 @@ class TestMeasures:
                 url, json={"kind": "other", "title": "x", "responsible_person_id": other["id"]}
             ),
             422,
-            "person_of_other_county",
+            "unknown_reference",
         )
 
     def test_responsible_person_is_personal_data(

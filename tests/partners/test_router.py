@@ -102,7 +102,7 @@ class TestPartners:
                 },
             ),
             422,
-            "person_of_other_county",
+            "unknown_reference",
         )
 
     @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ other requests while a file is being read."""
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -71,3 +72,64 @@ def test_other_requests_are_served_while_an_upload_is_parsed(
     uploader.join(60)
     assert health.status_code == 200
     assert statuses == [201]
+
+
+def _small_gpx(points: int = 80) -> bytes:
+    rows = "".join(
+        f'<trkpt lat="{62.0 + i * 0.0005:.6f}" lon="{7.0 + i * 0.0005:.6f}"><ele>{i}</ele></trkpt>'
+        for i in range(points)
+    )
+    return (
+        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        f"<trk><trkseg>{rows}</trkseg></trk></gpx>"
+    ).encode()
+
+
+def test_a_trickling_upload_holds_up_no_write_elsewhere(callers: Callers, server: str) -> None:
+    """An upload sent slowly (like `curl --limit-rate 200`) keeps no transaction open while
+    its body arrives: an edit of another stage goes through at once, on SQLite too."""
+    tour = tour_with_counties(callers.national)
+    uploading = make_stage(callers.county_15, tour["id"])
+    other = make_stage(callers.county_15, tour["id"], sequence=2, name="Stordal – Linge")
+    body = _small_gpx()
+    assert 4000 < len(body) < 6000
+    chunk = 200
+    started = threading.Event()
+    upload_result: list[int] = []
+
+    def trickle() -> Iterator[bytes]:
+        for offset in range(0, len(body), chunk):
+            yield body[offset : offset + chunk]
+            started.set()
+            time.sleep(0.1)  # about 2 KB/s: the whole body takes some 2.5 s
+
+    def send_upload() -> None:
+        with httpx.Client(timeout=60) as client:
+            response = client.put(
+                f"{server}{API}/stages/{uploading['id']}/route",
+                content=trickle(),
+                headers={
+                    "Authorization": callers.county_15.headers["Authorization"],
+                    "Content-Type": "application/gpx+xml",
+                },
+            )
+            upload_result.append(response.status_code)
+
+    sender = threading.Thread(target=send_upload)
+    sender.start()
+    assert started.wait(10)
+    time.sleep(0.3)  # the upload request is in, its body still arriving
+    with httpx.Client(timeout=60) as client:
+        began = time.monotonic()
+        edited = client.patch(
+            f"{server}{API}/stages/{other['id']}",
+            json={"notes": "Ferje 13:10"},
+            headers={"Authorization": callers.county_15.headers["Authorization"], "If-Match": "*"},
+        )
+        took = time.monotonic() - began
+    still_uploading = sender.is_alive()
+    sender.join(30)
+    assert edited.status_code == 200, edited.text
+    assert took < 1.0, f"the edit waited {took:.1f} s for the upload"
+    assert still_uploading, "the upload finished before the edit: the test proved nothing"
+    assert upload_result == [201]

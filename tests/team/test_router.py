@@ -100,7 +100,7 @@ class TestTeam:
                 f"{API}/stages/{stage['id']}/team", json={"person_id": other["id"], "role": "host"}
             ),
             422,
-            "person_of_other_county",
+            "unknown_reference",
         )
 
     @pytest.mark.parametrize(
@@ -138,3 +138,11 @@ def test_change_permissions(
         headers={"If-Match": '"1"'},
     )
     assert response.status_code == status
+
+
+def test_the_team_feed_collection_is_not_taken_for_a_member_id(callers: Callers) -> None:
+    """`/team/calendar-subscriptions` sits beside `/team/{member_id}`: a method it does not
+    have is 405 naming the ones it has, not a 422 for a member id that is not a number."""
+    response = callers.national.patch(f"{API}/stages/1/team/calendar-subscriptions", json={})
+    assert response.status_code == 405
+    assert "POST" in response.headers["allow"]

@@ -21,7 +21,6 @@ from sykkelturen.negotiation import add_vary, choose
 from sykkelturen.openapi import download_responses
 from sykkelturen.pagination import Page, PageQuery, paginate_sorted
 from sykkelturen.partners.problems import PartnerOfOtherCounty
-from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -50,7 +49,6 @@ RULE_PROBLEMS = (
     UnknownReference,
     PartnerOfOtherCounty,
     UnknownReference,
-    PersonOfOtherCounty,
 )
 
 

@@ -13,6 +13,11 @@ class County(SQLModel, table=True):
     official_name: str = SQLField(max_length=200)
     valid_from: int
     valid_to: int | None = None
+    # Bounding box in WGS84 (Kartverket, 2024; see the county_bounds migration).
+    min_lat: float | None = None
+    min_lon: float | None = None
+    max_lat: float | None = None
+    max_lon: float | None = None
 
 
 class CountySuccession(SQLModel, table=True):

@@ -312,21 +312,23 @@ def _add_route(
 ) -> None:
     route = item["route"]
     raw = files(__package__).joinpath("gpx", route["file"]).read_bytes()
-    routes.upload_route(
-        session,
-        actor=actor,
-        stage=stage,
-        upload=routes.Upload(
-            raw=raw,
-            media_type="application/gpx+xml",
-            filename=route["file"].removesuffix(".gz"),
-            note=route.get("note"),
-            gzip_encoded=False,
-        ),
+    import_waypoints = route.get("waypoints", False)
+    prepared = routes.prepare_upload(
+        routes.Upload(raw=raw, filename=route["file"], note=None, gzip_encoded=False),
         max_inflated_bytes=settings.max_inflated_bytes,
         max_points=settings.max_route_points,
         track=route.get("track"),
-        import_waypoints=route.get("waypoints", False),
+        import_waypoints=import_waypoints,
+    )
+    assert stage.id is not None
+    routes.store_upload(
+        session,
+        actor=actor,
+        stage_id=stage.id,
+        prepared=prepared,
+        note=route.get("note"),
+        track=route.get("track"),
+        import_waypoints=import_waypoints,
     )
     if not route.get("waypoints"):
         distance_km = require_current(session, stage).stats["distance_m"] / 1000

@@ -64,7 +64,8 @@ class GpxLine:
     segment_starts: list[int] = field(default_factory=list)  # index of each segment's first point
     # Seconds since the epoch of each point (NaN where it has none); None when no point has.
     times: np.ndarray | None = None
-    waypoints: list[Waypoint] = field(default_factory=list)
+    waypoints: list[Waypoint] = field(default_factory=list)  # the first KEPT_WAYPOINTS
+    waypoint_count: int = 0  # all of them
     warnings: list[ReadWarning] = field(default_factory=list)
 
     @property
@@ -83,6 +84,25 @@ def _text(element: etree._Element) -> str | None:
             "text_too_long", f"<{_local(element.tag)}> holds more than {MAX_TEXT:,} characters."
         )
     return text
+
+
+# C0 controls XML 1.0 allows (tab, LF, CR) are whitespace; DEL and the C1 controls it
+# allows too, but nothing else reads them: a name or description never keeps any.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str | None) -> str | None:
+    """A name from a file as the service keeps it: one line, no control characters."""
+    if text is None:
+        return None
+    return " ".join(_INVISIBLE.sub("", text).split()) or None
+
+
+def free_text(text: str | None) -> str | None:
+    """A description from a file: its lines kept, control characters dropped."""
+    if text is None:
+        return None
+    return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip() or None
 
 
 def _free(element: etree._Element) -> None:
@@ -130,25 +150,40 @@ def _prepare(data: bytes) -> bytes:
     return body
 
 
+# Points are read as text and converted by numpy this many at a time, so a file costs
+# 24 bytes per point read (three float64) plus one chunk of text, however long it is.
+CHUNK = 32_768
+# Waypoints kept as objects (a few hundred bytes each); more are counted, not kept.
+KEPT_WAYPOINTS = 1_000
+
+
 class _Points:
     """Coordinates and elevations of one kind of line (track or route), with its segment
-    starts; coordinates stay text until the end, when numpy converts them all at once."""
+    starts. Coordinates stay text for one chunk, then numpy converts the chunk at once."""
 
     def __init__(self) -> None:
         self.lat: list[str | None] = []
         self.lon: list[str | None] = []
         self.ele: list[str | None] = []
         self.time: list[str | None] = []
+        self.chunk_times = 0  # points of the current chunk with a time
+        self.converted: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self.count_converted = 0
         self.first_time: str | None = None
         self.last_time: str | None = None
         self.times = 0
         self.starts: list[int] = []
         self.closed = 0  # points in the segments already closed
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None = None
+
+    @property
+    def size(self) -> int:
+        return self.count_converted + len(self.lat)
 
     def close_segment(self) -> None:
-        if len(self.lat) > self.closed:
+        if self.size > self.closed:
             self.starts.append(self.closed)
-        self.closed = len(self.lat)
+        self.closed = self.size
 
     def add(self, element: etree._Element, ele_tag: str, time_tag: str) -> None:
         """The hot path: one call per point, so tags are compared whole, not parsed."""
@@ -171,31 +206,92 @@ class _Points:
                     "text_too_long", f"<time> holds more than {MAX_TEXT:,} characters."
                 )
             self.times += 1
+            self.chunk_times += 1
             self.last_time = time
             if self.first_time is None:
                 self.first_time = time
+        if len(self.lat) >= CHUNK:
+            self.convert()
+
+    def convert(self) -> None:
+        if not self.lat:
+            return
+        offset = self.count_converted
+        self.converted.append(
+            (
+                _coordinates(self.lat, "lat", -90.0, 90.0, offset),
+                _coordinates(self.lon, "lon", -180.0, 180.0, offset),
+                _elevations(self.ele),
+                # Times cost a parse per point: only for chunks that have any.
+                _times(self.time) if self.chunk_times else None,
+            )
+        )
+        self.count_converted += len(self.lat)
+        self.lat, self.lon, self.ele, self.time = [], [], [], []
+        self.chunk_times = 0
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Latitudes, longitudes, elevations (NaN where unknown) and times (seconds since
+        the epoch, NaN where unknown; None when no point has one) of every point."""
+        if self._arrays is None:
+            self.convert()
+            parts = self.converted
+            if not parts:
+                self._arrays = (np.empty(0), np.empty(0), np.empty(0), None)
+            elif len(parts) == 1:
+                self._arrays = parts[0]
+            else:
+                times = None
+                if self.times:
+                    times = np.concatenate(
+                        [
+                            t if t is not None else np.full(lat.size, np.nan)
+                            for lat, _, _, t in parts
+                        ]
+                    )
+                self._arrays = (
+                    np.concatenate([p[0] for p in parts]),
+                    np.concatenate([p[1] for p in parts]),
+                    np.concatenate([p[2] for p in parts]),
+                    times,
+                )
+            self.converted = []
+        return self._arrays
 
 
-def _coordinates(raw: list[str | None], name: str, low: float, high: float) -> np.ndarray:
+def _coordinates(
+    raw: list[str | None], name: str, low: float, high: float, offset: int = 0
+) -> np.ndarray:
     """All of one coordinate as floats, refusing missing, non-numeric, NaN, infinite or
-    out-of-range values with the index of the first bad point."""
+    out-of-range values with the index of the first bad point (`offset` is the index of
+    the first in `raw`)."""
     for index, value in enumerate(raw):
         if value is None:
-            raise GpxRefused("coordinate_missing", f"Point {index} has no {name}.")
+            raise GpxRefused("coordinate_missing", f"Point {offset + index} has no {name}.")
     try:
         values = np.array(raw, dtype=np.float64)
     except ValueError:
         index = next(i for i, v in enumerate(raw) if not _is_number(v))
         raise GpxRefused(
-            "coordinate_invalid", f"Point {index}: {name}={str(raw[index])[:40]!r} is not a number."
+            "coordinate_invalid",
+            f"Point {offset + index}: {name}={str(raw[index])[:40]!r} is not a number.",
         ) from None
     bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
     if bad.any():
         index = int(np.argmax(bad))
         raise GpxRefused(
-            "coordinate_invalid", f"Point {index}: {name}={str(raw[index])[:40]!r} is out of range."
+            "coordinate_invalid",
+            f"Point {offset + index}: {name}={str(raw[index])[:40]!r} is out of range.",
         )
     return values
+
+
+def _distinct(points: _Points) -> bool:
+    """At least two points with different coordinates."""
+    if points.size < 2:
+        return False
+    lat, lon, _, _ = points.arrays()
+    return bool(np.any((lat != lat[0]) | (lon != lon[0])))
 
 
 def _is_number(value: str | None) -> bool:
@@ -211,7 +307,14 @@ def _times(raw: list[str | None]) -> np.ndarray:
     return np.array([_epoch(text) if text else np.nan for text in raw], dtype=np.float64)
 
 
+# Elevations on Earth's land and roads lie well inside this; values outside are receiver
+# errors or "no data" markers (-9999, -32768) and are read as unknown.
+LOWEST_ELEVATION_M = -500.0
+HIGHEST_ELEVATION_M = 9_000.0
+
+
 def _elevations(raw: list[str | None]) -> np.ndarray:
+    """The elevations, NaN where unknown or unreadable."""
     values = np.full(len(raw), np.nan)
     for index, text in enumerate(raw):
         if text:
@@ -221,6 +324,15 @@ def _elevations(raw: list[str | None]) -> np.ndarray:
                 continue
     values[~np.isfinite(values)] = np.nan
     return values
+
+
+def _drop_implausible(values: np.ndarray) -> int:
+    """Read elevations outside what Earth has as unknown; how many there were."""
+    implausible = (values < LOWEST_ELEVATION_M) | (values > HIGHEST_ELEVATION_M)
+    count = int(np.count_nonzero(implausible))
+    if count:
+        values[implausible] = np.nan
+    return count
 
 
 class _Collector:
@@ -234,7 +346,9 @@ class _Collector:
         self.tracks = _Points()
         self.routes = _Points()
         self.waypoints: list[Waypoint] = []
+        self.waypoint_count = 0
         self.names: list[str] = []
+        self.misplaced: list[str] = []  # parents of tracks or routes not directly in <gpx>
         self.points_seen = 0
         self.namespace(None)
 
@@ -278,22 +392,32 @@ class _Collector:
             self.routes.add(element, self.ele_tag, self.time_tag)
         elif name == "wpt":
             self.count_point()
-            self.waypoint(element)
+            self.waypoint_count += 1
+            if self.waypoint_count <= KEPT_WAYPOINTS:
+                self.waypoint(element)
         elif name == "trkseg":
             if self.wanted():
                 self.tracks.close_segment()
         elif name == "trk":
             self.tracks_ended += 1
+            self.check_placement(element)
         elif name == "rte":
             self.routes.close_segment()
+            self.check_placement(element)
         _free(element)
+
+    def check_placement(self, element: etree._Element) -> None:
+        parent = element.getparent()
+        if parent is not None and _local(parent.tag) != "gpx":
+            self.misplaced.append(f"<{_local(element.tag)}> inside <{_local(parent.tag)}>")
 
     def line_name(self, element: etree._Element) -> None:
         text = _text(element)
         parent = element.getparent()
         owner = _local(parent.tag) if parent is not None else ""
-        if text and text.strip() and (owner == "rte" or (owner == "trk" and self.wanted())):
-            self.names.append(text.strip())
+        name = one_line(text)
+        if name and not self.names and (owner == "rte" or (owner == "trk" and self.wanted())):
+            self.names.append(name)  # only the first counts: a file may name a million
 
     def waypoint(self, element: etree._Element) -> None:
         children = {_local(child.tag): _text(child) for child in element}
@@ -303,9 +427,9 @@ class _Collector:
             Waypoint(
                 lat=float(lat),
                 lon=float(lon),
-                name=(children.get("name") or "").strip() or None,
-                kind=(children.get("type") or "").strip() or None,
-                description=(children.get("desc") or "").strip() or None,
+                name=one_line(children.get("name")),
+                kind=one_line(children.get("type")),
+                description=free_text(children.get("desc")),
             )
         )
 
@@ -316,25 +440,53 @@ class _Collector:
                 f"The file has {self.tracks_ended} tracks; there is no track {self.track}.",
             )
         points, source = self.tracks, "track"
-        if not points.lat and self.routes.lat:
+        warnings: list[ReadWarning] = []
+        if not points.size and self.routes.size:
             points, source = self.routes, "route"
-        if not points.lat:
+        elif not _distinct(points) and _distinct(self.routes):
+            points, source = self.routes, "route"
+            warnings.append(
+                ReadWarning(
+                    "track_unusable",
+                    "The track has fewer than two distinct points; the file's route is used.",
+                )
+            )
+        if not points.size:
             what = "only waypoints" if self.waypoints else "no track or route"
             raise GpxRefused("no_line", f"The file has {what}; a stage needs a line to plan on.")
-        lat = _coordinates(points.lat, "lat", -90.0, 90.0)
-        lon = _coordinates(points.lon, "lon", -180.0, 180.0)
+        lat, lon, ele, times = points.arrays()
+        implausible = _drop_implausible(ele)
+        if implausible:
+            warnings.append(
+                ReadWarning(
+                    "elevation_implausible",
+                    f"{implausible} elevations lie outside {LOWEST_ELEVATION_M:,.0f}…"
+                    f"{HIGHEST_ELEVATION_M:,.0f} m and are read as unknown.",
+                )
+            )
+        if self.misplaced:
+            warnings.append(
+                ReadWarning(
+                    "misplaced_track",
+                    f"A line nested where GPX has none is read: {self.misplaced[0]}"
+                    + (f" (and {len(self.misplaced) - 1} more)" if len(self.misplaced) > 1 else "")
+                    + ".",
+                )
+            )
         line = GpxLine(
             lat=lat,
             lon=lon,
-            ele=_elevations(points.ele),
+            ele=ele,
             times_known=points.times,
             first_time=_epoch(points.first_time),
             last_time=_epoch(points.last_time),
             source=source,
             name=self.names[0] if self.names else None,
             segment_starts=sorted({s for s in points.starts if s < lat.size}) or [0],
-            times=_times(points.time) if points.times else None,
+            times=times,
             waypoints=self.waypoints,
+            waypoint_count=self.waypoint_count,
+            warnings=warnings,
         )
         if not np.any((line.lat != line.lat[0]) | (line.lon != line.lon[0])):
             raise GpxRefused("too_few_points", "The line has fewer than two distinct points.")

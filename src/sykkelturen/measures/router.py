@@ -19,7 +19,6 @@ from sykkelturen.measures.problems import (
 )
 from sykkelturen.pagination import Page
 from sykkelturen.partners.problems import PartnerOfOtherCounty
-from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -42,7 +41,6 @@ RULE_PROBLEMS = (
     CheckpointOfOtherStage,
     KmBeyondRoute,
     UnknownReference,
-    PersonOfOtherCounty,
     UnknownReference,
     PartnerOfOtherCounty,
 )

@@ -15,7 +15,6 @@ from sykkelturen.partners.models import (
     PartnerUpdate,
 )
 from sykkelturen.partners.problems import PartnerNotFound
-from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -68,7 +67,6 @@ def list_partners(
         Forbidden,
         UnknownReference,
         UnknownReference,
-        PersonOfOtherCounty,
         ValidationFailed,
     ),
 )
@@ -105,9 +103,7 @@ def read_partner(
 @router.patch(
     "/{partner_id}",
     summary="Update a partner",
-    responses=problem_responses(
-        *WRITE_PROBLEMS, PartnerNotFound, UnknownReference, PersonOfOtherCounty
-    ),
+    responses=problem_responses(*WRITE_PROBLEMS, PartnerNotFound, UnknownReference),
 )
 def update_partner(
     response: Response,

@@ -1,4 +1,4 @@
-from sykkelturen.problems import Conflict, NotFound, Unprocessable
+from sykkelturen.problems import Conflict, NotFound
 
 
 class PersonNotFound(NotFound):
@@ -7,7 +7,3 @@ class PersonNotFound(NotFound):
 
 class EmailTaken(Conflict):
     title, code = "E-mail already registered in this county", "person_email_taken"
-
-
-class PersonOfOtherCounty(Unprocessable):
-    title, code = "Person of another county", "person_of_other_county"

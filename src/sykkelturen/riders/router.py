@@ -6,7 +6,6 @@ from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.legs.problems import UnknownLeg
 from sykkelturen.pagination import Page
-from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -32,7 +31,6 @@ router = APIRouter(tags=["riders"])
 
 RULE_PROBLEMS = (
     UnknownReference,
-    PersonOfOtherCounty,
     UnknownLeg,
     RickshawFull,
     DoubleBooking,

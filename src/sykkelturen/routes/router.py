@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from sykkelturen.bodies import ACCEPTS_CODINGS
 from sykkelturen.checkpoints.problems import CheckpointKindTaken
 from sykkelturen.concurrency import (
     IfMatch,
@@ -31,7 +32,7 @@ from sykkelturen.problems import (
     problem_responses,
 )
 from sykkelturen.routes import service
-from sykkelturen.routes.dependencies import UploadDep
+from sykkelturen.routes.dependencies import UploadDep, UploadTargetDep
 from sykkelturen.routes.models import Handover, Hazards, Profile, RouteVersionPublic, UploadResult
 from sykkelturen.routes.problems import (
     GpxRejected,
@@ -58,6 +59,7 @@ SVG = "image/svg+xml"
 READ_PROBLEMS = (StageNotFound, RouteNotFound, ValidationFailed)
 
 UPLOAD_BODY: dict[str, Any] = {
+    ACCEPTS_CODINGS: ["gzip"],
     "requestBody": {
         "required": True,
         "content": {
@@ -78,7 +80,7 @@ UPLOAD_BODY: dict[str, Any] = {
                 }
             },
         },
-    }
+    },
 }
 
 
@@ -145,26 +147,41 @@ def upload_route(
     response: Response,
     session: SessionDep,
     actor: CountyWriter,
-    stage: StageDep,
+    target: UploadTargetDep,
     upload: UploadDep,
     track: Annotated[
         int | None, Query(ge=0, le=10_000, description="Use only this track (0-based).")
     ] = None,
     waypoints: Annotated[
         str | None,
-        Query(pattern="^import$", description="`import`: add the file's waypoints as checkpoints."),
+        Query(
+            pattern="^import$",
+            description="`import`: add the file's waypoints as checkpoints "
+            f"(at most {service.MAX_IMPORTED_WAYPOINTS}; more is 422 `gpx_too_many_waypoints`).",
+        ),
     ] = None,
 ) -> UploadResult:
+    # The body has arrived and no transaction is open: read and measure it first, then
+    # write in one short transaction, so a slow or large upload holds up nobody.
     settings: Settings = request.app.state.settings
-    result = service.upload_route(
-        session,
-        actor=actor,
-        stage=stage,
-        upload=upload,
+    import_waypoints = waypoints == "import"
+    prepared = service.prepare_upload(
+        upload,
         max_inflated_bytes=settings.max_inflated_bytes,
         max_points=settings.max_route_points,
         track=track,
-        import_waypoints=waypoints == "import",
+        import_waypoints=import_waypoints,
+        county=target.county,
+        county_box=target.county_box,
+    )
+    result = service.store_upload(
+        session,
+        actor=actor,
+        stage_id=target.stage_id,
+        prepared=prepared,
+        note=upload.note,
+        track=track,
+        import_waypoints=import_waypoints,
     )
     response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     # The ETag of the route (GET …/route), to report it with next.
@@ -283,7 +300,7 @@ def read_route_version(
 
 @router.get(
     "/stages/{stage_id}/route/versions/{number}/original",
-    summary="The file of one version exactly as uploaded",
+    summary="The GPX file of one version exactly as uploaded (without the gzip it came in)",
     response_class=Response,
     responses={
         200: {"content": {GPX: {"schema": {"type": "string", "format": "binary"}}}},
@@ -294,14 +311,12 @@ def read_route_original(
     request: Request, session: SessionDep, stage: StageDep, number: VersionNumber
 ) -> Response:
     version = get_version(session, stage, number)
-    filename = (version.original_filename or f"etappe-{stage.sequence}-v{number}.gpx").replace(
-        '"', ""
-    )
+    filename = version.original_filename or f"etappe-{stage.sequence}-v{number}.gpx"
     return _send(
         request,
         service.original_bytes(version),
-        version.original_media_type,
-        {"Content-Disposition": f'attachment; filename="{filename}"'},
+        service.GPX_MEDIA_TYPE,
+        {"Content-Disposition": content_disposition(service.gpx_filename(filename) or filename)},
     )
 
 

@@ -17,12 +17,13 @@ from sykkelturen.checkpoints.models import Checkpoint, CheckpointKind
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
-from sykkelturen.gpx.reader import GpxLine, GpxRefused, read_gpx
+from sykkelturen.gpx.reader import GpxLine, GpxRefused, Waypoint, read_gpx
 from sykkelturen.gpx.svg import Mark, profile_svg
 from sykkelturen.gpx.writer import NamedPlace, Track, line_feature, positions, to_gpx
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.problems import ContentTooLarge
 from sykkelturen.routes.models import (
+    Bounds,
     Handover,
     HazardPublic,
     Hazards,
@@ -49,6 +50,7 @@ from sykkelturen.routes.versions import (
 )
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.texts import Lang, label, phrase
 from sykkelturen.tours.models import Tour
 
@@ -57,12 +59,17 @@ HANDOVER_GAP_M = 500.0  # a finish farther than this from the next start needs a
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+GPX_MEDIA_TYPE = "application/gpx+xml"
+# Waypoints a file may bring as checkpoints (`?waypoints=import`): far more than a stage
+# has places, few enough that the import stays a short write.
+MAX_IMPORTED_WAYPOINTS = 200
+
+
 @dataclass(frozen=True)
 class Upload:
     """An upload as received: the bytes exactly as sent, and where they came from."""
 
     raw: bytes
-    media_type: str
     filename: str | None
     note: str | None
     gzip_encoded: bool
@@ -70,21 +77,35 @@ class Upload:
 
 def inflate(raw: bytes, *, limit: int, gzip_encoded: bool) -> bytes:
     """The GPX bytes: gunzipped when sent gzip-encoded or starting with the gzip magic,
-    refusing (413) as soon as the output would pass `limit`."""
+    member after member (RFC 1952 allows several), refusing (413) as soon as the output
+    would pass `limit` and refusing anything after the last member."""
     if not gzip_encoded and not raw.startswith(GZIP_MAGIC):
         return raw
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(raw, limit + 1)
-    except zlib.error as error:
-        raise GpxRejected(f"The gzip data is corrupt: {error}.", code="gpx_bad_gzip") from None
-    if len(data) > limit or inflater.unconsumed_tail:
-        raise ContentTooLarge(
-            f"The file inflates past the {limit:,} bytes accepted.", code="inflated_too_large"
-        )
-    if not inflater.eof:
-        raise GpxRejected("The gzip data is truncated.", code="gpx_bad_gzip")
-    return data
+    parts: list[bytes] = []
+    size = 0
+    rest = raw
+    while True:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            data = inflater.decompress(rest, limit - size + 1)
+        except zlib.error as error:
+            raise GpxRejected(f"The gzip data is corrupt: {error}.", code="gpx_bad_gzip") from None
+        size += len(data)
+        if size > limit or inflater.unconsumed_tail:
+            raise ContentTooLarge(
+                f"The file inflates past the {limit:,} bytes accepted.", code="inflated_too_large"
+            )
+        if not inflater.eof:
+            raise GpxRejected("The gzip data is truncated.", code="gpx_bad_gzip")
+        parts.append(data)
+        rest = inflater.unused_data
+        if not rest:
+            return b"".join(parts)
+        if not rest.startswith(GZIP_MAGIC):
+            raise GpxRejected(
+                f"{len(rest):,} bytes follow the gzip data; send the file alone.",
+                code="gpx_bad_gzip",
+            )
 
 
 def _encode_line(line: GpxLine, distance: np.ndarray) -> bytes:
@@ -92,7 +113,64 @@ def _encode_line(line: GpxLine, distance: np.ndarray) -> bytes:
     return zlib.compress(rows.tobytes(), 1)  # fast; float bits compress little anyway
 
 
-def measure(line: GpxLine) -> tuple[RouteStats, list[RouteWarning], np.ndarray]:
+SHORTEST_STAGE_M = 1_000.0
+LONGEST_DURATION_S = 7 * 24 * 3600.0  # a stage is ridden in a day; a recce may take days
+FAR_OUTSIDE_COUNTY_KM = 20.0  # beyond the county's bounding box, which already has slack
+_KM_PER_DEGREE = 111.32
+
+
+def km_outside(lat: np.ndarray, lon: np.ndarray, box: Bounds) -> float:
+    """How far the farthest point lies outside a bounding box, in km (0 inside it)."""
+    dlat = np.maximum(np.maximum(box.min_lat - lat, lat - box.max_lat), 0.0)
+    dlon = np.maximum(np.maximum(box.min_lon - lon, lon - box.max_lon), 0.0)
+    dlon_km = dlon * _KM_PER_DEGREE * np.cos(np.radians(lat))
+    return float(np.max(np.hypot(dlat * _KM_PER_DEGREE, dlon_km)))
+
+
+def plausibility(
+    stats: RouteStats, line: GpxLine, county: str | None, county_box: Bounds | None
+) -> list[RouteWarning]:
+    """Warnings for a route that reads fine but is unlikely to be what was meant."""
+    warnings = []
+    if stats.distance_m < SHORTEST_STAGE_M:
+        warnings.append(
+            RouteWarning(
+                code="route_short",
+                message=f"The route is {stats.distance_m:,.0f} m long; a stage is usually "
+                "several kilometres.",
+            )
+        )
+    if stats.duration_s is not None and stats.duration_s < 0:
+        warnings.append(
+            RouteWarning(
+                code="duration_negative",
+                message="The last timestamp is before the first; times are unreliable.",
+            )
+        )
+    elif stats.duration_s is not None and stats.duration_s > LONGEST_DURATION_S:
+        warnings.append(
+            RouteWarning(
+                code="duration_implausible",
+                message=f"The timestamps span {stats.duration_s / 86400:,.0f} days; "
+                "times are unreliable.",
+            )
+        )
+    if county_box is not None:
+        outside = km_outside(line.lat, line.lon, county_box)
+        if outside > FAR_OUTSIDE_COUNTY_KM:
+            warnings.append(
+                RouteWarning(
+                    code="outside_county",
+                    message=f"The route reaches {outside:,.0f} km outside county {county}; "
+                    "is it the right file for this stage?",
+                )
+            )
+    return warnings
+
+
+def measure(
+    line: GpxLine, *, county: str | None = None, county_box: Bounds | None = None
+) -> tuple[RouteStats, list[RouteWarning], np.ndarray]:
     distance = geometry.cumulative_distance(line.lat, line.lon)
     ascent, descent, ascent_raw, descent_raw = geometry.climb(line.ele)
     known = line.ele[~np.isnan(line.ele)]
@@ -150,6 +228,7 @@ def measure(line: GpxLine) -> tuple[RouteStats, list[RouteWarning], np.ndarray]:
                 "no elevation; climb covers the rest.",
             )
         )
+    warnings += plausibility(stats, line, county, county_box)
     return stats, warnings, distance
 
 
@@ -199,47 +278,140 @@ def list_versions(
 _WAYPOINT_KINDS = {kind.value: kind for kind in CheckpointKind}
 
 
-def upload_route(
-    session: Session,
-    *,
-    actor: Actor,
-    stage: Stage,
+MAX_NAME = 200  # as every name the service keeps: a checkpoint's, a stage's
+MAX_NOTES = 5000  # a checkpoint's notes, where a waypoint's <desc> goes
+
+
+def _require_importable(waypoints: list[Waypoint], count: int) -> None:
+    """Waypoints become checkpoints: they must fit what a checkpoint holds, on every
+    database alike (422 here, never a database error)."""
+    if count > MAX_IMPORTED_WAYPOINTS:
+        raise GpxRejected(
+            f"The file has {count:,} waypoints; at most "
+            f"{MAX_IMPORTED_WAYPOINTS} are imported as checkpoints.",
+            code="gpx_too_many_waypoints",
+        )
+    for index, waypoint in enumerate(waypoints):
+        for element, text, limit in (
+            ("name", waypoint.name, MAX_NAME),
+            ("type", waypoint.kind, MAX_NAME),
+            ("desc", waypoint.description, MAX_NOTES),
+        ):
+            if text is not None and len(text) > limit:
+                raise GpxRejected(
+                    f"Waypoint {index}: its <{element}> has {len(text):,} characters; at most "
+                    f"{limit:,} fit a checkpoint.",
+                    code="gpx_waypoint_text_too_long",
+                )
+
+
+@dataclass(frozen=True)
+class PreparedRoute:
+    """An upload read, checked and measured: everything a new version needs but its
+    number. Made before any database transaction starts."""
+
+    digest: str
+    line: GpxLine
+    stats: RouteStats
+    warnings: list[RouteWarning]
+    distance: np.ndarray
+    original_gz: bytes
+    original_size: int
+    filename: str | None
+
+
+def prepare_upload(
     upload: Upload,
+    *,
     max_inflated_bytes: int,
     max_points: int,
     track: int | None,
     import_waypoints: bool,
-) -> UploadResult:
-    actor.require_county_write(stage.county)
+    county: str | None = None,
+    county_box: Bounds | None = None,
+) -> PreparedRoute:
+    """Inflate, read and measure an upload: CPU work only, no database."""
     data = inflate(upload.raw, limit=max_inflated_bytes, gzip_encoded=upload.gzip_encoded)
     try:
         line = read_gpx(data, max_points=max_points, track=track)
     except GpxRefused as refused:
         raise GpxRejected(refused.message, code=f"gpx_{refused.code}") from None
-    digest = hashlib.sha256(data).hexdigest()
+    if line.name is not None and len(line.name) > MAX_NAME:
+        raise GpxRejected(
+            f"The line's <name> has {len(line.name):,} characters; at most {MAX_NAME} are "
+            "accepted. Shorten it in the file.",
+            code="gpx_name_too_long",
+        )
+    if import_waypoints:
+        _require_importable(line.waypoints, line.waypoint_count)
+    stats, warnings, distance = measure(line, county=county, county_box=county_box)
+    # The original is kept as the GPX file it is: a gzip upload (already checked whole by
+    # `inflate`) is stored as sent, anything else compressed here.
+    gzipped = data is not upload.raw
+    return PreparedRoute(
+        digest=hashlib.sha256(data).hexdigest(),
+        line=line,
+        stats=stats,
+        warnings=warnings,
+        distance=distance,
+        original_gz=upload.raw if gzipped else gzip.compress(upload.raw, 6),
+        original_size=len(data),
+        filename=gpx_filename(upload.filename),
+    )
+
+
+def gpx_filename(filename: str | None) -> str | None:
+    """The name of the file as it is served: the GPX itself, never its gzip."""
+    if not filename:
+        return None
+    for suffix in (".gz", ".gzip"):
+        if filename.lower().endswith(suffix):
+            filename = filename[: -len(suffix)]
+    return filename or None
+
+
+def store_upload(
+    session: Session,
+    *,
+    actor: Actor,
+    stage_id: int,
+    prepared: PreparedRoute,
+    note: str | None,
+    track: int | None,
+    import_waypoints: bool,
+) -> UploadResult:
+    """The write itself: a short transaction that checks and stores what was prepared."""
     # Two contacts uploading at once: on PostgreSQL the second waits here until the first
     # commits, then numbers its version after it. (SQLite writers already queue.)
-    session.exec(select(Stage.id).where(col(Stage.id) == stage.id).with_for_update())
+    stage = session.exec(
+        select(Stage).where(col(Stage.id) == stage_id).with_for_update()
+    ).one_or_none()
+    if stage is None:
+        raise StageNotFound(f"There is no stage {stage_id}.")
+    actor.require_county_write(stage.county)
     current = current_version(session, stage)
-    if current is not None and current.sha256 == digest and current.stats.get("track") == track:
+    if (
+        current is not None
+        and current.sha256 == prepared.digest
+        and current.stats.get("track") == track
+    ):
         result = version_public(current)
         return UploadResult(**result.model_dump(), created=False, checkpoints_imported=0)
-    stats, warnings, distance = measure(line)
-    assert stage.id is not None
+    line = prepared.line
     version = RouteVersion(
-        stage_id=stage.id,
+        stage_id=stage_id,
         number=(current.number + 1) if current is not None else 1,
-        sha256=digest,
-        original_gz=gzip.compress(upload.raw, 6),
-        original_size=len(upload.raw),
-        original_filename=upload.filename,
-        original_media_type=upload.media_type,
-        note=upload.note,
+        sha256=prepared.digest,
+        original_gz=prepared.original_gz,
+        original_size=prepared.original_size,
+        original_filename=prepared.filename,
+        original_media_type=GPX_MEDIA_TYPE,
+        note=note,
         uploaded_by=actor.name,
         name=line.name,
-        stats=stats.model_dump(mode="json") | {"track": track},
-        warnings=[w.model_dump(mode="json") for w in warnings],
-        geometry=_encode_line(line, distance),
+        stats=prepared.stats.model_dump(mode="json") | {"track": track},
+        warnings=[w.model_dump(mode="json") for w in prepared.warnings],
+        geometry=_encode_line(line, prepared.distance),
         point_times=zlib.compress(line.times.astype("<f8").tobytes(), 1)
         if line.times is not None
         else None,
@@ -248,7 +420,7 @@ def upload_route(
     )
     session.add(version)
     session.flush()
-    snapper = geometry.SnapLine(line.lat, line.lon, distance)
+    snapper = geometry.SnapLine(line.lat, line.lon, prepared.distance)
     checkpoints.resnap_all(session, stage=stage, line=snapper)
     imported = 0
     if import_waypoints:
@@ -258,7 +430,7 @@ def upload_route(
                 actor=actor,
                 stage=stage,
                 line=snapper,
-                name=(waypoint.name or waypoint.kind or "Waypoint")[:200],
+                name=waypoint.name or waypoint.kind or "Waypoint",
                 kind=_WAYPOINT_KINDS.get((waypoint.kind or "").lower(), CheckpointKind.other),
                 lat=waypoint.lat,
                 lon=waypoint.lon,
@@ -273,8 +445,12 @@ def upload_route(
 
 
 def original_bytes(version: RouteVersion) -> bytes:
-    """The file exactly as uploaded (stored gzip-compressed, whatever it was)."""
-    return gzip.decompress(version.original_gz)
+    """The GPX file exactly as uploaded, without any gzip it was sent in."""
+    data = gzip.decompress(version.original_gz)
+    if data.startswith(GZIP_MAGIC):
+        # Versions stored before originals were kept as GPX hold the gzip upload itself.
+        data = gzip.decompress(data)
+    return data
 
 
 def change_status(

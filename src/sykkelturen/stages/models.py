@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned, json_column
-from sykkelturen.values import IsoDate, IsoDateTime, LocalTime, SpeedsKmh
+from sykkelturen.values import IsoDate, IsoDateTime, LocalTime, SpeedsKmh, declare_plain_text
 
 DEFAULT_BIKES = 6
 PASSENGERS_PER_BIKE = 2
@@ -68,7 +68,7 @@ class StageNeeds(BaseModel):
 class TransferAfter(BaseModel):
     """The bikes travel to the next stage's start by vehicle or ferry instead of riding."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=declare_plain_text)
 
     mode: TransferMode
     duration_minutes: int | None = Field(default=None, ge=0, le=48 * 60)

@@ -6,7 +6,6 @@ from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.legs.problems import UnknownLeg
 from sykkelturen.pagination import Page
-from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -57,7 +56,6 @@ def list_team(session: SessionDep, actor: CurrentActor, stage: StageDep) -> Page
         Forbidden,
         StageNotFound,
         UnknownReference,
-        PersonOfOtherCounty,
         UnknownLeg,
         DuplicateRoleHolder,
         ValidationFailed,
@@ -79,7 +77,7 @@ def add_team_member(
 
 
 @router.get(
-    "/stages/{stage_id}/team/{member_id}",
+    "/stages/{stage_id}/team/{member_id:int}",
     summary="Read a team member",
     responses={
         304: {"description": "Not modified"},
@@ -98,7 +96,7 @@ def read_team_member(
 
 
 @router.patch(
-    "/stages/{stage_id}/team/{member_id}",
+    "/stages/{stage_id}/team/{member_id:int}",
     summary="Change a team member's role, responsibilities or legs",
     responses=problem_responses(
         *WRITE_PROBLEMS, StageNotFound, TeamMemberNotFound, UnknownLeg, DuplicateRoleHolder
@@ -120,7 +118,7 @@ def update_team_member(
 
 
 @router.delete(
-    "/stages/{stage_id}/team/{member_id}",
+    "/stages/{stage_id}/team/{member_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a team member",
     responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, TeamMemberNotFound),
