@@ -352,7 +352,7 @@ class TestUpdateStage:
         problem(
             callers.county_50.post(f"{url}/team", json={"person_id": other["id"], "role": "host"}),
             422,
-            "person_of_other_county",
+            "unknown_reference",
         )
 
     def test_rules_hold_on_update(self, callers: Callers, tour: dict[str, Any]) -> None:
