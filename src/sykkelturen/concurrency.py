@@ -4,9 +4,11 @@ A write to a versioned resource must name the version it was based on (`If-Match
 county contact can never silently overwrite what a colleague saved meanwhile.
 """
 
+import hashlib
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request, Response
+from pydantic import BaseModel
 
 from sykkelturen.problems import PreconditionFailed
 
@@ -93,3 +95,11 @@ async def _on_not_modified(request: Request, exc: Exception) -> Response:
 
 def install_not_modified_handler(app: FastAPI) -> None:
     app.add_exception_handler(NotModified, _on_not_modified)
+
+
+def body_etag(version: int, body: BaseModel) -> str:
+    """The strong ETag of a body that shows more than its own row: the row's version (what
+    `If-Match` compares) and a digest of everything the body shows, so it changes when a
+    count computed from other rows, or a name it shows, changes."""
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:16]
+    return etag(version, digest)

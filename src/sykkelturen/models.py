@@ -7,7 +7,9 @@ from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
+from sykkelturen.coverage.models import Coverage, CoveragePartner
 from sykkelturen.measures.models import Measure
+from sykkelturen.outcomes.models import OutcomeAudience, OutcomeContribution, StageOutcome
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
 from sykkelturen.press.models import Outreach, PressContact
@@ -27,7 +29,11 @@ __all__ = [
     "ContentItem",
     "County",
     "CountySuccession",
+    "Coverage",
+    "CoveragePartner",
     "Measure",
+    "OutcomeAudience",
+    "OutcomeContribution",
     "Outreach",
     "Partner",
     "Person",
@@ -35,6 +41,7 @@ __all__ = [
     "Rider",
     "RouteVersion",
     "Stage",
+    "StageOutcome",
     "TeamMember",
     "Token",
     "Tour",
