@@ -27,6 +27,7 @@ from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
 from sykkelturen.problems import install_problem_handlers
 from sykkelturen.progress.router import router as progress_router
+from sykkelturen.report.router import router as report_router
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
 from sykkelturen.runsheet.router import router as runsheet_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runsheet_router,
         outcomes_router,
         coverage_router,
+        report_router,
         tokens_router,
         audit_router,
     ):

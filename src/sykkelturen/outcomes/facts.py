@@ -42,7 +42,7 @@ def report_facts(session: Session, stage_ids: list[int]) -> dict[int, ReportFact
         select(
             OutcomeContribution.outcome_id,
             OutcomeContribution.partner_id,
-            OutcomeContribution.thanked_on,
+            col(OutcomeContribution.thanked_on),
         ).where(col(OutcomeContribution.outcome_id).in_(list(outcomes)))
     ).all():
         stage_id = outcomes[outcome_id]

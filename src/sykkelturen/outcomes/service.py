@@ -136,7 +136,8 @@ def build_public(
     stage: Stage, outcome: StageOutcome, data: StageData, *, visible: bool
 ) -> OutcomePublic:
     """The answer for one stage, from its outcome and the gathered data (no queries)."""
-    assert stage.id is not None and outcome.id is not None
+    assert stage.id is not None
+    assert outcome.id is not None
     status = OutcomeStatus(outcome.status)
     km, source = rules.ridden_distance(
         status=status,

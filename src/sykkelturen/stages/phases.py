@@ -1,4 +1,5 @@
-"""The workshop phases (the handbook's four and the report back) and the rule that places a stage in one, as pure functions.
+"""The workshop phases (the handbook's four and the report back) and the rule that places
+a stage in one, as pure functions.
 
 A stage is in the first phase whose checklist is not complete; every item is computed
 from the data, never ticked by hand. `StageFacts` is what the rules read; the stage
