@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test fuzz lint openapi bench bench-runsheet bench-load clean
+.PHONY: run test fuzz lint openapi bench bench-runsheet bench-load bench-http clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/sykkelturen openapi --check
@@ -41,7 +42,11 @@ bench-runsheet: $(STAMP)
 	$(BIN)/python bench/runsheet.py
 
 bench-load: $(STAMP)
-	$(BIN)/python bench/load.py
+	$(BIN)/python -m bench.load
+
+# Needs wrk (apt-get install wrk).
+bench-http: $(STAMP)
+	$(BIN)/python -m bench.http
 
 clean:
 	rm -rf $(VENV) sykkelturen.db sykkelturen.db-wal sykkelturen.db-shm

@@ -31,7 +31,9 @@ curl() {
   rm -f "$headers"
   set -- "${*//$'\n'/ }"  # one log line per call
   if [[ -n "${EXPECT:-}" ]]; then
-    [[ "$status" == "$EXPECT" ]] || { echo "UNEXPECTED $status (wanted $EXPECT) $*" >> "$README_LOG"; return 1; }
+    if [[ "$status" != "$EXPECT" ]]; then
+      echo "UNEXPECTED $status (wanted $EXPECT) $*" >> "$README_LOG"; return 1
+    fi
   else
     [[ "$status" == 2* ]] || { echo "UNEXPECTED $status $*" >> "$README_LOG"; return 1; }
   fi
@@ -74,7 +76,7 @@ def test_the_readme_tour_runs_top_to_bottom(repo_root: Path, tmp_path: Path) -> 
     log = tmp_path / "readme.log"  # what each call answered
     with live.serving(database_url, tmp_path / "server.log") as server:
         result = subprocess.run(
-            ["bash", "-c", script.replace(README_BASE, server.url)],
+            ["/bin/bash", "-c", script.replace(README_BASE, server.url)],
             cwd=workdir,
             env={**os.environ, "DATABASE_URL": database_url, "README_LOG": str(log)},
             capture_output=True,
@@ -84,8 +86,7 @@ def test_the_readme_tour_runs_top_to_bottom(repo_root: Path, tmp_path: Path) -> 
         )
     calls = log.read_text("utf-8") if log.exists() else ""
     failures = [line for line in calls.splitlines() if not line.startswith(("OK", "---"))]
-    assert result.returncode == 0 and not failures, (
-        f"exit {result.returncode}\n{failures}\n--- stderr\n{result.stderr[-4000:]}"
-        f"\n--- calls\n{calls[-4000:]}"
-    )
+    report = f"{failures}\n--- stderr\n{result.stderr[-4000:]}\n--- calls\n{calls[-4000:]}"
+    assert not failures, report
+    assert result.returncode == 0, report
     assert calls.count("\nOK ") >= 60, calls
