@@ -1,12 +1,23 @@
 """Stage outcomes and press coverage: recording, defaults, ETags, who may, bad input; and
 the report phase of the progress checklists."""
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
+from sykkelturen.measures.service import today
 from tests.conftest import Callers
-from tests.factories import API, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    add_county,
+    make_stage,
+    make_tour,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 from tests.report.world import World, build, outcome
 
 
@@ -509,3 +520,28 @@ def test_legs_from_handovers(callers: Callers) -> None:
     recorded = ok(outcome(callers.county_15, stage["id"], body), 201)
     assert recorded["passengers"] == 2 * len(legs)
     assert [p["leg"] for p in recorded["passengers_by_leg"]] == legs
+
+
+def test_a_coming_stage_has_no_outcome_yet(callers: Callers) -> None:
+    soon = today() + dt.timedelta(days=3)  # in Oslo, as the service counts days
+    tour = make_tour(
+        callers.national,
+        start_date=today().isoformat(),
+        end_date=(soon + dt.timedelta(days=5)).isoformat(),
+    )
+    for day, county in ((today(), "15"), (soon, "50")):
+        add_county(
+            callers.national,
+            tour["id"],
+            county,
+            start_date=day.isoformat(),
+            end_date=day.isoformat(),
+        )
+    coming = make_stage(
+        callers.national, tour["id"], sequence=2, county="50", date=soon.isoformat()
+    )
+    problem(
+        outcome(callers.national, coming["id"], {"status": "ridden"}), 409, "stage_not_ridden_yet"
+    )
+    on_the_day = make_stage(callers.county_15, tour["id"], sequence=1, date=today().isoformat())
+    ok(outcome(callers.county_15, on_the_day["id"], {"status": "ridden"}), 201)

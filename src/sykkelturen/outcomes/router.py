@@ -10,6 +10,7 @@ from sykkelturen.outcomes.problems import (
     ActivityOfOtherStage,
     OutcomeNotFound,
     PassengersOverSeats,
+    StageNotRiddenYet,
 )
 from sykkelturen.partners.problems import PartnerOfOtherCounty
 from sykkelturen.problems import (
@@ -73,6 +74,7 @@ def read_outcome(
             PassengersOverSeats,
             PartnerOfOtherCounty,
             ActivityOfOtherStage,
+            StageNotRiddenYet,
         ),
     },
 )

@@ -14,6 +14,7 @@ from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match
 from sykkelturen.content.models import ContentItem, ContentKind
 from sykkelturen.db import utcnow
+from sykkelturen.measures.service import today
 from sykkelturen.outcomes import rules
 from sykkelturen.outcomes.models import (
     AudiencePublic,
@@ -33,6 +34,7 @@ from sykkelturen.outcomes.problems import (
     ActivityOfOtherStage,
     OutcomeNotFound,
     PassengersOverSeats,
+    StageNotRiddenYet,
 )
 from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
@@ -311,6 +313,11 @@ def put_outcome(
     Replacing needs `If-Match` like any update; the first recording needs none (or
     `If-None-Match: *`, which refuses to overwrite one a colleague recorded meanwhile)."""
     actor.require_county_write(stage.county)
+    if stage.date > today():
+        raise StageNotRiddenYet(
+            f"Stage {stage.id} rides on {stage.date.isoformat()}; record its outcome on the day "
+            "or after."
+        )
     existing = find_outcome(session, stage)
     if existing is not None:
         if if_none_match is not None and if_none_match.strip() == "*":
