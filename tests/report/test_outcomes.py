@@ -411,6 +411,26 @@ class TestCoverage:
                 },
                 "unknown_reference",
             ),
+            (
+                {
+                    "outlet": "x",
+                    "published_on": "2026-06-05",
+                    "kind": "article",
+                    "headline": "x",
+                    "link": "https://example.org/" + "a" * 2000,
+                },
+                "validation_failed",
+            ),
+            (
+                {
+                    "outlet": "x",
+                    "published_on": "2026-06-05",
+                    "kind": "article",
+                    "headline": "x",
+                    "partner_ids": [2**40],
+                },
+                "validation_failed",
+            ),
         ],
     )
     def test_bad_body(

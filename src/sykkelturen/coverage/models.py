@@ -2,9 +2,10 @@
 outreach that led to it where there was one, and to the partners it mentions."""
 
 from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
@@ -62,7 +63,8 @@ class CoveragePartner(SQLModel, table=True):
     )
 
 
-PartnerIds = list[int]
+PartnerIds = list[Annotated[int, Field(ge=1, le=MAX_ID)]]
+Link = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
 
 class CoverageCreate(RequestBody):
@@ -80,7 +82,7 @@ class CoverageCreate(RequestBody):
     )
     published_on: IsoDate
     kind: CoverageKind
-    link: AnyHttpUrl | None = None
+    link: Link | None = None
     headline: str = Field(
         min_length=1, max_length=500, examples=["Rickshawene kom til Valldal – 94-åring fikk tur"]
     )
@@ -96,7 +98,7 @@ class CoverageUpdate(RequestBody):
     outlet: str | None = Field(default=None, min_length=1, max_length=200)
     published_on: IsoDate | None = None
     kind: CoverageKind | None = None
-    link: AnyHttpUrl | None = None
+    link: Link | None = None
     headline: str | None = Field(default=None, min_length=1, max_length=500)
     partner_ids: PartnerIds | None = Field(default=None, max_length=20)
 
