@@ -565,3 +565,23 @@ def test_a_coming_stage_has_no_outcome_yet(callers: Callers) -> None:
     )
     on_the_day = make_stage(callers.county_15, tour["id"], sequence=1, date=today().isoformat())
     ok(outcome(callers.county_15, on_the_day["id"], {"status": "ridden"}), 201)
+
+
+def test_deleting_an_activity_or_the_stage_takes_its_report_along(
+    callers: Callers, world: World
+) -> None:
+    s1, s3 = world.stages[0]["id"], world.stages[2]["id"]
+    a1 = world.activities[0]
+    gone = callers.county_15.delete(
+        f"{API}/stages/{s1}/activities/{a1['id']}", headers={"If-Match": "*"}
+    )
+    assert gone.status_code == 204
+    body = ok(callers.anonymous.get(f"{API}/stages/{s1}/outcome"))
+    assert [a["title"] for a in body["audience"]] == ["Konsert"]
+    assert (
+        callers.county_50.delete(f"{API}/stages/{s3}", headers={"If-Match": "*"}).status_code == 204
+    )
+    report = ok(callers.anonymous.get(f"{API}/tours/{world.tour['id']}/report"))
+    assert report["totals"]["stages"] == 3
+    assert report["totals"]["press_items"] == 2
+    assert report["totals"]["audience"] == 40
