@@ -335,3 +335,39 @@ def test_reports_name_nobody(callers: Callers, world: World, who: str) -> None:
 def ok_text(response: object) -> str:
     assert response.status_code == 200, response.text  # type: ignore[attr-defined]
     return str(response.text)  # type: ignore[attr-defined]
+
+
+def test_excel_dialect_and_download_headers(callers: Callers, world: World) -> None:
+    url = f"{API}/tours/{world.tour['id']}/report"
+    response = callers.anonymous.get(url, params={"format": "csv", "dialect": "excel"})
+    assert response.content.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads æøå
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(
+        csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline=""), delimiter=";")
+    )
+    assert rows[-1]["contribution_hours"] == "9,5"
+    assert rows[0]["county_name"] == "Møre og Romsdal"
+    page = callers.anonymous.get(url, headers={"Accept": "text/html"})
+    assert "inline" in page.headers["content-disposition"]
+    assert "Accept" in page.headers["vary"]
+    tag = page.headers["etag"]
+    again = callers.anonymous.get(url, headers={"Accept": "text/html", "If-None-Match": tag})
+    assert again.status_code == 304
+    assert "Accept" in again.headers["vary"]
+
+
+def test_unsupported_accept_is_406(callers: Callers, world: World) -> None:
+    problem(
+        callers.anonymous.get(
+            f"{API}/tours/{world.tour['id']}/report", headers={"Accept": "application/pdf"}
+        ),
+        406,
+        "not_acceptable",
+    )
+    problem(
+        callers.anonymous.get(
+            f"{API}/partners/{world.partners[0]['id']}/report", headers={"Accept": "text/csv"}
+        ),
+        406,
+        "not_acceptable",
+    )

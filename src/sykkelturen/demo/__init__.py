@@ -11,6 +11,7 @@ report and the partners' thank-you sheets show something.
 """
 
 import json
+from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from sqlmodel import Session, select
 
 from sykkelturen.activities import service as activities
 from sykkelturen.activities.models import ActivityCreate
+from sykkelturen.calendars import service as calendars
+from sykkelturen.calendars.models import SubscriptionCreate
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import CheckpointCreate
 from sykkelturen.config import Settings
@@ -59,6 +62,7 @@ STAGE_EXTRAS = (
     "activities",
     "outreach",
     "content",
+    "calendar_subscriptions",
     "outcome",
     "coverage",
 )  # beside StageCreate
@@ -70,8 +74,12 @@ def demo_data() -> dict[str, Any]:
     return data
 
 
-def load_demo(session: Session, settings: Settings) -> Tour:
-    """Create the demo tour, its counties, stages and routes where missing; return the tour."""
+def load_demo(
+    session: Session, settings: Settings, announce: Callable[[str], None] | None = None
+) -> Tour:
+    """Create the demo tour, its counties, stages and routes where missing; return the tour.
+    `announce` is told the path of each calendar feed created (its secret is shown only
+    then)."""
     actor = system_actor("demo loader")
     data = demo_data()
     tour = session.exec(select(Tour).where(Tour.name == data["tour"]["name"])).first()
@@ -113,6 +121,18 @@ def load_demo(session: Session, settings: Settings) -> Tour:
         if item.get("measures") and not measures.list_measures(session, stage):
             _add_measures(session, actor, stage, item["measures"], people_by_email)
         _add_promotion(session, actor, tour, stage, item, partner_ids, outlet_ids)
+        if item.get("calendar_subscriptions") and not calendars.list_for(
+            session, stage_id=stage.id
+        ):
+            for body in item["calendar_subscriptions"]:
+                _, secret = calendars.create_for_stage_team(
+                    session, actor=actor, stage=stage, data=SubscriptionCreate.model_validate(body)
+                )
+                if announce is not None:
+                    announce(
+                        f"calendar feed of stage {stage.sequence}'s team ({body.get('label')}): "
+                        f"/api/v1/calendar-feeds/{secret}.ics"
+                    )
         _add_report(session, actor, stage, item, partner_ids)
     return tour
 

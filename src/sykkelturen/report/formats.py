@@ -8,23 +8,47 @@ from html import escape
 
 from sykkelturen.report import charts
 from sykkelturen.report.models import Figures, PartnerSheet, TourReport
+from sykkelturen.runsheet.spreadsheets import Dialect, neutralise
 
 FIGURE_COLUMNS = list(Figures.model_fields)
 CSV_HEAD = ["row", "county", "county_name", *FIGURE_COLUMNS]
 
 
-def to_csv(report: TourReport) -> str:
+def _cell(value: object, dialect: Dialect) -> str:
+    if isinstance(value, float):
+        text = f"{value:g}" if value.is_integer() else f"{value:.1f}"
+        return text.replace(".", ",") if dialect == Dialect.excel else text
+    if isinstance(value, str):
+        return neutralise(value)
+    return str(value)
+
+
+def to_csv(report: TourReport, dialect: Dialect = Dialect.rfc4180) -> bytes:
+    """RFC 4180, or the Excel dialect (`;`, decimal comma, UTF-8 with BOM) as the run
+    sheet's CSV offers them."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(
+        out, delimiter=";" if dialect == Dialect.excel else ",", lineterminator="\r\n"
+    )
     writer.writerow(CSV_HEAD)
     for county in report.counties:
         values = county.model_dump()
         writer.writerow(
-            ["county", county.county, county.county_name, *(values[c] for c in FIGURE_COLUMNS)]
+            [
+                _cell(v, dialect)
+                for v in ["county", county.county, county.county_name]
+                + [values[c] for c in FIGURE_COLUMNS]
+            ]
         )
     totals = report.totals.model_dump()
-    writer.writerow(["total", report.county or "", "", *(totals[c] for c in FIGURE_COLUMNS)])
-    return out.getvalue()
+    writer.writerow(
+        [
+            _cell(v, dialect)
+            for v in ["total", report.county or "", ""] + [totals[c] for c in FIGURE_COLUMNS]
+        ]
+    )
+    text = out.getvalue()
+    return ("\ufeff" + text if dialect == Dialect.excel else text).encode("utf-8")
 
 
 PRINT_CSS = """

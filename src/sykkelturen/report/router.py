@@ -1,4 +1,5 @@
 import hashlib
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
@@ -7,11 +8,15 @@ from fastapi import APIRouter, Query, Request, Response
 from sykkelturen.concurrency import conditional_get
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
+from sykkelturen.downloads import content_disposition
+from sykkelturen.negotiation import add_vary, choose
+from sykkelturen.openapi import header_refs
 from sykkelturen.partners.problems import PartnerNotFound
 from sykkelturen.partners.router import PartnerDep
 from sykkelturen.problems import ValidationFailed, problem_responses
 from sykkelturen.report import formats, service
 from sykkelturen.report.models import PartnerSheet, TourReport
+from sykkelturen.runsheet.spreadsheets import Dialect
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.problems import TourCountyNotFound, TourNotFound
 
@@ -26,25 +31,55 @@ class ReportFormat(StrEnum):
 
 MEDIA_TYPES = {
     ReportFormat.json: "application/json",
-    ReportFormat.csv: "text/csv; charset=utf-8",
-    ReportFormat.html: "text/html; charset=utf-8",
+    ReportFormat.csv: "text/csv",
+    ReportFormat.html: "text/html",
 }
-BY_ACCEPT = [("text/csv", ReportFormat.csv), ("text/html", ReportFormat.html)]
+BY_MEDIA_TYPE = {media: f for f, media in MEDIA_TYPES.items()}
+DialectQuery = Annotated[
+    Dialect,
+    Query(
+        description="CSV: `rfc4180` (comma, decimal point; for programs) or `excel` (`;`, "
+        "decimal comma, UTF-8 with BOM; what Norwegian Excel opens right)."
+    ),
+]
 
 
-def _chosen(request: Request, format: ReportFormat | None) -> ReportFormat:
-    accept = request.headers.get("accept", "")
-    return format or next((f for media, f in BY_ACCEPT if media in accept), ReportFormat.json)
+def _chosen(
+    request: Request, format: ReportFormat | None, offered: list[ReportFormat]
+) -> ReportFormat:
+    if format is not None:
+        return format
+    return BY_MEDIA_TYPE[choose(request, [MEDIA_TYPES[f] for f in offered])]
 
 
-def _answer(request: Request, chosen: ReportFormat, json_text: str, render: str | None) -> Response:
+def _answer(
+    request: Request,
+    chosen: ReportFormat,
+    json_text: str,
+    render: Callable[[], bytes] | None,
+    *,
+    filename: str,
+    negotiated: bool,
+    variant: str = "",
+) -> Response:
     """The body in the chosen format, tagged by a digest of the figures it shows."""
-    digest = hashlib.sha256(f"{chosen}\n{json_text}".encode()).hexdigest()[:24]
-    response = Response(media_type=MEDIA_TYPES[chosen])
+    digest = hashlib.sha256(f"{chosen}\n{variant}\n{json_text}".encode()).hexdigest()[:24]
+    media = MEDIA_TYPES[chosen]
+    if chosen == ReportFormat.csv:
+        media += "; charset=utf-8; header=present"
+    elif chosen == ReportFormat.html:
+        media += "; charset=utf-8"
+    response = Response(media_type=media)
+    if negotiated:
+        add_vary(response, "Accept")
+    if chosen != ReportFormat.json:
+        response.headers["Content-Disposition"] = content_disposition(
+            f"{filename}.{chosen.value}", inline=chosen == ReportFormat.html
+        )
     conditional_get(request, response, f'"{digest}"')
-    response.headers["Vary"] = "Accept, Authorization"
-    response.body = (render if render is not None else json_text).encode("utf-8")
-    response.headers["Content-Length"] = str(len(response.body))
+    body = render() if render is not None else json_text.encode("utf-8")
+    response.body = body
+    response.headers["Content-Length"] = str(len(body))
     return response
 
 
@@ -62,6 +97,7 @@ def _answer(request: Request, chosen: ReportFormat, json_text: str, render: str 
                 "text/html": {"schema": {"type": "string"}},
             },
             "description": "The report in the asked format.",
+            "headers": header_refs("Content-Disposition", "ETag"),
         },
         304: {"description": "Not modified"},
         **problem_responses(TourNotFound, TourCountyNotFound, ValidationFailed),
@@ -75,19 +111,30 @@ def tour_report(
     county: Annotated[
         str | None, Query(pattern=COUNTY_NUMBER_PATTERN, description="Only this county.")
     ] = None,
+    dialect: DialectQuery = Dialect.rfc4180,
 ) -> Response:
-    chosen = _chosen(request, format)
+    chosen = _chosen(request, format, list(ReportFormat))
     report = service.tour_report(session, tour=tour, county=county)
-    rendered = None
-    if chosen == ReportFormat.csv:
-        rendered = formats.to_csv(report)
-    elif chosen == ReportFormat.html:
+
+    def render() -> bytes:
+        if chosen == ReportFormat.csv:
+            return formats.to_csv(report, dialect)
         ridden = {s.stage_id for s in report.stages if s.status == "ridden"}
         lines = service.route_lines(session, [s.stage_id for s in report.stages])
-        rendered = formats.to_html(
+        page = formats.to_html(
             report, [(line, stage_id in ridden) for stage_id, line in lines.items()]
         )
-    return _answer(request, chosen, report.model_dump_json(), rendered)
+        return page.encode("utf-8")
+
+    return _answer(
+        request,
+        chosen,
+        report.model_dump_json(),
+        None if chosen == ReportFormat.json else render,
+        filename=f"{tour.name}-rapport" + (f"-{county}" if county else ""),
+        negotiated=format is None,
+        variant=dialect if chosen == ReportFormat.csv else "",
+    )
 
 
 class SheetFormat(StrEnum):
@@ -105,6 +152,7 @@ class SheetFormat(StrEnum):
         200: {
             "content": {"text/html": {"schema": {"type": "string"}}},
             "description": "The sheet in the asked format.",
+            "headers": header_refs("Content-Disposition", "ETag"),
         },
         304: {"description": "Not modified"},
         **problem_responses(PartnerNotFound, ValidationFailed),
@@ -116,10 +164,19 @@ def partner_report(
     partner: PartnerDep,
     format: Annotated[SheetFormat | None, Query(description="Overrides `Accept`.")] = None,
 ) -> Response:
-    html = format == SheetFormat.html or (
-        format is None and "text/html" in request.headers.get("accept", "")
+    chosen = (
+        ReportFormat(format.value)
+        if format is not None
+        else _chosen(request, None, [ReportFormat.json, ReportFormat.html])
     )
-    chosen = ReportFormat.html if html else ReportFormat.json
     sheet = service.partner_sheet(session, partner)
-    rendered = formats.partner_html(sheet) if html else None
-    return _answer(request, chosen, sheet.model_dump_json(), rendered)
+    return _answer(
+        request,
+        chosen,
+        sheet.model_dump_json(),
+        (lambda: formats.partner_html(sheet).encode("utf-8"))
+        if chosen == ReportFormat.html
+        else None,
+        filename=f"takk-{partner.name}",
+        negotiated=format is None,
+    )

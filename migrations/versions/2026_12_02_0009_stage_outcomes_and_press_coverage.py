@@ -1,8 +1,8 @@
 """Stage outcomes (with partner contributions and audience per activity) and press
 coverage (with the partners it mentions): phase 5, report.
 
-Revision ID: 20261201_08
-Revises: 20261128_07
+Revision ID: 20261202_09
+Revises: 20261202_08
 Create Date: 2026-12-01 08:40:44
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 from sykkelturen.db import UTCDateTime
 
-revision: str = "20261201_08"
-down_revision: str | None = "20261128_07"
+revision: str = "20261202_09"
+down_revision: str | None = "20261202_08"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
