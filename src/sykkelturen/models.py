@@ -2,13 +2,14 @@
 
 from sqlmodel import SQLModel
 
-from sykkelturen.activities.models import Activity
+from sykkelturen.activities.models import Activity, ActivityPartner, ActivityPerson
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.calendars.models import CalendarSubscription
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
 from sykkelturen.coverage.models import Coverage, CoveragePartner
+from sykkelturen.db import never_reuse_ids
 from sykkelturen.measures.models import Measure
 from sykkelturen.outcomes.models import OutcomeAudience, OutcomeContribution, StageOutcome
 from sykkelturen.partners.models import Partner
@@ -19,12 +20,16 @@ from sykkelturen.routes.models import RouteVersion
 from sykkelturen.stages.models import Stage
 from sykkelturen.team.models import TeamMember
 from sykkelturen.tokens.models import Token
+from sykkelturen.tombstones.models import Tombstone
 from sykkelturen.tours.models import Tour, TourCounty
 
 metadata = SQLModel.metadata
+never_reuse_ids(metadata)
 
 __all__ = [
     "Activity",
+    "ActivityPartner",
+    "ActivityPerson",
     "AuditEntry",
     "CalendarSubscription",
     "Checkpoint",
@@ -46,6 +51,7 @@ __all__ = [
     "StageOutcome",
     "TeamMember",
     "Token",
+    "Tombstone",
     "Tour",
     "TourCounty",
     "metadata",

@@ -121,7 +121,11 @@ class TestReadOutcome:
             callers.county_15.patch(
                 f"{API}/stages/{s1}/riders/{invited['id']}",
                 json={"status": "confirmed"},
-                headers={"If-Match": f'"{invited["version"]}"'},
+                headers={
+                    "If-Match": callers.county_15.get(
+                        f"{API}/stages/{s1}/riders/{invited['id']}"
+                    ).headers["etag"]
+                },
             )
         )
         after = callers.anonymous.get(url, headers={"If-None-Match": before.headers["etag"]})
@@ -339,7 +343,9 @@ class TestCoverage:
             )
         )
         assert national["kind"] == "interview"
-        gone = callers.county_15.delete(url, headers={"If-Match": f'"{national["version"]}"'})
+        gone = callers.county_15.delete(
+            url, headers={"If-Match": callers.county_15.get(url).headers["etag"]}
+        )
         assert gone.status_code == 204
         problem(callers.anonymous.get(url), 404, "coverage_not_found")
 

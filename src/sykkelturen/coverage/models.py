@@ -29,7 +29,6 @@ class CoverageKind(StrEnum):
 
 class Coverage(Versioned, table=True):
     __tablename__ = "press_coverage"
-    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = SQLField(default=None, primary_key=True)
     stage_id: int = SQLField(

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, body_etag, conditional_get, set_etag
+from sykkelturen.concurrency import IfMatch, conditional_get, etag_of, set_etag
 from sykkelturen.coverage import service
 from sykkelturen.coverage.models import Coverage, CoverageCreate, CoveragePublic, CoverageUpdate
 from sykkelturen.coverage.problems import CoverageNotFound, OutletUnknown, OutreachOfOtherStage
@@ -64,7 +64,7 @@ def create_coverage(
 ) -> CoveragePublic:
     item = service.create_coverage(session, actor=actor, stage=stage, data=data)
     body = service.public(session, item)
-    set_etag(response, body_etag(item.version, body))
+    set_etag(response, etag_of(body))
     response.headers["Location"] = str(
         request.url_for("read_coverage", stage_id=stage.id, item_id=item.id)
     )
@@ -83,7 +83,7 @@ def read_coverage(
     request: Request, response: Response, session: SessionDep, item: CoverageDep
 ) -> CoveragePublic:
     body = service.public(session, item)
-    conditional_get(request, response, body_etag(item.version, body))
+    conditional_get(request, response, etag_of(body))
     return body
 
 
@@ -107,7 +107,7 @@ def update_coverage(
         session, actor=actor, stage=stage, item=item, data=data, if_match=if_match
     )
     body = service.public(session, item)
-    set_etag(response, body_etag(item.version, body))
+    set_etag(response, etag_of(body))
     return body
 
 

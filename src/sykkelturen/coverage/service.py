@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.coverage.models import (
     Coverage,
     CoverageCreate,
@@ -173,8 +173,8 @@ def update_coverage(
     if_match: str,
 ) -> Coverage:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, item.version)
     before = public(session, item)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     if changes.get("outreach_id") is not None:
         _outreach(session, stage, changes["outreach_id"])
@@ -204,8 +204,8 @@ def delete_coverage(
     session: Session, *, actor: Actor, stage: Stage, item: Coverage, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, item.version)
     before = public(session, item)
+    check_if_match(if_match, etag_of(before))
     session.delete(item)
     session.flush()
     audit.record(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from sykkelturen.activities.models import Activity, ActivityStatus
+from sykkelturen.activities.models import Activity, ActivityPartner, ActivityStatus
 from sykkelturen.coverage.models import Coverage
 from sykkelturen.outcomes.models import OutcomeContribution, StageOutcome
 
@@ -32,12 +32,12 @@ def report_facts(session: Session, stage_ids: list[int]) -> dict[int, ReportFact
     )
     to_tell: dict[int, set[int]] = {i: set() for i in stage_ids}
     told: dict[int, set[int]] = {i: set() for i in stage_ids}
-    for stage_id, partner_ids in session.exec(
-        select(Activity.stage_id, Activity.partner_ids).where(
-            col(Activity.stage_id).in_(stage_ids), Activity.status != ActivityStatus.cancelled
-        )
+    for stage_id, partner_id in session.exec(
+        select(Activity.stage_id, ActivityPartner.partner_id)
+        .join(ActivityPartner, col(ActivityPartner.activity_id) == col(Activity.id))
+        .where(col(Activity.stage_id).in_(stage_ids), Activity.status != ActivityStatus.cancelled)
     ).all():
-        to_tell[stage_id].update(partner_ids)
+        to_tell[stage_id].add(partner_id)
     for outcome_id, partner_id, thanked_on in session.exec(
         select(
             OutcomeContribution.outcome_id,

@@ -42,7 +42,6 @@ class CountSource(StrEnum):
 
 class StageOutcome(Versioned, table=True):
     __tablename__ = "stage_outcome"
-    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = SQLField(default=None, primary_key=True)
     stage_id: int = SQLField(
@@ -67,7 +66,6 @@ class OutcomeContribution(SQLModel, table=True):
     """What one partner gave to one stage: in hours, in kind, or both."""
 
     __tablename__ = "outcome_contribution"
-    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = SQLField(default=None, primary_key=True)
     outcome_id: int = SQLField(
@@ -87,10 +85,7 @@ class OutcomeAudience(SQLModel, table=True):
     """How many came to one activity of the stage."""
 
     __tablename__ = "outcome_audience"
-    __table_args__ = (
-        sa.UniqueConstraint("outcome_id", "activity_id"),
-        {"sqlite_autoincrement": True},
-    )
+    __table_args__ = (sa.UniqueConstraint("outcome_id", "activity_id"),)
 
     id: int | None = SQLField(default=None, primary_key=True)
     outcome_id: int = SQLField(

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, body_etag, conditional_get, set_etag
+from sykkelturen.concurrency import IfMatch, conditional_get, etag_of, set_etag
 from sykkelturen.db import SessionDep
 from sykkelturen.outcomes import service
 from sykkelturen.outcomes.models import OutcomePublic, OutcomeWrite, StageOutcome
@@ -53,7 +53,7 @@ def read_outcome(
     outcome: OutcomeDep,
 ) -> OutcomePublic:
     body = service.public(session, actor, stage, outcome)
-    conditional_get(request, response, body_etag(outcome.version, body))
+    conditional_get(request, response, etag_of(body))
     return body
 
 
@@ -106,7 +106,7 @@ def put_outcome(
         if_none_match=if_none_match,
     )
     body = service.public(session, actor, stage, outcome)
-    set_etag(response, body_etag(outcome.version, body))
+    set_etag(response, etag_of(body))
     if created:
         response.status_code = status.HTTP_201_CREATED
         response.headers["Location"] = str(request.url_for("read_outcome", stage_id=stage.id))

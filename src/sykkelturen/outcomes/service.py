@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from sykkelturen.activities.models import Activity, ActivityKind
 from sykkelturen.activities.problems import ActivityNotFound
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import ContentItem, ContentKind
 from sykkelturen.db import utcnow
 from sykkelturen.measures.service import today
@@ -326,7 +326,7 @@ def put_outcome(
             raise PreconditionRequired(
                 "The outcome exists: send If-Match with the ETag from its GET to replace it."
             )
-        check_if_match(if_match, existing.version)
+        check_if_match(if_match, etag_of(public(session, actor, stage, existing)))
     elif if_match is not None and if_match.strip() != "*":
         raise PreconditionFailed(f"Stage {stage.id} has no outcome yet to match.")
     _check_references(session, stage, data)
@@ -375,8 +375,8 @@ def delete_outcome(
     session: Session, *, actor: Actor, stage: Stage, outcome: StageOutcome, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, outcome.version)
     before = public(session, actor, stage, outcome)
+    check_if_match(if_match, etag_of(before))
     session.delete(outcome)
     session.flush()
     audit.record(

@@ -1,11 +1,10 @@
-import hashlib
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from sykkelturen.concurrency import conditional_get
+from sykkelturen.concurrency import conditional_get, etag_of_bytes
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
@@ -63,7 +62,7 @@ def _answer(
     variant: str = "",
 ) -> Response:
     """The body in the chosen format, tagged by a digest of the figures it shows."""
-    digest = hashlib.sha256(f"{chosen}\n{variant}\n{json_text}".encode()).hexdigest()[:24]
+    tag = etag_of_bytes(f"{chosen}\n{variant}\n{json_text}".encode())
     media = MEDIA_TYPES[chosen]
     if chosen == ReportFormat.csv:
         media += "; charset=utf-8; header=present"
@@ -76,7 +75,7 @@ def _answer(
         response.headers["Content-Disposition"] = content_disposition(
             f"{filename}.{chosen.value}", inline=chosen == ReportFormat.html
         )
-    conditional_get(request, response, f'"{digest}"')
+    conditional_get(request, response, tag)
     body = render() if render is not None else json_text.encode("utf-8")
     response.body = body
     response.headers["Content-Length"] = str(len(body))

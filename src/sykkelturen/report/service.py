@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sykkelturen.activities.models import Activity, ActivityKind, ActivityStatus
+from sykkelturen.activities.models import Activity, ActivityKind, ActivityPartner, ActivityStatus
 from sykkelturen.counties.models import County
 from sykkelturen.coverage import service as coverage
 from sykkelturen.coverage.models import Coverage, CoverageKind, CoveragePartner
@@ -185,13 +185,13 @@ def partner_sheet(session: Session, partner: Partner) -> PartnerSheet:
         .join(StageOutcome, col(StageOutcome.id) == col(OutcomeContribution.outcome_id))
         .where(OutcomeContribution.partner_id == partner.id)
     ).all()
-    # An activity names its partners in a JSON list: read the county's and filter here.
-    county_activities = session.exec(
+    events = session.exec(
         select(Activity)
-        .join(Stage, col(Stage.id) == col(Activity.stage_id))
-        .where(Stage.county == partner.county, Activity.status != ActivityStatus.cancelled)
+        .join(ActivityPartner, col(ActivityPartner.activity_id) == col(Activity.id))
+        .where(
+            ActivityPartner.partner_id == partner.id, Activity.status != ActivityStatus.cancelled
+        )
     ).all()
-    events = [a for a in county_activities if partner.id in a.partner_ids]
     mentioned = session.exec(
         select(Coverage)
         .join(CoveragePartner, col(CoveragePartner.coverage_id) == col(Coverage.id))

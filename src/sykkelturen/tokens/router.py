@@ -1,10 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
+    WRITE_PROBLEMS,
     Forbidden,
     Unauthorized,
     UnknownReference,
@@ -62,18 +64,36 @@ def list_tokens(
 @router.get(
     "/tokens/{token_id}",
     summary="Read an access token",
-    responses=problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
+    responses={
+        304: {"description": "Not modified"},
+        **problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
+    },
 )
-def read_token(session: SessionDep, actor: NationalOnly, token_id: TokenId) -> TokenPublic:
-    return TokenPublic.model_validate(service.get_token(session, token_id))
+def read_token(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: NationalOnly,
+    token_id: TokenId,
+) -> TokenPublic:
+    token = TokenPublic.model_validate(service.get_token(session, token_id))
+    return read_tagged(request, response, token)
 
 
 @router.delete(
     "/tokens/{token_id}",
     summary="Revoke an access token",
-    description="The token stops working at once. Revoking twice is harmless.",
-    responses=problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
+    description="The token stops working at once. Like any write it needs `If-Match` with the "
+    "token's `ETag`; sending the ETag of the token already revoked is harmless.",
+    responses=problem_responses(*WRITE_PROBLEMS, TokenNotFound),
 )
-def revoke_token(session: SessionDep, actor: NationalOnly, token_id: TokenId) -> TokenPublic:
+def revoke_token(
+    response: Response,
+    session: SessionDep,
+    actor: NationalOnly,
+    token_id: TokenId,
+    if_match: IfMatch,
+) -> TokenPublic:
     token = service.get_token(session, token_id)
-    return TokenPublic.model_validate(service.revoke_token(session, actor=actor, token=token))
+    revoked = service.revoke_token(session, actor=actor, token=token, if_match=if_match)
+    return tagged(response, TokenPublic.model_validate(revoked))

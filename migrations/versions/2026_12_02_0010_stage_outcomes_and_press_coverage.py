@@ -1,8 +1,8 @@
 """Stage outcomes (with partner contributions and audience per activity) and press
 coverage (with the partners it mentions): phase 5, report.
 
-Revision ID: 20261202_09
-Revises: 20261202_08
+Revision ID: 20261202_10
+Revises: 20261202_09
 Create Date: 2026-12-01 08:40:44
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 from sykkelturen.db import UTCDateTime
 
-revision: str = "20261202_09"
-down_revision: str | None = "20261202_08"
+revision: str = "20261202_10"
+down_revision: str | None = "20261202_09"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
