@@ -15,10 +15,10 @@ from sykkelturen.outcomes.models import OutcomeAudience, OutcomeContribution, St
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
 from sykkelturen.press.models import Outreach, PressContact
-from sykkelturen.riders.models import Rider
+from sykkelturen.riders.models import Rider, RiderLeg
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.stages.models import Stage
-from sykkelturen.team.models import TeamMember
+from sykkelturen.team.models import TeamMember, TeamMemberLeg
 from sykkelturen.tokens.models import Token
 from sykkelturen.tombstones.models import Tombstone
 from sykkelturen.tours.models import Tour, TourCounty
@@ -46,10 +46,12 @@ __all__ = [
     "Person",
     "PressContact",
     "Rider",
+    "RiderLeg",
     "RouteVersion",
     "Stage",
     "StageOutcome",
     "TeamMember",
+    "TeamMemberLeg",
     "Token",
     "Tombstone",
     "Tour",

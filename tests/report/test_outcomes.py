@@ -212,19 +212,27 @@ class TestPutOutcome:
             ({"status": "ridden", "pilots": "2"}, 422, "validation_failed"),
             ({"status": "ridden", "version": 7}, 422, "validation_failed"),
             (
-                {"status": "ridden", "passengers_by_leg": [{"leg": 1, "passengers": 1}] * 2},
+                {
+                    "status": "ridden",
+                    "passengers_by_leg": [{"leg": "start-end", "passengers": 1}] * 2,
+                },
                 422,
                 "validation_failed",
             ),
             (
-                {"status": "ridden", "passengers_by_leg": [{"leg": 1, "passengers": 13}]},
+                {"status": "ridden", "passengers_by_leg": [{"leg": "start-end", "passengers": 13}]},
                 422,
                 "passengers_over_seats",
             ),
             (
-                {"status": "ridden", "passengers_by_leg": [{"leg": 9, "passengers": 1}]},
+                {"status": "ridden", "passengers_by_leg": [{"leg": "start-99", "passengers": 1}]},
                 422,
                 "unknown_leg",
+            ),
+            (
+                {"status": "ridden", "passengers_by_leg": [{"leg": 1, "passengers": 1}]},
+                422,
+                "validation_failed",
             ),
             (
                 {
@@ -539,13 +547,20 @@ def test_legs_from_handovers(callers: Callers) -> None:
     stage = make_stage(callers.county_15, tour["id"])
     upload(callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import")
     legs = [
-        leg["number"]
-        for leg in ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/legs"))["items"]
+        leg["key"] for leg in ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/legs"))["items"]
     ]
-    body = {"status": "ridden", "passengers_by_leg": [{"leg": n, "passengers": 2} for n in legs]}
-    recorded = ok(outcome(callers.county_15, stage["id"], body), 201)
+    assert len(legs) > 1
+    given = [{"leg": key, "passengers": 2} for key in reversed(legs)]
+    body = {"status": "ridden", "passengers_by_leg": given}
+    response = outcome(callers.county_15, stage["id"], body)
+    recorded = ok(response, 201)
     assert recorded["passengers"] == 2 * len(legs)
-    assert [p["leg"] for p in recorded["passengers_by_leg"]] == legs
+    assert [p["leg"] for p in recorded["passengers_by_leg"]] == legs  # in route order
+    # A stretch over two legs names no one leg: passengers are counted per leg
+    stretch = f"{legs[0].split('-')[0]}-{legs[1].split('-')[1]}"
+    body = {"status": "ridden", "passengers_by_leg": [{"leg": stretch, "passengers": 2}]}
+    tag = response.headers["etag"]
+    problem(outcome(callers.county_15, stage["id"], body, **{"If-Match": tag}), 422, "unknown_leg")
 
 
 def test_a_coming_stage_has_no_outcome_yet(callers: Callers) -> None:

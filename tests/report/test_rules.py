@@ -58,7 +58,10 @@ def test_count(
 
 
 def test_legs_over_seats() -> None:
-    assert rules.legs_over_seats({1: 12, 2: 13, 3: 0, 4: 20}, 12) == [2, 4]
+    assert rules.legs_over_seats({"start-1": 12, "1-2": 13, "2-3": 0, "3-end": 20}, 12) == [
+        "1-2",
+        "3-end",
+    ]
 
 
 def row(sequence: int, day: str, **fields: object) -> figures.StageRow:

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, tour_with_counties, upload
+from tests.factories import (
+    API,
+    add_rider,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    tour_with_counties,
+    upload,
+)
 
 
 @dataclass
@@ -33,8 +42,12 @@ def partner(client: Any, county: str, name: str) -> dict[str, Any]:
 
 
 def activity(client: Any, stage_id: int, title: str, **fields: Any) -> dict[str, Any]:
-    data = {"kind": "activity", "title": title, "status": "planned"} | fields
-    return ok(client.post(f"{API}/stages/{stage_id}/activities", json=data), 201)
+    """An activity entered as an idea, then moved to `status` (planned unless given)."""
+    status = fields.pop("status", "planned")
+    data = {"kind": "activity", "title": title} | fields
+    created = ok(client.post(f"{API}/stages/{stage_id}/activities", json=data), 201)
+    url = f"{API}/stages/{stage_id}/activities/{created['id']}"
+    return ok(client.patch(url, json={"status": status}, headers=if_match(client, url)))
 
 
 def outcome(client: Any, stage_id: int, body: dict[str, Any], **headers: str) -> Any:
@@ -59,13 +72,7 @@ def build(callers: Callers, *, with_outcomes: bool = True) -> World:
     activity(t, s4["id"], "Vafler", expected_audience=20)
     for n, role in enumerate(["pilot", "pilot", "cyclist"]):
         person = make_person(m, name=f"Rider {n}", email=f"rider{n}@example.org")
-        ok(
-            m.post(
-                f"{API}/stages/{s1['id']}/riders",
-                json={"person_id": person["id"], "role": role, "status": "confirmed"},
-            ),
-            201,
-        )
+        add_rider(m, s1["id"], person_id=person["id"], role=role, status="confirmed")
     invited = make_person(m, name="Invited Rider", email="invited@example.org")
     ok(
         m.post(
@@ -161,7 +168,7 @@ def build(callers: Callers, *, with_outcomes: bool = True) -> World:
                 s1["id"],
                 {
                     "status": "ridden",
-                    "passengers_by_leg": [{"leg": 1, "passengers": 10}],
+                    "passengers_by_leg": [{"leg": "start-end", "passengers": 10}],
                     "cyclists": 3,
                     "other_volunteers": 4,
                     "partner_contributions": [
@@ -198,7 +205,7 @@ def build(callers: Callers, *, with_outcomes: bool = True) -> World:
                 {
                     "status": "ridden",
                     "distance_km": 12.5,
-                    "passengers_by_leg": [{"leg": 1, "passengers": 4}],
+                    "passengers_by_leg": [{"leg": "start-end", "passengers": 4}],
                     "pilots": 1,
                     "cyclists": 0,
                     "team_members": 2,

@@ -6,6 +6,7 @@ confirmed riders and team unless the county corrects the count by hand (someone 
 """
 
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,6 +17,7 @@ from sykkelturen.activities.models import ActivityKind
 from sykkelturen.bodies import RequestBody
 from sykkelturen.content.models import ContentKind
 from sykkelturen.db import Versioned, json_column
+from sykkelturen.legs.models import LegKey
 from sykkelturen.partners.models import PartnerRef
 from sykkelturen.values import MAX_ID, IsoDate, IsoDateTime
 
@@ -50,8 +52,8 @@ class StageOutcome(Versioned, table=True):
     status: str = SQLField(max_length=20)
     cancel_reason: str | None = SQLField(default=None, max_length=1000)
     distance_m: float | None = SQLField(default=None, description="Only when given by hand.")
-    # [{"leg": 1, "passengers": 4}, …]: counts, no names.
-    passengers_by_leg: list[dict[str, int]] = SQLField(
+    # [{"leg": "start-12", "passengers": 4}, …]: counts, no names.
+    passengers_by_leg: list[dict[str, Any]] = SQLField(
         default_factory=list, sa_column=json_column()
     )
     pilots: int | None = None  # None: the confirmed pilots
@@ -103,8 +105,16 @@ class OutcomeAudience(SQLModel, table=True):
 class LegPassengers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    leg: int = Field(ge=1, le=1000, description="Leg number, as in …/legs.")
+    leg: LegKey
     passengers: int = Field(ge=0, le=400, description="Passengers carried on the leg.")
+
+
+class LegPassengersPublic(BaseModel):
+    """As recorded (a separate model: the body's `leg` refuses numbers, which would split
+    one schema into -Input and -Output of the same name for client generators)."""
+
+    leg: str = Field(description="The leg's key, as in `GET …/legs` when it was recorded.")
+    passengers: int
 
 
 class ContributionWrite(BaseModel):
@@ -234,7 +244,7 @@ class OutcomePublic(BaseModel):
     status: OutcomeStatus
     cancel_reason: str | None
     distance: Distance
-    passengers_by_leg: list[LegPassengers]
+    passengers_by_leg: list[LegPassengersPublic]
     passengers: int
     pilots: RiderCount
     cyclists: RiderCount

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, conditional_get, etag_of, set_etag
 from sykkelturen.db import SessionDep
+from sykkelturen.legs.problems import UnknownLeg
 from sykkelturen.outcomes import service
 from sykkelturen.outcomes.models import OutcomePublic, OutcomeWrite, StageOutcome
 from sykkelturen.outcomes.problems import (
@@ -22,7 +23,6 @@ from sykkelturen.problems import (
 from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
-from sykkelturen.team.problems import UnknownLeg
 
 router = APIRouter(tags=["report"])
 

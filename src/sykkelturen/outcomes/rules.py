@@ -35,6 +35,7 @@ def count(
     return planned, CountSource.planned
 
 
-def legs_over_seats(passengers_by_leg: dict[int, int], seats: int) -> list[int]:
-    """Legs that carried more passengers than the rickshaws have seats."""
-    return sorted(leg for leg, passengers in passengers_by_leg.items() if passengers > seats)
+def legs_over_seats(passengers_by_leg: dict[str, int], seats: int) -> list[str]:
+    """Legs (by key, in the order given) that carried more passengers than the rickshaws
+    have seats."""
+    return [leg for leg, passengers in passengers_by_leg.items() if passengers > seats]

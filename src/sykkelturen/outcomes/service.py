@@ -14,6 +14,9 @@ from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import ContentItem, ContentKind
 from sykkelturen.db import utcnow
+from sykkelturen.legs import rules as leg_rules
+from sykkelturen.legs import service as legs_service
+from sykkelturen.legs.problems import UnknownLeg
 from sykkelturen.measures.service import today
 from sykkelturen.outcomes import rules
 from sykkelturen.outcomes.models import (
@@ -21,7 +24,7 @@ from sykkelturen.outcomes.models import (
     ContentCredit,
     ContributionPublic,
     Distance,
-    LegPassengers,
+    LegPassengersPublic,
     OutcomeAudience,
     OutcomeContribution,
     OutcomePublic,
@@ -44,7 +47,6 @@ from sykkelturen.routes.models import RouteVersion
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
 from sykkelturen.team.models import TeamMember
-from sykkelturen.team.service import require_legs
 
 
 def actual_track_m(session: Session, stage_ids: Sequence[int]) -> dict[int, float]:
@@ -171,7 +173,7 @@ def build_public(
                 came=row.came,
             )
         )
-    legs = [LegPassengers.model_validate(p) for p in outcome.passengers_by_leg]
+    legs = [LegPassengersPublic.model_validate(p) for p in outcome.passengers_by_leg]
     return OutcomePublic(
         stage_id=stage.id,
         status=status,
@@ -259,9 +261,23 @@ def _resource(stage: Stage, outcome: StageOutcome) -> audit.Resource:
     )
 
 
+def _leg_order(session: Session, stage: Stage) -> dict[str, int]:
+    """The stage's legs by key (as `GET …/legs` names them), in their order along the
+    route; before it has a route, the stage is the one leg `start-end`, as for riders."""
+    bounds = legs_service.boundaries(session, stage)
+    return {key: number for number, key in enumerate(leg_rules.leg_keys(bounds), 1)}
+
+
 def _check_references(session: Session, stage: Stage, data: OutcomeWrite) -> None:
     legs = {p.leg: p.passengers for p in data.passengers_by_leg}
-    require_legs(session, stage, list(legs))
+    order = _leg_order(session, stage)
+    unknown = [key for key in legs if key not in order]
+    if unknown:
+        raise UnknownLeg(
+            f"Stage {stage.id} has the legs {', '.join(order)}; "
+            f"{unknown[0]} is not one of them (passengers are counted per leg, "
+            "GET …/legs lists them)."
+        )
     seats = stage.bikes * PASSENGERS_PER_BIKE
     over = rules.legs_over_seats(legs, seats)
     if over:
@@ -282,13 +298,14 @@ def _check_references(session: Session, stage: Stage, data: OutcomeWrite) -> Non
             )
 
 
-def _fields(data: OutcomeWrite) -> dict[str, Any]:
+def _fields(session: Session, stage: Stage, data: OutcomeWrite) -> dict[str, Any]:
+    order = _leg_order(session, stage)
     return {
         "status": data.status,
         "cancel_reason": data.cancel_reason,
         "distance_m": data.distance_km * 1000 if data.distance_km is not None else None,
         "passengers_by_leg": [
-            p.model_dump() for p in sorted(data.passengers_by_leg, key=lambda p: p.leg)
+            p.model_dump() for p in sorted(data.passengers_by_leg, key=lambda p: order[p.leg])
         ],
         "pilots": data.pilots,
         "cyclists": data.cyclists,
@@ -333,10 +350,10 @@ def put_outcome(
     assert stage.id is not None
     before = public(session, actor, stage, existing) if existing is not None else None
     if existing is None:
-        outcome = StageOutcome(stage_id=stage.id, **_fields(data))
+        outcome = StageOutcome(stage_id=stage.id, **_fields(session, stage, data))
     else:
         outcome = existing
-        outcome.sqlmodel_update(_fields(data))
+        outcome.sqlmodel_update(_fields(session, stage, data))
         outcome.updated_at = utcnow()
         for old in session.exec(
             select(OutcomeContribution).where(OutcomeContribution.outcome_id == outcome.id)

@@ -2,7 +2,7 @@
 coverage (with the partners it mentions): phase 5, report.
 
 Revision ID: 20261202_10
-Revises: 20261202_09
+Revises: 20261202_12b
 Create Date: 2026-12-01 08:40:44
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sykkelturen.db import UTCDateTime
 
 revision: str = "20261202_10"
-down_revision: str | None = "20261202_09"
+down_revision: str | None = "20261202_12b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
