@@ -129,3 +129,33 @@ def test_demo_shows_calendars_spreadsheets_and_the_press_sheet(
     page = callers.anonymous.get(f"{API}/stages/{valldal['id']}/press-sheet?format=html").text
     assert "6 el-rickshawer" in page
     assert "@page { size: A4" in page
+
+
+def test_demo_reports_its_first_weeks(callers: Callers, settings_env: None) -> None:
+    assert cli.main(["demo"]) == 0
+    assert cli.main(["demo"]) == 0  # outcomes and coverage once
+    tour = ok(callers.anonymous.get(f"{API}/tours"))["items"][0]
+    report = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/report"))
+    totals = report["totals"]
+    assert totals["stages_ridden"] == 13
+    assert totals["stages_cancelled"] == 1
+    assert totals["stages_not_reported"] == totals["stages"] - 14
+    assert totals["km_ridden"] > 0
+    assert totals["passengers"] == sum(s["passengers"] for s in report["stages"])
+    assert totals["press_items"] == 2
+    assert {"planned_route", "reported", "cancelled"} <= {
+        s["distance_source"] for s in report["stages"] if s["distance_source"]
+    }
+    assert len([w for w in report["weeks"] if w["km_ridden"] > 0]) >= 4
+    valldal = next(s for s in report["stages"] if s["name"] == "Valldal – Stordal")
+    assert valldal["audience"] == 180 + 45
+    partners = ok(callers.anonymous.get(f"{API}/partners", params={"county": "15"}))["items"]
+    fjord = next(p for p in partners if p["name"] == "Fjord kommune")
+    sheet = ok(callers.anonymous.get(f"{API}/partners/{fjord['id']}/report"))
+    assert sheet["totals"]["hours"] == 16
+    assert sheet["totals"]["press_items"] == 1
+    county = callers.anonymous.get(
+        f"{API}/tours/{tour['id']}/report", params={"county": "15", "format": "html"}
+    )
+    assert county.status_code == 200
+    assert "<svg" in county.text

@@ -13,7 +13,13 @@ from tests.conftest import Callers
 from tests.factories import API, if_match, make_person, make_stage, ok, tour_with_counties
 
 # Ids of these are natural keys or pairs of other ids.
-WITHOUT_OWN_ID = {"county", "county_succession", "activity_partner", "activity_person"}
+WITHOUT_OWN_ID = {
+    "county",
+    "county_succession",
+    "activity_partner",
+    "activity_person",
+    "press_coverage_partner",
+}
 
 
 @contextmanager

@@ -18,18 +18,21 @@ from sykkelturen.concurrency import install_not_modified_handler
 from sykkelturen.config import Settings, get_settings
 from sykkelturen.content.router import router as content_router
 from sykkelturen.counties.router import router as counties_router
+from sykkelturen.coverage.router import router as coverage_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.legs.router import router as legs_router
 from sykkelturen.measures.router import router as measures_router
 from sykkelturen.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from sykkelturen.negotiation import require_acceptable
+from sykkelturen.outcomes.router import router as outcomes_router
 from sykkelturen.partners.router import router as partners_router
 from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
 from sykkelturen.problems import install_problem_handlers
 from sykkelturen.progress.router import router as progress_router
 from sykkelturen.queries import check_query_string
+from sykkelturen.report.router import router as report_router
 from sykkelturen.response_headers import ResponseHeadersMiddleware
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
@@ -111,6 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         staffing_router,
         measures_router,
         runsheet_router,
+        outcomes_router,
+        coverage_router,
+        report_router,
         tokens_router,
         audit_router,
     ):

@@ -8,8 +8,10 @@ from sykkelturen.calendars.models import CalendarSubscription
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
+from sykkelturen.coverage.models import Coverage, CoveragePartner
 from sykkelturen.db import never_reuse_ids
 from sykkelturen.measures.models import Measure
+from sykkelturen.outcomes.models import OutcomeAudience, OutcomeContribution, StageOutcome
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
 from sykkelturen.press.models import Outreach, PressContact
@@ -34,7 +36,11 @@ __all__ = [
     "ContentItem",
     "County",
     "CountySuccession",
+    "Coverage",
+    "CoveragePartner",
     "Measure",
+    "OutcomeAudience",
+    "OutcomeContribution",
     "Outreach",
     "Partner",
     "Person",
@@ -43,6 +49,7 @@ __all__ = [
     "RiderLeg",
     "RouteVersion",
     "Stage",
+    "StageOutcome",
     "TeamMember",
     "TeamMemberLeg",
     "Token",

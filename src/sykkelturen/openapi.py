@@ -153,8 +153,13 @@ TAGS: list[dict[str, str]] = [
     {"name": "press", "description": "Press contacts and the outreach log (phase 4)."},
     {"name": "content", "description": "Photos, films and stories (phase 4)."},
     {"name": "measures", "description": "Run-sheet measures and NF's review."},
-    {"name": "progress", "description": "The four workshop phases as checklists."},
+    {"name": "progress", "description": "The workshop phases and the report back as checklists."},
     {"name": "run sheet", "description": "The timed itinerary in every format, and `passing`."},
+    {
+        "name": "report",
+        "description": "After the day (phase 5): outcomes, press coverage, impact reports and "
+        "partners' thank-you sheets.",
+    },
     {"name": "calendars", "description": "Calendars to subscribe to without a token."},
     {"name": "access", "description": "Tokens and who the caller is."},
     {"name": "audit", "description": "Who changed what, when."},

@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from sykkelturen.stages.phases import Phase, StageFacts, phase_of, plan_items
+from sykkelturen.stages.phases import Phase, StageFacts, phase_of, plan_items, report_items
 from tests.conftest import Callers
 from tests.factories import API, act, make_stage, ok, problem, tour_with_counties, upload
 
@@ -74,6 +74,8 @@ def test_phase_filter_pages(callers: Callers) -> None:
 DONE_PLAN = {"route_status": "final", "checkpoint_kinds": BOTH_ENDS}
 DONE_ENGAGE = {"activities_with_responsible": 1, "activities_with_partner": 1}
 DONE_PREPARE = {"measure_statuses": ("accepted",), "police_notice_in_time": True}
+DONE_PROMOTE = {"signal_event_decided": True, "outreach": 1, "content": 2}
+DONE_REPORT = {"outcome_recorded": True, "coverage": 1, "partners_to_tell": 2, "partners_told": 2}
 
 
 @pytest.mark.parametrize(
@@ -91,13 +93,39 @@ DONE_PREPARE = {"measure_statuses": ("accepted",), "police_notice_in_time": True
         ),
         (DONE_PLAN | DONE_ENGAGE | DONE_PREPARE, Phase.promote),
         (
-            DONE_PLAN
-            | DONE_ENGAGE
-            | DONE_PREPARE
-            | {"signal_event_decided": True, "outreach": 1, "content": 2},
-            Phase.promote,
+            DONE_PLAN | DONE_ENGAGE | DONE_PREPARE | DONE_PROMOTE,
+            Phase.report,
         ),
+        (DONE_PLAN | DONE_ENGAGE | DONE_PREPARE | DONE_PROMOTE | DONE_REPORT, Phase.report),
     ],
 )
 def test_later_phases(facts: dict[str, Any], phase: Phase) -> None:
     assert phase_of(StageFacts(**facts)) == phase
+
+
+@pytest.mark.parametrize(
+    ("facts", "done"),
+    [
+        ({}, {"outcome_recorded": False, "coverage_logged": False, "partners_told": False}),
+        (
+            {"outcome_recorded": True},
+            {"outcome_recorded": True, "coverage_logged": False, "partners_told": True},
+        ),
+        (
+            {"outcome_recorded": True, "partners_to_tell": 3, "partners_told": 2},
+            {"outcome_recorded": True, "coverage_logged": False, "partners_told": False},
+        ),
+        (
+            {"partners_to_tell": 1, "partners_told": 1, "coverage": 4},
+            {"outcome_recorded": False, "coverage_logged": True, "partners_told": False},
+        ),
+        (
+            DONE_REPORT,
+            dict.fromkeys(("outcome_recorded", "coverage_logged", "partners_told"), True),
+        ),
+    ],
+)
+def test_report_items(facts: dict[str, Any], done: dict[str, bool]) -> None:
+    items = report_items(StageFacts(route_status="final", checkpoint_kinds=BOTH_ENDS, **facts))
+    assert {i.key: i.done for i in items} == done
+    assert all((i.detail is None) == i.done for i in items)

@@ -5,7 +5,9 @@ idempotent: what already exists is left as it is. Some stages get a route (the p
 synthetic GPX samples, gzipped under `gpx/`), start and finish checkpoints, a status, and
 (fictional) people in the stage team and as pilots, cyclists and passengers, run-sheet
 measures at each step of NF's review, partners, activities and a signal event, a press
-contact with an outreach entry, and content.
+contact with an outreach entry, and content. The stages of the first weeks carry their
+outcomes (one cancelled, one not reported yet) and some press coverage, so the impact
+report and the partners' thank-you sheets show something.
 """
 
 import json
@@ -25,9 +27,14 @@ from sykkelturen.checkpoints.models import Checkpoint, CheckpointCreate
 from sykkelturen.config import Settings
 from sykkelturen.content import service as content
 from sykkelturen.content.models import ContentCreate
-from sykkelturen.legs.rules import END, START
+from sykkelturen.coverage import service as coverage
+from sykkelturen.coverage.models import CoverageCreate
+from sykkelturen.legs import service as legs_service
+from sykkelturen.legs.rules import END, START, leg_keys
 from sykkelturen.measures import service as measures
 from sykkelturen.measures.models import MeasureCreate
+from sykkelturen.outcomes import service as outcomes
+from sykkelturen.outcomes.models import OutcomeWrite
 from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerCreate
 from sykkelturen.people import service as people
@@ -58,6 +65,8 @@ STAGE_EXTRAS = (
     "outreach",
     "content",
     "calendar_subscriptions",
+    "outcome",
+    "coverage",
 )  # beside StageCreate
 ACTIVITY_STEPS = {
     "idea": [],
@@ -133,7 +142,54 @@ def load_demo(
                         f"calendar feed of stage {stage.sequence}'s team ({body.get('label')}): "
                         f"/api/v1/calendar-feeds/{secret}.ics"
                     )
+        _add_report(session, actor, stage, item, partner_ids)
     return tour
+
+
+def _add_report(
+    session: Session, actor: Actor, stage: Stage, item: dict[str, Any], partner_ids: dict[str, int]
+) -> None:
+    """The outcome (partners and activities named, not numbered) and the press coverage
+    (naming the outreach entry by its outlet)."""
+    if "outcome" in item and outcomes.find_outcome(session, stage) is None:
+        fields = dict(item["outcome"])
+        fields["partner_contributions"] = [
+            {k: v for k, v in c.items() if k != "partner"}
+            | {"partner_id": partner_ids[c["partner"]]}
+            for c in fields.get("partner_contributions", [])
+        ]
+        # The demo file counts passengers by the legs' display numbers (it knows no ids).
+        key_of = dict(enumerate(leg_keys(legs_service.boundaries(session, stage)), 1))
+        fields["passengers_by_leg"] = [
+            {"leg": key_of[p["leg"]], "passengers": p["passengers"]}
+            for p in fields.get("passengers_by_leg", [])
+        ]
+        by_title = {a.title: a.id for a in activities.list_activities(session, stage)}
+        fields["audience"] = [
+            {"activity_id": by_title[a["activity"]], "came": a["came"]}
+            for a in fields.get("audience", [])
+        ]
+        outcomes.put_outcome(
+            session,
+            actor=actor,
+            stage=stage,
+            data=OutcomeWrite.model_validate(fields),
+            if_match=None,
+            if_none_match="*",
+        )
+    if item.get("coverage") and not coverage.list_coverage(session, stage):
+        by_outlet = {
+            press.outreach_public(session, e).outlet: e.id
+            for e in press.list_outreach(session, stage)
+        }
+        for piece in item["coverage"]:
+            fields = {k: v for k, v in piece.items() if k not in ("outreach", "partners")}
+            if "outreach" in piece:
+                fields["outreach_id"] = by_outlet[piece["outreach"]]
+            fields["partner_ids"] = [partner_ids[name] for name in piece.get("partners", [])]
+            coverage.create_coverage(
+                session, actor=actor, stage=stage, data=CoverageCreate.model_validate(fields)
+            )
 
 
 def _add_partners_and_press(

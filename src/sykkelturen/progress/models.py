@@ -1,4 +1,4 @@
-"""The four phases as a checklist computed from the data, per stage and for the tour."""
+"""The five phases as a checklist computed from the data, per stage and for the tour."""
 
 import datetime as dt
 

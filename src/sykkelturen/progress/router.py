@@ -15,7 +15,7 @@ router = APIRouter(tags=["progress"])
 
 @router.get(
     "/stages/{stage_id}/progress",
-    summary="The four phases as a checklist computed from the stage's data",
+    summary="The five phases as a checklist computed from the stage's data",
     responses=problem_responses(StageNotFound, ValidationFailed),
 )
 def stage_progress(session: SessionDep, stage: StageDep) -> StageProgress:

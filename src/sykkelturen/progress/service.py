@@ -1,4 +1,4 @@
-"""Progress through plan → engage → prepare → promote, from the pure rules in
+"""Progress through plan → engage → prepare → promote → report, from the pure rules in
 `stages/phases.py` over the facts the stage service gathers."""
 
 from sqlmodel import Session, col, select
@@ -79,7 +79,10 @@ def tour_progress(session: Session, tour: Tour) -> TourProgress:
     at_risk = []
     for p in progress:
         days_left = (p.date - now).days
-        open_items = [i.key for ph in p.phases for i in ph.items if not i.done]
+        # The report back comes after the day: it never puts a coming stage at risk.
+        open_items = [
+            i.key for ph in p.phases if ph.phase != Phase.report for i in ph.items if not i.done
+        ]
         if 0 <= days_left <= AT_RISK_DAYS and open_items:
             at_risk.append(
                 DeadlineAtRisk(

@@ -1,4 +1,5 @@
-"""The four workshop phases and the rule that places a stage in one, as pure functions.
+"""The workshop phases (the handbook's four and the report back) and the rule that places
+a stage in one, as pure functions.
 
 A stage is in the first phase whose checklist is not complete; every item is computed
 from the data, never ticked by hand. `StageFacts` is what the rules read; the stage
@@ -14,6 +15,7 @@ class Phase(StrEnum):
     engage = "engage"
     prepare = "prepare"
     promote = "promote"
+    report = "report"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class StageFacts:
     signal_event_decided: bool = False
     outreach: int = 0
     content: int = 0
+    outcome_recorded: bool = False
+    coverage: int = 0
+    partners_to_tell: int = 0  # partners who contributed or are named by an activity
+    partners_told: int = 0  # of those, how many were thanked on a recorded contribution
 
 
 @dataclass(frozen=True)
@@ -156,11 +162,43 @@ def promote_items(facts: StageFacts) -> list[Item]:
     ]
 
 
+def report_items(facts: StageFacts) -> list[Item]:
+    untold = facts.partners_to_tell - facts.partners_told
+    return [
+        Item(
+            "outcome_recorded",
+            "The outcome is recorded",
+            facts.outcome_recorded,
+            None if facts.outcome_recorded else "No outcome recorded yet.",
+        ),
+        Item(
+            "coverage_logged",
+            "Press coverage is logged",
+            facts.coverage > 0,
+            None if facts.coverage else "No coverage logged.",
+        ),
+        Item(
+            "partners_told",
+            "Partners are told what came of it",
+            facts.outcome_recorded and untold == 0,
+            None
+            if facts.outcome_recorded and untold == 0
+            else (
+                "Record the outcome first."
+                if not facts.outcome_recorded
+                else f"{untold} of {facts.partners_to_tell} partners not thanked yet "
+                "(a contribution with thanked_on)."
+            ),
+        ),
+    ]
+
+
 CHECKLISTS = {
     Phase.plan: plan_items,
     Phase.engage: engage_items,
     Phase.prepare: prepare_items,
     Phase.promote: promote_items,
+    Phase.report: report_items,
 }
 
 
@@ -169,8 +207,8 @@ def checklist(facts: StageFacts) -> dict[Phase, list[Item]]:
 
 
 def phase_of(facts: StageFacts) -> Phase:
-    """The first phase with an open item; a stage with everything done stays in promote."""
+    """The first phase with an open item; a stage with everything done stays in report."""
     for phase, items in CHECKLISTS.items():
         if not all(item.done for item in items(facts)):
             return phase
-    return Phase.promote
+    return Phase.report

@@ -14,6 +14,7 @@ from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import ContentItem
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import Measure
+from sykkelturen.outcomes.facts import report_facts
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
@@ -130,6 +131,7 @@ def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
     content = Counter(
         session.exec(select(ContentItem.stage_id).where(col(ContentItem.stage_id).in_(ids))).all()
     )
+    reported = report_facts(session, ids)
     facts = {}
     for stage_id, stage in stages.items():
         needs = StageNeeds.model_validate(stage.needs)
@@ -172,6 +174,12 @@ def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
             ),
             outreach=outreach[stage_id],
             content=content[stage_id],
+            outcome_recorded=reported[stage_id].outcome_recorded,
+            coverage=reported[stage_id].coverage,
+            partners_to_tell=len(reported[stage_id].partners_to_tell),
+            partners_told=len(
+                reported[stage_id].partners_told & reported[stage_id].partners_to_tell
+            ),
         )
     return facts
 
