@@ -12,10 +12,12 @@ from sykkelturen import __version__, openapi
 from sykkelturen.activities.router import router as activities_router
 from sykkelturen.audit.router import router as audit_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
+from sykkelturen.clock import SystemClock
 from sykkelturen.concurrency import install_not_modified_handler
 from sykkelturen.config import Settings, get_settings
 from sykkelturen.content.router import router as content_router
 from sykkelturen.counties.router import router as counties_router
+from sykkelturen.daylog.router import router as daylog_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.measures.router import router as measures_router
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.write_engine = writer_engine(engine)
+    app.state.clock = SystemClock()  # tests put a FixedClock here
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         staffing_router,
         measures_router,
         runsheet_router,
+        daylog_router,
         tokens_router,
         audit_router,
     ):

@@ -7,6 +7,7 @@ from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
+from sykkelturen.daylog.models import StageLogEntry
 from sykkelturen.measures.models import Measure
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
@@ -35,6 +36,7 @@ __all__ = [
     "Rider",
     "RouteVersion",
     "Stage",
+    "StageLogEntry",
     "TeamMember",
     "Token",
     "Tour",

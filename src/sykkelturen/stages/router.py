@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
+from sykkelturen.daylog.service import log_marker
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
@@ -17,7 +18,7 @@ from sykkelturen.problems import (
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
 from sykkelturen.stages.dependencies import StageDep
-from sykkelturen.stages.models import StageCreate, StagePublic, StageUpdate
+from sykkelturen.stages.models import Stage, StageCreate, StagePublic, StageUpdate
 from sykkelturen.stages.phases import Phase
 from sykkelturen.stages.problems import (
     CountyNotInTour,
@@ -32,6 +33,12 @@ from sykkelturen.tours.service import get_tour
 from sykkelturen.values import IsoDate
 
 router = APIRouter(tags=["stages"])
+
+
+def stage_etag(session: SessionDep, stage: Stage) -> str:
+    """The stage's version and its day-of log's newest entry: a check-in changes it."""
+    return etag(stage.version, log_marker(session, stage.id))
+
 
 RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
 
@@ -104,7 +111,7 @@ def create_stage(
 def read_stage(
     session: SessionDep, stage: StageDep, request: Request, response: Response
 ) -> StagePublic:
-    conditional_get(request, response, etag(stage.version))
+    conditional_get(request, response, stage_etag(session, stage))
     return service.stage_public(stage, service.zone_of(get_tour(session, stage.tour_id)))
 
 
@@ -125,7 +132,7 @@ def update_stage(
     stage = service.update_stage(
         session, actor=actor, tour=tour, stage=stage, data=data, if_match=if_match
     )
-    set_etag(response, etag(stage.version))
+    set_etag(response, stage_etag(session, stage))
     return service.stage_public(stage, service.zone_of(tour))
 
 

@@ -11,7 +11,7 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
-from sykkelturen.security import CurrentActor, NationalOnly
+from sykkelturen.security import CountyWriter, CurrentActor, NationalOnly
 from sykkelturen.tokens import service
 from sykkelturen.tokens.models import Me, TokenCreate, TokenCreated, TokenPublic
 from sykkelturen.tokens.problems import TokenNotFound
@@ -37,10 +37,12 @@ def read_me(actor: CurrentActor) -> Me:
     "/tokens",
     status_code=status.HTTP_201_CREATED,
     summary="Create an access token",
-    description="The secret is in this response only; it is stored as a hash.",
+    description="The secret is in this response only; it is stored as a hash. National "
+    "creates any token; a county contact creates `stage_day` tokens for its own stages "
+    "(a stage leader's phone: it writes that stage's day-of log on the stage's date).",
     responses=problem_responses(Unauthorized, Forbidden, UnknownReference, ValidationFailed),
 )
-def create_token(session: SessionDep, actor: NationalOnly, data: TokenCreate) -> TokenCreated:
+def create_token(session: SessionDep, actor: CountyWriter, data: TokenCreate) -> TokenCreated:
     return service.create_token(session, actor=actor, data=data)
 
 
@@ -64,16 +66,20 @@ def list_tokens(
     summary="Read an access token",
     responses=problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
 )
-def read_token(session: SessionDep, actor: NationalOnly, token_id: TokenId) -> TokenPublic:
-    return TokenPublic.model_validate(service.get_token(session, token_id))
+def read_token(session: SessionDep, actor: CountyWriter, token_id: TokenId) -> TokenPublic:
+    token = service.get_token(session, token_id)
+    service.require_token_admin(session, actor=actor, role=token.role, stage_id=token.stage_id)
+    return TokenPublic.model_validate(token)
 
 
 @router.delete(
     "/tokens/{token_id}",
     summary="Revoke an access token",
-    description="The token stops working at once. Revoking twice is harmless.",
+    description="The token stops working at once. Revoking twice is harmless. A county "
+    "contact revokes the stage-day tokens of its own stages.",
     responses=problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
 )
-def revoke_token(session: SessionDep, actor: NationalOnly, token_id: TokenId) -> TokenPublic:
+def revoke_token(session: SessionDep, actor: CountyWriter, token_id: TokenId) -> TokenPublic:
     token = service.get_token(session, token_id)
+    service.require_token_admin(session, actor=actor, role=token.role, stage_id=token.stage_id)
     return TokenPublic.model_validate(service.revoke_token(session, actor=actor, token=token))
