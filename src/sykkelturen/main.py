@@ -20,6 +20,7 @@ from sykkelturen.counties.router import router as counties_router
 from sykkelturen.daylog.router import router as daylog_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
+from sykkelturen.live.router import router as live_router
 from sykkelturen.measures.router import router as measures_router
 from sykkelturen.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from sykkelturen.partners.router import router as partners_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         measures_router,
         runsheet_router,
         daylog_router,
+        live_router,
         tokens_router,
         audit_router,
     ):
