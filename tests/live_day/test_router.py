@@ -33,6 +33,7 @@ def live(client: Any, tour_id: int) -> dict[str, Any]:
 
 def stage_of(view: dict[str, Any]) -> dict[str, Any]:
     (stage,) = view["stages"]
+    assert isinstance(stage, dict)
     return stage
 
 
