@@ -3,8 +3,12 @@
 import json
 from typing import Any
 
+import psycopg
 from fastapi.testclient import TestClient
 from httpx_sse import EventSource
+from sqlalchemy.engine import make_url
+
+from sykkelturen.daylog.service import CHANNEL
 
 from tests.conftest import Callers
 from tests.daylog.conftest import at, post_entry
@@ -98,11 +102,6 @@ def test_on_postgresql_a_write_notifies_its_tour_at_commit(
 ) -> None:
     if settings.is_sqlite:
         return  # SQLite streams poll; there is nothing to notify
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from sykkelturen.daylog.service import CHANNEL
-
     url = make_url(settings.database_url).set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as listener:
         listener.execute(f"LISTEN {CHANNEL}")
