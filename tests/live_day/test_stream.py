@@ -9,7 +9,6 @@ from httpx_sse import EventSource
 from sqlalchemy.engine import make_url
 
 from sykkelturen.daylog.service import CHANNEL
-
 from tests.conftest import Callers
 from tests.daylog.conftest import at, post_entry
 from tests.factories import API, ok, problem
