@@ -152,3 +152,34 @@ class TestLive:
     def test_unknown_tour_is_404_and_bad_id_422(self, callers: Callers) -> None:
         problem(callers.anonymous.get(f"{API}/tours/999999/live"), 404, "tour_not_found")
         problem(callers.anonymous.get(f"{API}/tours/x/live"), 422, "validation_failed")
+
+
+class TestReplay:
+    def test_at_replays_what_had_been_received_by_then(
+        self, callers: Callers, day: dict[str, Any], clock: FixedClock
+    ) -> None:
+        clock.advance(minutes=50)
+        ok(
+            post_entry(
+                callers.county_15, day["stage"]["id"], "s", kind="start", occurred_at=at("11:45")
+            ),
+            201,
+        )  # received 11:50
+        url = f"{API}/tours/{day['tour']['id']}/live"
+        before = stage_of(ok(callers.anonymous.get(url, params={"at": at("11:49")})))
+        assert before["status"] == "waiting"
+        assert stage_of(ok(callers.anonymous.get(url)))["status"] == "riding"
+
+    def test_at_in_the_future_or_out_of_range_is_422(
+        self, callers: Callers, day: dict[str, Any]
+    ) -> None:
+        url = f"{API}/tours/{day['tour']['id']}/live"
+        problem(callers.anonymous.get(url, params={"at": at("11:01")}), 422, "value_out_of_range")
+        problem(
+            callers.anonymous.get(url, params={"at": "9999-12-31T23:59:59-14:00"}),
+            422,
+            "value_out_of_range",
+        )
+        problem(
+            callers.anonymous.get(url, params={"at": "2026-06-03T10:00"}), 422, "validation_failed"
+        )

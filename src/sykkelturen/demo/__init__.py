@@ -8,6 +8,7 @@ measures at each step of NF's review, partners, activities and a signal event, a
 contact with an outreach entry, and content.
 """
 
+import datetime as dt
 import json
 from importlib.resources import files
 from typing import Any
@@ -22,6 +23,8 @@ from sykkelturen.checkpoints.models import CheckpointCreate
 from sykkelturen.config import Settings
 from sykkelturen.content import service as content
 from sykkelturen.content.models import ContentCreate
+from sykkelturen.daylog import service as daylog
+from sykkelturen.daylog.models import LogEntryCreate
 from sykkelturen.measures import service as measures
 from sykkelturen.measures.models import MeasureCreate
 from sykkelturen.partners import service as partners
@@ -53,6 +56,7 @@ STAGE_EXTRAS = (
     "activities",
     "outreach",
     "content",
+    "log",
 )  # beside StageCreate
 STATUS_STEPS = {"draft": [], "reported": ["report"], "final": ["report", "finalize"]}
 
@@ -105,7 +109,36 @@ def load_demo(session: Session, settings: Settings) -> Tour:
         if item.get("measures") and not measures.list_measures(session, stage):
             _add_measures(session, actor, stage, item["measures"], people_by_email)
         _add_promotion(session, actor, tour, stage, item, partner_ids, outlet_ids)
+        if item.get("log") and not daylog.entries(session, stage):
+            _add_log(session, actor, tour, stage, item["log"])
     return tour
+
+
+def _add_log(
+    session: Session, actor: Actor, tour: Tour, stage: Stage, items: list[dict[str, Any]]
+) -> None:
+    """The day as a stage leader logged it: checkpoints by name, references by key."""
+    by_name = {c.name: c.id for c in checkpoints.ordered(session, stage)}
+    by_key: dict[str, int | None] = {}
+    for item in items:
+        fields = {k: v for k, v in item.items() if k not in ("key", "checkpoint", "incident")}
+        if "checkpoint" in item:
+            fields["checkpoint_id"] = by_name[item["checkpoint"]]
+        if "incident" in item:
+            fields["incident_id"] = by_key[item["incident"]]
+        if "supersedes" in item:
+            fields["supersedes"] = by_key[item["supersedes"]]
+        entry, _ = daylog.add_entry(
+            session,
+            actor=actor,
+            stage=stage,
+            tour=tour,
+            data=LogEntryCreate.model_validate(fields),
+            idempotency_key=item["key"],
+            # Received a little after it happened, as from a phone with signal.
+            now=dt.datetime.fromisoformat(item["occurred_at"]) + dt.timedelta(seconds=20),
+        )
+        by_key[item["key"]] = entry.id
 
 
 def _add_partners_and_press(

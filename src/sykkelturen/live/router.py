@@ -1,3 +1,4 @@
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -10,13 +11,18 @@ from sykkelturen.clock import ClockDep
 from sykkelturen.db import SessionDep
 from sykkelturen.live import service, stream
 from sykkelturen.live.models import TourLive
-from sykkelturen.problems import Unauthorized, ValidationFailed, problem_responses
+from sykkelturen.problems import (
+    Unauthorized,
+    ValidationFailed,
+    ValueOutOfRange,
+    problem_responses,
+)
 from sykkelturen.security import Actor, CurrentActor, bearer, get_actor
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.models import Tour
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
-from sykkelturen.values import MAX_ID
+from sykkelturen.values import MAX_ID, AwareIsoDateTime
 
 router = APIRouter(tags=["day"])
 
@@ -28,11 +34,29 @@ router = APIRouter(tags=["day"])
     "the position extrapolated along the route, the delay, the next handover with its "
     "expected time, open incidents and measures whose window the expected passage "
     "misses. Incident text and who logged what only for those who may see the county's "
-    "personal data; everyone else gets the public view.",
-    responses=problem_responses(TourNotFound, ValidationFailed),
+    "personal data; everyone else gets the public view. `at` replays the view as it "
+    "stood at a past moment (what had been logged by then).",
+    responses=problem_responses(TourNotFound, ValidationFailed, ValueOutOfRange),
 )
-def read_live(session: SessionDep, actor: CurrentActor, tour: TourDep, clock: ClockDep) -> TourLive:
-    return service.tour_live(session, actor=actor, tour=tour, now=clock.now())
+def read_live(
+    session: SessionDep,
+    actor: CurrentActor,
+    tour: TourDep,
+    clock: ClockDep,
+    at: Annotated[
+        AwareIsoDateTime | None,
+        Query(description="A past moment with its offset, e.g. 2022-06-16T13:20:00+02:00."),
+    ] = None,
+) -> TourLive:
+    now = clock.now()
+    if at is not None:
+        try:
+            at = at.astimezone(dt.UTC)  # 9999-12-31T23:59:59-14:00 has no UTC
+        except OverflowError:
+            raise ValueOutOfRange("`at` is out of range.") from None
+        if at > now:
+            raise ValueOutOfRange("`at` is in the future; the live view cannot look ahead.")
+    return service.tour_live(session, actor=actor, tour=tour, now=at or now)
 
 
 def _stream_caller(

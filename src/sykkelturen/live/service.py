@@ -141,7 +141,8 @@ def tour_live(
             .order_by(col(Stage.sequence))
         ).all()
     )
-    logs = {s.id: daylog.entries(session, s) for s in stages}
+    # What had been received by `now`: a past `now` replays the day as it was seen then.
+    logs = {s.id: [r for r in daylog.entries(session, s) if r.received_at <= now] for s in stages}
     plans = {s.id: plan_of(session, s) for s in stages}
     days = [
         StageDay(
