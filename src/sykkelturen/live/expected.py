@@ -31,6 +31,7 @@ The rules (all times to the second; shown to the minute by callers):
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from sykkelturen.runsheet.itinerary import Stop, arrival
@@ -153,6 +154,10 @@ class StageForecast:
     windows: list[WindowForecast] = field(default_factory=list)
     position_km: float = 0.0
     last_event: Event | None = None
+    passage: Callable[[float], dt.datetime | None] = field(
+        default=lambda _km: None, compare=False, repr=False
+    )
+    """When the bikes pass a km: expected ahead, interpolated between entries behind."""
 
     @property
     def finish(self) -> PlaceForecast:
@@ -316,14 +321,15 @@ def forecast(
                 passed=passed,
             )
         )
-    window_forecasts = []
-    for window in windows:
-        if arrived is not None or window.km <= last.km + KM_EPSILON:
-            window_forecasts.append(
-                WindowForecast(window, _interpolate(positions, window.km), True)
-            )
-        else:
-            window_forecasts.append(WindowForecast(window, expected(window.km), False))
+
+    def behind(km: float) -> bool:
+        assert last.km is not None
+        return arrived is not None or km <= last.km + KM_EPSILON
+
+    def passage(km: float) -> dt.datetime | None:
+        return _interpolate(positions, km) if behind(km) else expected(km)
+
+    window_forecasts = [WindowForecast(w, passage(w.km), behind(w.km)) for w in windows]
     position = (
         _position(plan, last, pace, now - paused_since - lag, reporting)
         if arrived is None
@@ -340,6 +346,7 @@ def forecast(
         windows=window_forecasts,
         position_km=position,
         last_event=events[-1],
+        passage=passage,
     )
 
 
@@ -399,6 +406,7 @@ def _not_started(
         expected_start=begin,
         places=places,
         windows=[WindowForecast(w, plan.planned(w.km) + shift, False) for w in windows],
+        passage=lambda km: plan.planned(km) + shift,
         position_km=plan.places[0].km if plan.places and plan.places[0].kind == START else 0.0,
         last_event=last_event,
     )

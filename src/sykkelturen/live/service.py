@@ -2,6 +2,7 @@
 the pure forecast (`expected.py`) and shaped for the caller."""
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -128,16 +129,22 @@ def _local(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
     return moment.astimezone(zone) if moment is not None else None
 
 
-def tour_live(
-    session: Session, *, actor: Actor, tour: Tour, now: dt.datetime, stage_id: int | None = None
-) -> TourLive:
-    """Today's stages (or one of them, `stage_id`) as they stand at `now`."""
-    zone = ZoneInfo(tour.time_zone)
-    today = today_of(tour, now)
+@dataclass(frozen=True)
+class Day:
+    """One date of a tour: its stages in national order, their logs (as received by `now`),
+    plans and measures, and their forecasts."""
+
+    stages: list[Stage]
+    logs: dict[int | None, list[StageLogEntry]]
+    measures: dict[int | None, list[Measure]]
+    forecasts: dict[int, StageForecast]
+
+
+def day_of(session: Session, tour: Tour, date: dt.date, now: dt.datetime) -> Day:
     stages = list(
         session.exec(
             select(Stage)
-            .where(Stage.tour_id == tour.id, Stage.date == today)
+            .where(Stage.tour_id == tour.id, Stage.date == date)
             .order_by(col(Stage.sequence))
         ).all()
     )
@@ -155,15 +162,61 @@ def tour_live(
         )
         for s in stages
     ]
-    forecasts = tour_forecasts(days, now)
-    items = []
-    for stage in stages:
-        made = forecasts.get(stage.id or 0)
-        if made is None or (stage_id is not None and stage.id != stage_id):
-            continue
-        items.append(
-            _stage_live(session, actor, stage, made, plans[stage.id][1], logs[stage.id], zone)
+    return Day(
+        stages=stages,
+        logs=logs,
+        measures={i: plan[1] for i, plan in plans.items()},
+        forecasts=tour_forecasts(days, now),
+    )
+
+
+def forecasts_for(
+    session: Session, tour: Tour, stages: list[Stage], now: dt.datetime
+) -> dict[int, StageForecast]:
+    """Forecasts of those of `stages` that ride today or have a log (the run sheets show
+    expected and actual beside planned); other stages have only their plan."""
+    today = today_of(tour, now)
+    logged = set(
+        session.exec(
+            select(StageLogEntry.stage_id).where(
+                col(StageLogEntry.stage_id).in_([s.id for s in stages])
+            )
+        ).all()
+    )
+    dates = {s.date for s in stages if s.date == today or s.id in logged}
+    result: dict[int, StageForecast] = {}
+    for date in sorted(dates):
+        result.update(day_of(session, tour, date, now).forecasts)
+    return result
+
+
+def rides_today(session: Session, tour: Tour, now: dt.datetime) -> bool:
+    return (
+        session.exec(
+            select(Stage.id).where(Stage.tour_id == tour.id, Stage.date == today_of(tour, now))
+        ).first()
+        is not None
+    )
+
+
+def tour_live(session: Session, *, actor: Actor, tour: Tour, now: dt.datetime) -> TourLive:
+    """Today's stages as they stand at `now`."""
+    zone = ZoneInfo(tour.time_zone)
+    today = today_of(tour, now)
+    day = day_of(session, tour, today, now)
+    items = [
+        _stage_live(
+            session,
+            actor,
+            stage,
+            day.forecasts[stage.id],
+            day.measures[stage.id],
+            day.logs[stage.id],
+            zone,
         )
+        for stage in day.stages
+        if stage.id in day.forecasts
+    ]
     assert tour.id is not None
     return TourLive(
         tour_id=tour.id,

@@ -4,9 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from sykkelturen.clock import ClockDep
 from sykkelturen.concurrency import NotModified, conditional_get, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
+from sykkelturen.live import service as live
 from sykkelturen.problems import BadRequest, ValidationFailed, problem_responses
 from sykkelturen.runsheet import formats, press_sheet, service
 from sykkelturen.runsheet.models import Passing, StageRunSheet, TourRunSheet
@@ -60,13 +62,23 @@ def _variant(actor: CurrentActor) -> str:
     },
 )
 def stage_run_sheet(
-    request: Request, response: Response, session: SessionDep, actor: CurrentActor, stage: StageDep
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    stage: StageDep,
+    clock: ClockDep,
 ) -> StageRunSheet:
     tour = get_tour(session, stage.tour_id)
+    now = clock.now()
+    day = service.day_marker(session, tour, now)
     conditional_get(
-        request, response, service.fingerprint(session, tour, "stage", stage.id, _variant(actor))
+        request,
+        response,
+        service.fingerprint(session, tour, "stage", stage.id, _variant(actor), day),
     )
-    return service.stage_run_sheet(session, actor=actor, stage=stage, tour=tour)
+    on_day = live.forecasts_for(session, tour, [stage], now).get(stage.id or 0)
+    return service.stage_run_sheet(session, actor=actor, stage=stage, tour=tour, forecast=on_day)
 
 
 @router.get(
@@ -122,6 +134,7 @@ def tour_run_sheet(
     session: SessionDep,
     actor: CurrentActor,
     tour: TourDep,
+    clock: ClockDep,
     format: Annotated[Format | None, Query(description="Overrides `Accept`.")] = None,
     county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
     date_from: IsoDate | None = None,
@@ -133,6 +146,7 @@ def tour_run_sheet(
         bool, Query(description="iCalendar: an event per checkpoint too.")
     ] = False,
 ) -> Response:
+    now = clock.now()
     if updated_since is not None and updated_since.tzinfo is None:
         raise BadRequest("`updated_since` needs a UTC offset, e.g. 2026-06-01T00:00:00+02:00.")
     chosen = format or next(
@@ -149,6 +163,7 @@ def tour_run_sheet(
         updated_since,
         checkpoints,
         _variant(actor),
+        service.day_marker(session, tour, now),
     )
     response = Response(media_type=MEDIA_TYPES[chosen])
     set_etag(response, tag)
@@ -164,6 +179,7 @@ def tour_run_sheet(
             date_from=date_from,
             date_to=date_to,
             updated_since=updated_since,
+            now=now,
         )
         if chosen == Format.csv:
             return formats.to_csv(sheet).encode("utf-8")
@@ -194,5 +210,6 @@ def passing(
     tour: TourDep,
     lat: Annotated[float, Query(ge=-90, le=90)],
     lon: Annotated[float, Query(ge=-180, le=180)],
+    clock: ClockDep,
 ) -> Passing:
-    return service.passing(session, tour=tour, lat=lat, lon=lon)
+    return service.passing(session, tour=tour, lat=lat, lon=lon, now=clock.now())
