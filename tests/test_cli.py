@@ -4,6 +4,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,14 @@ def test_the_command_line_does_not_import_the_demo_or_the_app() -> None:
     ).stdout
     assert "sykkelturen.demo" not in out
     assert "sykkelturen.main" not in out
+
+
+def test_serve_gives_workers_the_configured_time_to_start(
+    settings_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+    monkeypatch.setenv("SYKKELTUREN_WORKER_START_TIMEOUT_S", "90")
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: seen.update(kwargs))
+    assert main(["serve", "--workers", "3"]) == 0
+    assert seen["workers"] == 3
+    assert seen["timeout_worker_healthcheck"] == 90
