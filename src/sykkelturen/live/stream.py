@@ -12,6 +12,7 @@ earlier one. A stream therefore keeps looking below the newest id it sent until
 """
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -68,7 +69,10 @@ class Cursor:
 
 
 # Live views by (tour, newest entry, caller's view, minute): listeners of one worker share.
+# One entry wakes every listener at once; the lock lets one build the view and the others
+# find it built, instead of all building the same view side by side.
 _views: LruCache[tuple[object, ...], TourLive] = LruCache(64)
+_building = threading.Lock()
 
 
 def _view_key(actor: Actor) -> tuple[object, ...]:
@@ -83,9 +87,10 @@ def live_view(session: Session, *, actor: Actor, tour: Tour, clock: Clock) -> To
         _view_key(actor),
         now.replace(second=0, microsecond=0),
     )
-    return _views.get_or_make(
-        key, lambda: service.tour_live(session, actor=actor, tour=tour, now=now)
-    )
+    with _building:
+        return _views.get_or_make(
+            key, lambda: service.tour_live(session, actor=actor, tour=tour, now=now)
+        )
 
 
 def _new_entries(
