@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test fuzz lint openapi bench bench-runsheet bench-load bench-http bench-live clean
+.PHONY: run test fuzz lint lint-openapi openapi bench bench-runsheet bench-load bench-http bench-live clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ fuzz: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/sykkelturen openapi
+
+# Redocly CLI's recommended rules on the committed document (needs node; npm fetches it once).
+lint-openapi:
+	npx --yes @redocly/cli@2.77.0 lint openapi/openapi.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py --million

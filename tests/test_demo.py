@@ -119,5 +119,30 @@ def test_bad_configuration_is_a_clear_message(
 
 def ok_events(response: Any) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
-    body: list[dict[str, Any]] = response.json()
+    body: list[dict[str, Any]] = response.json()["items"]
     return body
+
+
+def test_demo_shows_calendars_spreadsheets_and_the_press_sheet(
+    callers: Callers, settings_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo"]) == 0
+    announced = capsys.readouterr().err
+    (path,) = [line.split(": ", 1)[1] for line in announced.splitlines() if "calendar feed" in line]
+    assert cli.main(["demo"]) == 0  # idempotent: no second feed
+    assert "calendar feed" not in capsys.readouterr().err
+    feed = callers.anonymous.get(path)
+    assert feed.status_code == 200
+    assert "Sykkelturen etappe" in feed.text
+    assert feed.headers["content-language"] == "nn"
+    tour = ok(callers.anonymous.get(f"{API}/tours"))["items"][0]
+    stages = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/stages", params={"limit": 500}))
+    csv = callers.anonymous.get(
+        f"{API}/tours/{tour['id']}/run-sheet.csv", params={"dialect": "excel"}
+    ).content.decode("utf-8-sig")
+    sequences = {line.split(";")[0] for line in csv.splitlines()[1:]}
+    assert len(sequences) == len(stages["items"])  # every stage, with or without a route
+    valldal = next(s for s in stages["items"] if s["name"] == "Valldal – Stordal")
+    page = callers.anonymous.get(f"{API}/stages/{valldal['id']}/press-sheet?format=html").text
+    assert "6 el-rickshawer" in page
+    assert "@page { size: A4" in page

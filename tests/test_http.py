@@ -19,20 +19,20 @@ from tests.factories import API, make_stage, make_tour, problem, tour_with_count
 
 class TestProblems:
     def test_unknown_path_is_404(self, client: TestClient) -> None:
-        body = problem(client.get("/api/v1/nothing-here"), 404, "route_not_found")
+        body = problem(client.get("/api/v1/nothing-here"), 404, "path_not_found")
         assert body["instance"] == "/api/v1/nothing-here"
-        assert body["type"] == "urn:sykkelturen:problem:route_not_found"
+        assert body["type"] == "urn:sykkelturen:problem:path_not_found"
 
     def test_wrong_method_is_405(self, client: TestClient) -> None:
         response = client.put(f"{API}/counties")
         problem(response, 405, "method_not_allowed")
-        assert response.headers["Allow"] == "GET"
+        assert response.headers["Allow"] == "GET, HEAD"
 
     def test_405_allows_every_method_of_the_path(self, client: TestClient) -> None:
         # Two routes serve /tours (GET and POST): Starlette alone would name only one.
         response = client.put(f"{API}/tours")
         problem(response, 405, "method_not_allowed")
-        assert response.headers["Allow"] == "GET, POST"
+        assert response.headers["Allow"] == "GET, HEAD, POST"
 
     def test_malformed_json_is_400(self, callers: Callers) -> None:
         response = callers.national.post(

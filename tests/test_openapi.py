@@ -1,6 +1,8 @@
 """The committed OpenAPI document is the contract integrators generate clients from."""
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from sykkelturen.cli import openapi_document
 from sykkelturen.config import Settings
 
 METHODS = {"get", "post", "put", "patch", "delete"}
+REDOCLY = "2.77.0"  # the version the Makefile's lint-openapi runs
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +106,76 @@ def test_shared_problems_are_declared_where_they_can_happen(document: dict[str, 
         if "If-Match" in parameters:
             assert parameters["If-Match"]["required"], where
             assert {"412", "428"} <= responses.keys(), where
+
+
+def test_servers_and_tags(document: dict[str, Any]) -> None:
+    assert document["servers"][0]["url"] == "/"
+    declared = {tag["name"] for tag in document["tags"]}
+    used = {tag for _, _, operation in _operations(document) for tag in operation["tags"]}
+    assert used <= declared
+    assert all(tag.get("description") for tag in document["tags"])
+
+
+def test_response_headers_are_declared(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    assert set(document["components"]["headers"]) >= {"ETag", "Location", "Content-Disposition"}
+    stage = paths["/api/v1/stages/{stage_id}"]
+    assert "ETag" in stage["get"]["responses"]["200"]["headers"]
+    assert "ETag" in stage["patch"]["responses"]["200"]["headers"]
+    created = paths["/api/v1/tours"]["post"]["responses"]["201"]["headers"]
+    assert {"Location", "ETag"} <= set(created)
+    download = paths["/api/v1/stages/{stage_id}/route.gpx"]["get"]["responses"]["200"]
+    assert "Content-Disposition" in download["headers"]
+    unauthorized = paths["/api/v1/people"]["get"]["responses"]["401"]["headers"]
+    assert "WWW-Authenticate" in unauthorized
+
+
+def test_every_format_is_typed_and_has_its_own_path(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    for owner in ("/api/v1/tours/{tour_id}", "/api/v1/stages/{stage_id}"):
+        negotiated = paths[f"{owner}/run-sheet"]["get"]["responses"]["200"]["content"]
+        assert set(negotiated) == {
+            "application/json",
+            "text/csv",
+            "text/calendar",
+            "application/geo+json",
+            "application/gpx+xml",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+        for media, content in negotiated.items():
+            assert content["schema"].get("type") or content["schema"].get("$ref"), media
+        for suffix in ("csv", "ics", "geojson", "gpx", "xlsx"):
+            operation = paths[f"{owner}/run-sheet.{suffix}"]["get"]
+            (content,) = operation["responses"]["200"]["content"].values()
+            assert content["schema"]["type"] in ("string", "object"), suffix
+
+
+def test_every_operation_may_answer_406(document: dict[str, Any]) -> None:
+    for path, method, operation in _operations(document):
+        assert "406" in operation["responses"], (path, method)
+
+
+@pytest.mark.skipif(shutil.which("npx") is None, reason="node is not installed")
+def test_redocly_recommended_rules_pass(repo_root: Path) -> None:
+    """Redocly CLI's `recommended` rules, as an integrator's linter runs them: 0 errors.
+    (The same as `make lint-openapi`; needs node and the npm registry once.)"""
+    npx = shutil.which("npx")
+    assert npx is not None
+    result = subprocess.run(
+        [
+            npx,
+            "--yes",
+            f"@redocly/cli@{REDOCLY}",
+            "lint",
+            "--format=json",
+            "openapi/openapi.json",
+        ],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    errors = [p for p in report["problems"] if p["severity"] == "error"]
+    assert errors == [], json.dumps(errors, indent=1)[:3000]

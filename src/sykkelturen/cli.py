@@ -105,7 +105,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     schema_migrations.upgrade(settings)
     with _session(settings) as session:
-        tour = load_demo(session, settings)
+        tour = load_demo(session, settings, announce=lambda line: print(line, file=sys.stderr))
         session.commit()
     print(f"demo tour {tour.id}: {tour.name}", file=sys.stderr)
     return 0

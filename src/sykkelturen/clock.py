@@ -1,11 +1,19 @@
-"""What time it is, as one injectable thing: the day-of log stamps entries with it, a
-stage-day token is checked against it, and the live view computes from it. Tests replace
-`app.state.clock` with a `FixedClock` to play a day at any pace."""
+"""Time: what time it is, as one injectable thing, and clock times as plans show them.
+
+The day-of log stamps entries with `now`, a stage-day token is checked against it, and the
+live view computes from it; tests replace `app.state.clock` with a `FixedClock` to play a
+day at any pace. Plans show times to the minute, in the tour's zone (`to_minute`)."""
 
 import datetime as dt
 from typing import Annotated, Protocol
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
+
+
+def to_minute(moment: dt.datetime, zone: ZoneInfo | dt.timezone) -> dt.datetime:
+    """Plans are made to the minute: the nearest one, in the tour's zone."""
+    return (moment + dt.timedelta(seconds=30)).replace(second=0, microsecond=0).astimezone(zone)
 
 
 class Clock(Protocol):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 
+from sykkelturen.negotiation import add_vary
 from sykkelturen.problems import PreconditionFailed
 
 IF_MATCH = "If-Match"
@@ -68,27 +69,29 @@ def not_modified(request: Request, current_etag: str) -> bool:
 
 def set_etag(response: Response, current_etag: str) -> None:
     response.headers["ETag"] = current_etag
-    response.headers["Vary"] = "Authorization"
+    add_vary(response, "Authorization")
 
 
 class NotModified(Exception):
-    """Raised by a conditional GET whose `If-None-Match` names the current ETag."""
+    """Raised by a conditional GET whose `If-None-Match` names the current ETag; carries
+    the `Vary` the full answer would have had (RFC 9110 §15.4.5)."""
 
-    def __init__(self, current_etag: str) -> None:
+    def __init__(self, current_etag: str, vary: str = "Authorization") -> None:
         super().__init__(current_etag)
         self.etag = current_etag
+        self.vary = vary
 
 
 def conditional_get(request: Request, response: Response, current_etag: str) -> None:
     """Tag the response; stop with 304 when the caller already holds this version."""
     set_etag(response, current_etag)
     if not_modified(request, current_etag):
-        raise NotModified(current_etag)
+        raise NotModified(current_etag, response.headers["Vary"])
 
 
 async def _on_not_modified(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotModified)
-    return Response(status_code=304, headers={"ETag": exc.etag, "Vary": "Authorization"})
+    return Response(status_code=304, headers={"ETag": exc.etag, "Vary": exc.vary})
 
 
 def install_not_modified_handler(app: FastAPI) -> None:

@@ -9,7 +9,17 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 from typing import Any
+
+# Paths whose last part is a secret (calendar feeds): never written to a log.
+_SECRET_PATH = re.compile(r"(/calendar-feeds/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The path as logs may show it: a calendar feed's secret replaced by `<secret>`."""
+    return _SECRET_PATH.sub(r"\1<secret>", path)
+
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is kept.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {

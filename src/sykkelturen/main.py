@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from sykkelturen import __version__, openapi
 from sykkelturen.activities.router import router as activities_router
 from sykkelturen.audit.router import router as audit_router
+from sykkelturen.calendars.router import router as calendars_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
 from sykkelturen.clock import SystemClock
 from sykkelturen.concurrency import install_not_modified_handler
@@ -22,7 +23,8 @@ from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.live.router import router as live_router
 from sykkelturen.measures.router import router as measures_router
-from sykkelturen.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from sykkelturen.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
+from sykkelturen.negotiation import require_acceptable
 from sykkelturen.partners.router import router as partners_router
 from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
@@ -67,6 +69,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # Every operation: 406 when `Accept` asks for nothing it answers with.
+        dependencies=[Depends(require_acceptable)],
+        servers=[
+            {"url": "/", "description": "The service that serves this document"},
+            {"url": "http://127.0.0.1:8000", "description": "`make run` on your machine"},
+        ],
+        license_info={"name": "MIT", "identifier": "MIT"},
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -86,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         press_router,
         content_router,
         progress_router,
+        calendars_router,  # before the team's /team/{member_id}: /team/calendar-subscriptions
         team_router,
         riders_router,
         staffing_router,
@@ -99,25 +109,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi.mark_anonymous_operations(router)
         api.include_router(router)
     app.include_router(api)
+    openapi.mark_anonymous_operations(health_router)
     app.include_router(health_router)
 
     install_problem_handlers(app)
     install_not_modified_handler(app)
+    # The last added runs first: request id, HEAD, CORS, then the body limit, so a 413
+    # from the limit still carries CORS headers and a browser can read the problem.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=[
+                "Accept-Language",
                 "Authorization",
+                "Content-Encoding",  # gzip uploads
                 "Content-Type",
                 "If-Match",
                 "If-None-Match",
                 "X-Request-ID",
             ],
-            expose_headers=["ETag", "Location", "X-Request-ID"],
+            expose_headers=[
+                "Content-Disposition",
+                "Content-Language",
+                "ETag",
+                "Location",
+                "WWW-Authenticate",
+                "X-Request-ID",
+            ],
         )
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)
     openapi.install(app)
     return app

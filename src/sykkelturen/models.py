@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from sykkelturen.activities.models import Activity
 from sykkelturen.audit.models import AuditEntry
+from sykkelturen.calendars.models import CalendarSubscription
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
@@ -24,6 +25,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Activity",
     "AuditEntry",
+    "CalendarSubscription",
     "Checkpoint",
     "ContentItem",
     "County",

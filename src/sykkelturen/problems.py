@@ -252,7 +252,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 _HTTP_CODES = {
     400: ("Bad request", "bad_request"),
-    404: ("Not found", "route_not_found"),
+    404: ("Not found", "path_not_found"),  # no such URL; a stage without a route is its own
     405: ("Method not allowed", "method_not_allowed"),
     413: (ContentTooLarge.title, ContentTooLarge.code),
 }
@@ -266,6 +266,8 @@ def _allowed_methods(request: Request) -> str:
         scope = {**request.scope, "method": method}
         if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
             allowed.append(method)
+            if method == "GET":
+                allowed.append("HEAD")  # answered by HeadAsGetMiddleware
     return ", ".join(allowed)
 
 

@@ -226,7 +226,9 @@ class TestUpload:
         assert (
             ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/route/versions"))["items"] == []
         )
-        problem(callers.anonymous.get(f"{API}/stages/{stage['id']}/route"), 404, "route_not_found")
+        problem(
+            callers.anonymous.get(f"{API}/stages/{stage['id']}/route"), 404, "stage_has_no_route"
+        )
         assert callers.anonymous.get("/healthz").status_code == 200
 
     @pytest.mark.parametrize(
@@ -397,7 +399,9 @@ class TestReadAndExport:
         ],
     )
     def test_without_route_is_404(self, callers: Callers, stage: dict[str, Any], path: str) -> None:
-        problem(callers.anonymous.get(f"{API}/stages/{stage['id']}/{path}"), 404, "route_not_found")
+        problem(
+            callers.anonymous.get(f"{API}/stages/{stage['id']}/{path}"), 404, "stage_has_no_route"
+        )
 
 
 class TestStatus:
@@ -437,7 +441,7 @@ class TestStatus:
         problem(
             callers.county_15.post(f"{API}/stages/{stage['id']}/route/report"),
             404,
-            "route_not_found",
+            "stage_has_no_route",
         )
 
     @pytest.mark.parametrize(

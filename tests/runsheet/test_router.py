@@ -84,7 +84,7 @@ class TestStageRunSheet:
         assert [hhmm(t["arrive"]) for t in sheet["finish"]] == ["14:58", "14:21", "13:55"]
         assert [(leg["from_name"], leg["to_name"]) for leg in sheet["legs"]] == [
             ("Valldal stadion", "Overlevering"),
-            ("Overlevering", "Route end"),
+            ("Overlevering", "Stordal sentrum"),
         ]
         assert hhmm(sheet["legs"][1]["times"][0]["start"]) == "13:43"
         assert sheet["starts_at"] == "2026-06-03T11:30:00+02:00"
@@ -150,11 +150,11 @@ class TestNationalRunSheet:
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
         rest = next(r for r in rows if r["name"] == "Rast")
         assert (rest["at_8_kmh"], rest["at_10_kmh"], rest["at_12_kmh"]) == (
-            "12:45",
-            "12:30",
-            "12:20",
+            "2026-06-03T12:45+02:00",
+            "2026-06-03T12:30+02:00",
+            "2026-06-03T12:20+02:00",
         )
-        assert {r["row"] for r in rows} == {"checkpoint", "finish", "measure"}
+        assert {r["row"] for r in rows} == {"checkpoint", "finish", "measure", "handover"}
         assert next(r for r in rows if r["row"] == "measure")["status"] == "draft"
 
     def test_icalendar(self, callers: Callers, tour: dict[str, Any]) -> None:

@@ -1,4 +1,7 @@
+import io
 from typing import Any
+
+import openpyxl
 
 from tests.conftest import Callers
 from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
@@ -94,3 +97,33 @@ def test_needs_against_confirmed_and_invited(callers: Callers) -> None:
 def test_unknown_stage_and_tour(callers: Callers) -> None:
     problem(callers.anonymous.get(f"{API}/stages/999/staffing"), 404, "stage_not_found")
     problem(callers.anonymous.get(f"{API}/tours/999/staffing"), 404, "tour_not_found")
+
+
+def test_staffing_lists_as_workbooks(callers: Callers) -> None:
+    tour = tour_with_counties(callers.national)
+    stage = make_stage(callers.county_15, tour["id"], needs={"cyclists": 2, "team": {"host": 1}})
+    person = make_person(callers.county_15, name="=Kari Formel")
+    ok(
+        callers.county_15.post(
+            f"{API}/stages/{stage['id']}/riders",
+            json={"person_id": person["id"], "role": "cyclist", "status": "confirmed"},
+        ),
+        201,
+    )
+    url = f"{API}/stages/{stage['id']}/staffing.xlsx"
+    response = callers.county_15.get(url)
+    assert "bemanning etappe 1" in response.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Behov", "Deletapper", "Mannskap"]
+    needs = {row[1]: row for row in book["Behov"].iter_rows(min_row=2, values_only=True)}
+    assert needs["cyclist"][:6] == ("syklist", "cyclist", 2, 1, 0, 1)
+    assert needs["host"][0] == "vert i mål"
+    (crew,) = book["Mannskap"].iter_rows(min_row=2)
+    assert [c.value for c in crew][4] == "=Kari Formel"
+    assert crew[4].data_type == "s"  # a name, never a formula
+    public = openpyxl.load_workbook(io.BytesIO(callers.anonymous.get(url).content))
+    assert [c.value for c in public["Mannskap"][1]] == ["rolle", "role", "legs", "status"]
+    tour_book = openpyxl.load_workbook(
+        io.BytesIO(callers.anonymous.get(f"{API}/tours/{tour['id']}/staffing.xlsx").content)
+    )
+    assert tour_book.sheetnames == ["Fylker", "Etapper"]

@@ -149,9 +149,14 @@ class Event(BaseModel):
     county: str
     date: IsoDate
     kind: ActivityKind
+    kind_label: str = Field(description="The kind in the asked language (bokmål or nynorsk).")
     title: str
     description: str | None
     place: str | None
-    starts_at: IsoDateTime | None
+    starts_at: IsoDateTime | None = Field(
+        description="Explicit, or from the passage at the slowest speed; to the minute."
+    )
     ends_at: IsoDateTime | None
     status: ActivityStatus
+    status_label: str = Field(description="The status in the asked language.")
+    updated_at: IsoDateTime

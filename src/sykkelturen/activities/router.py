@@ -1,4 +1,5 @@
-from typing import Annotated
+import hashlib
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -15,13 +16,17 @@ from sykkelturen.activities.problems import ActivityNotFound, IllegalActivityTra
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
+from sykkelturen.downloads import content_disposition
 from sykkelturen.measures.problems import CheckpointOfOtherStage
-from sykkelturen.pagination import Page
+from sykkelturen.negotiation import add_vary, choose
+from sykkelturen.openapi import download_responses
+from sykkelturen.pagination import Page, PageQuery, paginate_sorted
 from sykkelturen.partners.problems import PartnerOfOtherCounty
 from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
+    InvalidCursor,
     Unauthorized,
     UnknownReference,
     ValidationFailed,
@@ -31,7 +36,9 @@ from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import Stage
 from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.texts import Lang, LangDep
 from sykkelturen.tours.dependencies import TourDep
+from sykkelturen.tours.models import Tour
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
 from sykkelturen.values import MAX_ID, IsoDate
@@ -178,26 +185,100 @@ def delete_activity(
     )
 
 
+def _event_key(event: Event) -> list[Any]:
+    # The order of `service.events`: day, time (untimed last), id.
+    return [
+        event.date.isoformat(),
+        event.starts_at.isoformat() if event.starts_at else "~",
+        event.activity_id,
+    ]
+
+
+EVENT_FILTERS = (TourNotFound, ValidationFailed)
+
+
 @router.get(
     "/tours/{tour_id}/events",
-    response_model=list[Event],
+    response_model=Page[Event],
     summary="Public activities and signal events, for the press and the public (JSON or iCalendar)",
-    description="`?format=ics` or `Accept: text/calendar` for a calendar feed. No personal data.",
+    description="In time order, paged like every list. `?format=ics` or `Accept: text/calendar` "
+    "(or `/events.ics`) for a calendar with all of them. Labels in bokmål or nynorsk by "
+    "`?lang=` / `Accept-Language`. No personal data.",
     responses={
-        200: {"content": {"text/calendar": {"schema": {"type": "string"}}}},
-        **problem_responses(TourNotFound, ValidationFailed),
+        200: {
+            "description": "The events.",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+            "headers": {"Vary": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(*EVENT_FILTERS, InvalidCursor),
     },
 )
 def list_events(
     request: Request,
+    response: Response,
     session: SessionDep,
     tour: TourDep,
+    lang: LangDep,
+    page: PageQuery,
     county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
     date_from: IsoDate | None = None,
     date_to: IsoDate | None = None,
     format: Annotated[str | None, Query(pattern="^(json|ics)$")] = None,
-) -> list[Event] | Response:
-    items = service.events(session, tour=tour, county=county, date_from=date_from, date_to=date_to)
-    if format == "ics" or (format is None and "text/calendar" in request.headers.get("accept", "")):
-        return Response(service.events_ical(tour, items), media_type="text/calendar; charset=utf-8")
-    return items
+) -> Page[Event] | Response:
+    items = service.events(
+        session, tour=tour, county=county, date_from=date_from, date_to=date_to, lang=lang
+    )
+    chosen = (
+        format
+        or {"application/json": "json", CALENDAR: "ics"}[
+            choose(request, ["application/json", CALENDAR])
+        ]
+    )
+    if chosen == "ics":
+        return _events_calendar(request, tour, items, lang, vary=format is None)
+    add_vary(response, "Accept", "Accept-Language")
+    rows, next_cursor = paginate_sorted(items, page=page, key=_event_key)
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+CALENDAR = "text/calendar"
+
+
+def _events_calendar(
+    request: Request, tour: Tour, items: list[Event], lang: Lang, *, vary: bool
+) -> Response:
+    body = service.events_ical(tour, items, lang)
+    response = Response(
+        body,
+        media_type=f"{CALENDAR}; charset=utf-8",
+        headers={
+            "Content-Language": lang,
+            "Content-Disposition": content_disposition(
+                f"{tour.name} arrangementer.ics", inline=True
+            ),
+        },
+    )
+    add_vary(response, *(("Accept",) if vary else ()), "Accept-Language")
+    conditional_get(request, response, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    return response
+
+
+@router.get(
+    "/tours/{tour_id}/events.ics",
+    summary="The public events as a calendar to subscribe to (no token needed)",
+    response_class=Response,
+    responses=download_responses(CALENDAR, *EVENT_FILTERS, inline=True),
+)
+def list_events_ics(
+    request: Request,
+    session: SessionDep,
+    tour: TourDep,
+    lang: LangDep,
+    county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
+) -> Response:
+    items = service.events(
+        session, tour=tour, county=county, date_from=date_from, date_to=date_to, lang=lang
+    )
+    return _events_calendar(request, tour, items, lang, vary=False)

@@ -4,7 +4,6 @@ with responsible partners and people; the public events listing of a tour."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import icalendar
 from sqlmodel import Session, col, select
 
 from sykkelturen.activities.models import (
@@ -21,8 +20,10 @@ from sykkelturen.activities.status import may_change
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import Checkpoint
+from sykkelturen.clock import to_minute
 from sykkelturen.concurrency import check_if_match
 from sykkelturen.db import utcnow
+from sykkelturen.ical import CalendarEvent, calendar
 from sykkelturen.measures.problems import CheckpointOfOtherStage
 from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
@@ -31,13 +32,15 @@ from sykkelturen.people.models import Person
 from sykkelturen.runsheet.itinerary import Stop, arrival
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.texts import Lang, label, phrase
 from sykkelturen.tours.models import Tour
 
 
 def times(
     session: Session, stage: Stage, activity: Activity
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """Explicit, or the passage at its place at the slowest planned speed plus the offset."""
+    """Explicit, or the passage at its place at the slowest planned speed plus the offset,
+    to the minute like every planned time."""
     if activity.starts_at is not None:
         return activity.starts_at, activity.ends_at
     if activity.minutes_from_passage is None or activity.km is None or stage.starts_at is None:
@@ -47,8 +50,10 @@ def times(
         for c in checkpoints.ordered(session, stage)
         if c.km is not None
     ]
-    start = arrival(stage.starts_at, stops, activity.km, min(stage.speeds_kmh)) + dt.timedelta(
-        minutes=activity.minutes_from_passage
+    start = to_minute(
+        arrival(stage.starts_at, stops, activity.km, min(stage.speeds_kmh))
+        + dt.timedelta(minutes=activity.minutes_from_passage),
+        dt.UTC,
     )
     end = (
         start + dt.timedelta(minutes=activity.duration_minutes)
@@ -242,6 +247,7 @@ def events(
     county: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    lang: Lang = Lang.nb,
 ) -> list[Event]:
     """Public activities and signal events that are not cancelled, in time order."""
     zone = ZoneInfo(tour.time_zone)
@@ -274,39 +280,43 @@ def events(
                 county=stage.county,
                 date=stage.date,
                 kind=ActivityKind(activity.kind),
+                kind_label=label("activity_kind", activity.kind, lang),
                 title=activity.title,
                 description=activity.description,
                 place=activity.place_name,
                 starts_at=start.astimezone(zone) if start else None,
                 ends_at=end.astimezone(zone) if end else None,
                 status=ActivityStatus(activity.status),
+                status_label=label("activity_status", activity.status, lang),
+                updated_at=activity.updated_at,
             )
         )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(found, key=lambda e: (e.date, e.starts_at or far, e.activity_id))
 
 
-def events_ical(tour: Tour, items: list[Event]) -> bytes:
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Sykkelturen API//events//NO")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{tour.name}: arrangementer")
-    cal.add("x-wr-timezone", tour.time_zone)
-    stamp = utcnow()
-    for item in items:
-        event = icalendar.Event()
-        event.add("uid", f"activity-{item.activity_id}@sykkelturen")
-        event.add("dtstamp", stamp)
-        event.add("summary", item.title)
-        if item.place:
-            event.add("location", item.place)
-        if item.description:
-            event.add("description", item.description)
-        if item.starts_at is not None:
-            event.add("dtstart", item.starts_at)
-            event.add("dtend", item.ends_at or item.starts_at + dt.timedelta(hours=1))
-        else:
-            event.add("dtstart", item.date)
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return bytes(cal.to_ical())
+def events_ical(tour: Tour, items: list[Event], lang: Lang) -> bytes:
+    """The public events as a calendar: explicit times, or all-day on the stage's date."""
+    return calendar(
+        name=phrase("events_calendar", lang, tour=tour.name),
+        zone_key=tour.time_zone,
+        events=[
+            CalendarEvent(
+                uid=f"activity-{item.activity_id}@sykkelturen",
+                summary=phrase(
+                    "event_summary", lang, kind=item.kind_label.capitalize(), title=item.title
+                ),
+                start=item.starts_at or item.date,
+                # An event without an end is given an hour, as calendars expect a block.
+                end=item.ends_at or (item.starts_at + dt.timedelta(hours=1))
+                if item.starts_at
+                else None,
+                changed=item.updated_at,
+                location=item.place,
+                description=item.description,
+                categories=(item.kind_label,),
+            )
+            for item in items
+        ],
+        lang=lang,
+    )

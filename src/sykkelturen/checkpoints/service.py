@@ -246,9 +246,10 @@ def legs(session: Session, stage: Stage) -> Legs:
             Leg(
                 number=number,
                 from_checkpoint_id=start.id if start else None,
-                from_name=start.name if start else "Route start",
+                # Without a start or finish checkpoint, the stage's own places name the ends.
+                from_name=start.name if start else (stage.start_place or "Start"),
                 to_checkpoint_id=end.id if end else None,
-                to_name=end.name if end else "Route end",
+                to_name=end.name if end else (stage.finish_place or "Mål"),
                 km_from=round(start_m / 1000, 3),
                 km_to=round(end_m / 1000, 3),
                 distance_m=round(end_m - start_m, 1),

@@ -10,6 +10,7 @@ contact with an outreach entry, and content.
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,8 @@ from sqlmodel import Session, select
 
 from sykkelturen.activities import service as activities
 from sykkelturen.activities.models import ActivityCreate
+from sykkelturen.calendars import service as calendars
+from sykkelturen.calendars.models import SubscriptionCreate
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import CheckpointCreate
 from sykkelturen.config import Settings
@@ -57,6 +60,7 @@ STAGE_EXTRAS = (
     "outreach",
     "content",
     "log",
+    "calendar_subscriptions",
 )  # beside StageCreate
 STATUS_STEPS = {"draft": [], "reported": ["report"], "final": ["report", "finalize"]}
 
@@ -66,8 +70,12 @@ def demo_data() -> dict[str, Any]:
     return data
 
 
-def load_demo(session: Session, settings: Settings) -> Tour:
-    """Create the demo tour, its counties, stages and routes where missing; return the tour."""
+def load_demo(
+    session: Session, settings: Settings, announce: Callable[[str], None] | None = None
+) -> Tour:
+    """Create the demo tour, its counties, stages and routes where missing; return the tour.
+    `announce` is told the path of each calendar feed created (its secret is shown only
+    then)."""
     actor = system_actor("demo loader")
     data = demo_data()
     tour = session.exec(select(Tour).where(Tour.name == data["tour"]["name"])).first()
@@ -109,8 +117,19 @@ def load_demo(session: Session, settings: Settings) -> Tour:
         if item.get("measures") and not measures.list_measures(session, stage):
             _add_measures(session, actor, stage, item["measures"], people_by_email)
         _add_promotion(session, actor, tour, stage, item, partner_ids, outlet_ids)
-        if item.get("log") and not daylog.entries(session, stage):
-            _add_log(session, actor, tour, stage, item["log"])
+        _add_log(session, actor, tour, stage, item.get("log", []))
+        if item.get("calendar_subscriptions") and not calendars.list_for(
+            session, stage_id=stage.id
+        ):
+            for body in item["calendar_subscriptions"]:
+                _, secret = calendars.create_for_stage_team(
+                    session, actor=actor, stage=stage, data=SubscriptionCreate.model_validate(body)
+                )
+                if announce is not None:
+                    announce(
+                        f"calendar feed of stage {stage.sequence}'s team ({body.get('label')}): "
+                        f"/api/v1/calendar-feeds/{secret}.ics"
+                    )
     return tour
 
 
@@ -118,6 +137,8 @@ def _add_log(
     session: Session, actor: Actor, tour: Tour, stage: Stage, items: list[dict[str, Any]]
 ) -> None:
     """The day as a stage leader logged it: checkpoints by name, references by key."""
+    if not items or daylog.entries(session, stage):
+        return
     by_name = {c.name: c.id for c in checkpoints.ordered(session, stage)}
     by_key: dict[str, int | None] = {}
     for item in items:

@@ -56,12 +56,14 @@ class GpxLine:
     lat: np.ndarray
     lon: np.ndarray
     ele: np.ndarray  # NaN where a point has no elevation
-    times_known: int  # how many points carry a readable time
+    times_known: int  # how many points carry a time
     first_time: float | None  # seconds since the epoch, of the first and last timed point
     last_time: float | None
     source: str  # "track" or "route"
     name: str | None
     segment_starts: list[int] = field(default_factory=list)  # index of each segment's first point
+    # Seconds since the epoch of each point (NaN where it has none); None when no point has.
+    times: np.ndarray | None = None
     waypoints: list[Waypoint] = field(default_factory=list)
     warnings: list[ReadWarning] = field(default_factory=list)
 
@@ -99,7 +101,10 @@ def _epoch(text: str | None) -> float | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # GPX times are UTC; a zone-less one is read so
-    return moment.timestamp()
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError):
+        return None
 
 
 def _prepare(data: bytes) -> bytes:
@@ -133,6 +138,7 @@ class _Points:
         self.lat: list[str | None] = []
         self.lon: list[str | None] = []
         self.ele: list[str | None] = []
+        self.time: list[str | None] = []
         self.first_time: str | None = None
         self.last_time: str | None = None
         self.times = 0
@@ -158,6 +164,7 @@ class _Points:
         if ele is not None and len(ele) > MAX_TEXT:
             raise GpxRefused("text_too_long", f"<ele> holds more than {MAX_TEXT:,} characters.")
         self.ele.append(ele)
+        self.time.append(time)
         if time:
             if len(time) > MAX_TEXT:
                 raise GpxRefused(
@@ -197,6 +204,11 @@ def _is_number(value: str | None) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _times(raw: list[str | None]) -> np.ndarray:
+    """Seconds since the epoch per point, NaN where a time is missing or unreadable."""
+    return np.array([_epoch(text) if text else np.nan for text in raw], dtype=np.float64)
 
 
 def _elevations(raw: list[str | None]) -> np.ndarray:
@@ -321,6 +333,7 @@ class _Collector:
             source=source,
             name=self.names[0] if self.names else None,
             segment_starts=sorted({s for s in points.starts if s < lat.size}) or [0],
+            times=_times(points.time) if points.times else None,
             waypoints=self.waypoints,
         )
         if not np.any((line.lat != line.lat[0]) | (line.lon != line.lon[0])):

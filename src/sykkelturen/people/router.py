@@ -1,13 +1,14 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.people import export, service
-from sykkelturen.people.models import Person, PersonCreate, PersonPublic, PersonUpdate
+from sykkelturen.people.dependencies import PersonDep
+from sykkelturen.people.models import PersonCreate, PersonPublic, PersonUpdate
 from sykkelturen.people.problems import EmailTaken, PersonNotFound
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
@@ -19,20 +20,10 @@ from sykkelturen.problems import (
     problem_responses,
 )
 from sykkelturen.security import CountyWriter, SignedIn
-from sykkelturen.values import MAX_ID
 
 router = APIRouter(prefix="/people", tags=["people"])
 
 READ_PROBLEMS = (Unauthorized, Forbidden, PersonNotFound, ValidationFailed)
-
-
-def person_or_404(
-    session: SessionDep, actor: SignedIn, person_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Person:
-    return service.get_person(session, actor, person_id)
-
-
-PersonDep = Annotated[Person, Depends(person_or_404)]
 
 
 @router.get(
@@ -135,20 +126,3 @@ def erase_person(
 )
 def export_person(session: SessionDep, actor: SignedIn, person: PersonDep) -> dict[str, Any]:
     return export.export(session, actor=actor, person=person)
-
-
-@router.get(
-    "/{person_id}/calendar.ics",
-    summary="A person's assignments as an iCalendar feed",
-    response_class=Response,
-    responses={
-        200: {"content": {"text/calendar": {"schema": {"type": "string"}}}},
-        **problem_responses(*READ_PROBLEMS),
-    },
-)
-def person_calendar(session: SessionDep, person: PersonDep) -> Response:
-    return Response(
-        content=export.calendar(session, person=person),
-        media_type="text/calendar",
-        headers={"Content-Disposition": f'inline; filename="sykkelturen-{person.id}.ics"'},
-    )

@@ -45,6 +45,11 @@ class RouteVersion(SQLModel, table=True):
     warnings: list[dict[str, Any]] = SQLField(default_factory=list, sa_column=json_column())
     # Full resolution for analysis: zlib-compressed float64 rows of lat, lon, ele, metres.
     geometry: bytes = SQLField(sa_type=sa.LargeBinary)
+    # The upload's own times (zlib-compressed float64 seconds since the epoch, NaN where a
+    # point has none), or null when it had none; and where each of its segments starts.
+    # Versions stored before these existed have null for both: one segment, no times.
+    point_times: bytes | None = SQLField(default=None, sa_type=sa.LargeBinary)
+    segment_starts: list[int] | None = SQLField(default=None, sa_column=json_column(nullable=True))
     # Simplified for maps: [[lon, lat, ele?], ...] at SIMPLIFY_MAP_M.
     map_line: list[list[float]] = SQLField(default_factory=list, sa_column=json_column())
 

@@ -2,7 +2,7 @@ from sykkelturen.problems import Conflict, NotFound, Unprocessable
 
 
 class RouteNotFound(NotFound):
-    title, code = "Stage has no route", "route_not_found"
+    title, code = "Stage has no route", "stage_has_no_route"
 
 
 class RouteVersionNotFound(NotFound):

@@ -1,5 +1,6 @@
 import hashlib
 import json
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -7,6 +8,9 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from sykkelturen.concurrency import conditional_get
 from sykkelturen.config import Settings
 from sykkelturen.db import SessionDep
+from sykkelturen.downloads import content_disposition
+from sykkelturen.negotiation import JSON, add_vary, choose
+from sykkelturen.openapi import download_responses
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
     ContentTooLarge,
@@ -31,7 +35,9 @@ from sykkelturen.routes.problems import (
 from sykkelturen.routes.versions import get_version, require_current
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages.dependencies import StageDep
+from sykkelturen.stages.models import Stage
 from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.texts import LangDep
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.problems import TourNotFound
 
@@ -72,11 +78,37 @@ def _body_etag(body: bytes) -> str:
 
 
 def _send(
-    request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None
+    request: Request,
+    body: bytes,
+    media_type: str,
+    headers: dict[str, str] | None = None,
+    vary: tuple[str, ...] = (),
 ) -> Response:
     response = Response(content=body, media_type=media_type, headers=headers)
+    add_vary(response, *vary)
     conditional_get(request, response, _body_etag(body))
     return response
+
+
+def _gpx_file(stage: Stage) -> dict[str, str]:
+    return {"Content-Disposition": content_disposition(f"etappe {stage.sequence} {stage.name}.gpx")}
+
+
+def _geojson_file(stage: Stage) -> dict[str, str]:
+    return {
+        "Content-Disposition": content_disposition(
+            f"etappe {stage.sequence} {stage.name}.geojson", inline=True
+        )
+    }
+
+
+class RouteFormat(StrEnum):
+    json = "json"
+    gpx = "gpx"
+    geojson = "geojson"
+
+
+ROUTE_MEDIA = {RouteFormat.json: JSON, RouteFormat.gpx: GPX, RouteFormat.geojson: GEOJSON}
 
 
 @router.put(
@@ -135,26 +167,41 @@ def upload_route(
 @router.get(
     "/stages/{stage_id}/route",
     response_model=RouteVersionPublic,
-    summary="The stage's current route: stats, warnings, status (or GPX/GeoJSON by Accept)",
+    summary="The stage's current route: stats, warnings, status (or GPX/GeoJSON)",
+    description="JSON by default; GPX or GeoJSON by `?format=` or `Accept` (also at "
+    "`/route.gpx` and `/route.geojson`). 404 `stage_has_no_route` until a route is uploaded.",
     responses={
         200: {
-            "content": {GPX: {}, GEOJSON: {}},
-            "description": "JSON by default; GPX or GeoJSON by `Accept`.",
+            "content": {
+                GPX: {"schema": {"type": "string", "description": "GPX 1.1."}},
+                GEOJSON: {"schema": {"type": "object", "description": "A GeoJSON Feature."}},
+            },
+            "description": "The route in the asked format.",
+            "headers": {"Vary": {"schema": {"type": "string"}}},
         },
         304: {"description": "Not modified"},
         **problem_responses(*READ_PROBLEMS),
     },
 )
 def read_route(
-    request: Request, response: Response, session: SessionDep, stage: StageDep
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    stage: StageDep,
+    format: Annotated[RouteFormat | None, Query(description="Overrides `Accept`.")] = None,
 ) -> RouteVersionPublic | Response:
+    chosen = format or RouteFormat(
+        next(f for f, m in ROUTE_MEDIA.items() if m == choose(request, list(ROUTE_MEDIA.values())))
+    )
     version = require_current(session, stage)
-    accept = request.headers.get("accept", "")
-    if GPX in accept:
-        return _send(request, service.route_gpx(session, stage, version).encode(), GPX)
-    if GEOJSON in accept:
+    vary = ("Accept",) if format is None else ()
+    if chosen == RouteFormat.gpx:
+        body = service.route_gpx(session, stage, version).encode()
+        return _send(request, body, GPX, _gpx_file(stage), vary)
+    if chosen == RouteFormat.geojson:
         body = json.dumps(service.route_geojson(stage, version, None), ensure_ascii=False).encode()
-        return _send(request, body, GEOJSON)
+        return _send(request, body, GEOJSON, _geojson_file(stage), vary)
+    add_vary(response, *vary)
     conditional_get(request, response, f'"{version.id}-{version.status}"')
     return service.version_public(version)
 
@@ -163,30 +210,24 @@ def read_route(
     "/stages/{stage_id}/route.gpx",
     summary="The current route as GPX 1.1 (track and checkpoints as waypoints)",
     response_class=Response,
-    responses={
-        200: {"content": {GPX: {"schema": {"type": "string"}}}},
-        **problem_responses(*READ_PROBLEMS),
-    },
+    responses=download_responses(GPX, *READ_PROBLEMS),
 )
 def read_route_gpx(request: Request, session: SessionDep, stage: StageDep) -> Response:
     version = require_current(session, stage)
     body = service.route_gpx(session, stage, version).encode()
-    return _send(
-        request,
-        body,
-        GPX,
-        {"Content-Disposition": f'inline; filename="etappe-{stage.sequence}.gpx"'},
-    )
+    return _send(request, body, GPX, _gpx_file(stage))
 
 
 @router.get(
     "/stages/{stage_id}/route.geojson",
-    summary="The current route as a GeoJSON Feature (LineString with elevation)",
+    summary="The current route as a GeoJSON Feature (a LineString, with elevation when "
+    "every point has one)",
     response_class=Response,
-    responses={
-        200: {"content": {GEOJSON: {"schema": {"type": "object"}}}},
-        **problem_responses(*READ_PROBLEMS),
-    },
+    responses=download_responses(
+        {GEOJSON: {"schema": {"type": "object", "description": "A GeoJSON Feature."}}},
+        *READ_PROBLEMS,
+        inline=True,
+    ),
 )
 def read_route_geojson(
     request: Request,
@@ -198,7 +239,7 @@ def read_route_geojson(
 ) -> Response:
     version = require_current(session, stage)
     body = json.dumps(service.route_geojson(stage, version, simplify), ensure_ascii=False).encode()
-    return _send(request, body, GEOJSON)
+    return _send(request, body, GEOJSON, _geojson_file(stage))
 
 
 @router.get(
@@ -272,16 +313,21 @@ def read_route_profile(
 
 @router.get(
     "/stages/{stage_id}/route/profile.svg",
-    summary="Elevation profile as a picture (SVG)",
+    summary="Elevation profile as a picture (SVG), in bokmål or nynorsk",
     response_class=Response,
-    responses={
-        200: {"content": {SVG: {"schema": {"type": "string"}}}},
-        **problem_responses(*READ_PROBLEMS),
-    },
+    responses=download_responses(SVG, *READ_PROBLEMS, inline=True),
 )
-def read_route_profile_svg(request: Request, session: SessionDep, stage: StageDep) -> Response:
-    picture = service.profile_picture(session, stage, require_current(session, stage))
-    return _send(request, picture.encode(), SVG)
+def read_route_profile_svg(
+    request: Request, session: SessionDep, stage: StageDep, lang: LangDep
+) -> Response:
+    picture = service.profile_picture(session, stage, require_current(session, stage), lang)
+    headers = {
+        "Content-Language": lang,
+        "Content-Disposition": content_disposition(
+            f"høydeprofil etappe {stage.sequence}.svg", inline=True
+        ),
+    }
+    return _send(request, picture.encode(), SVG, headers, ("Accept-Language",))
 
 
 @router.get(

@@ -18,7 +18,7 @@ from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
 from sykkelturen.gpx.reader import GpxLine, GpxRefused, read_gpx
 from sykkelturen.gpx.svg import Mark, profile_svg
-from sykkelturen.gpx.writer import NamedPlace, line_feature, positions, to_gpx
+from sykkelturen.gpx.writer import NamedPlace, Track, line_feature, positions, to_gpx
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.problems import ContentTooLarge
 from sykkelturen.routes.models import (
@@ -48,6 +48,7 @@ from sykkelturen.routes.versions import (
 )
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.texts import Lang, label, phrase
 from sykkelturen.tours.models import Tour
 
 SIMPLIFY_MAP_M = 5.0
@@ -238,6 +239,10 @@ def upload_route(
         stats=stats.model_dump(mode="json") | {"track": track},
         warnings=[w.model_dump(mode="json") for w in warnings],
         geometry=_encode_line(line, distance),
+        point_times=zlib.compress(line.times.astype("<f8").tobytes(), 1)
+        if line.times is not None
+        else None,
+        segment_starts=line.segment_starts,
         map_line=geometry.simplify(line.lat, line.lon, line.ele, SIMPLIFY_MAP_M),
     )
     session.add(version)
@@ -318,11 +323,22 @@ def _places(session: Session, stage: Stage) -> list[NamedPlace]:
 
 
 def route_gpx(session: Session, stage: Stage, version: RouteVersion) -> str:
+    """The stage's name (never the file's own), its segments as uploaded, times kept."""
     line = load_line(version)
     return to_gpx(
-        name=f"Etappe {stage.sequence}: {stage.name}",
-        description=f"Route version {version.number} ({version.status})",
-        tracks=[(stage.name, line.lat, line.lon, line.ele)],
+        name=phrase("stage", Lang.nb, sequence=stage.sequence, name=stage.name),
+        description=f"Ruteversjon {version.number} "
+        f"({label('route_status', version.status, Lang.nb)})",
+        tracks=[
+            Track(
+                name=stage.name,
+                lat=line.lat,
+                lon=line.lon,
+                ele=line.ele,
+                times=line.times,
+                segment_starts=tuple(line.segment_starts),
+            )
+        ],
         places=_places(session, stage),
     )
 
@@ -333,11 +349,14 @@ def route_geojson(stage: Stage, version: RouteVersion, simplify_m: float | None)
         coordinates = geometry.simplify(line.lat, line.lon, line.ele, simplify_m)
     else:
         coordinates = positions(line.lat, line.lon, line.ele)
-    properties = {
+    stats = version_public(version).model_dump(mode="json", exclude={"warnings", "name"})
+    # The map shows the stage's own name; the uploaded file's `<name>` is kept apart.
+    properties = stats | {
         "stage_id": stage.id,
         "sequence": stage.sequence,
         "name": stage.name,
-    } | version_public(version).model_dump(mode="json", exclude={"warnings"})
+        "file_name": version.name,
+    }
     return line_feature(coordinates, properties)
 
 
@@ -353,20 +372,46 @@ def profile(version: RouteVersion, points: int) -> Profile:
     )
 
 
-def profile_picture(session: Session, stage: Stage, version: RouteVersion) -> str:
+def profile_picture(
+    session: Session, stage: Stage, version: RouteVersion, lang: Lang, *, public_only: bool = False
+) -> str:
+    """The elevation profile in Norwegian; `public_only` leaves out hazard places (the
+    press sheet's picture)."""
     line = load_line(version)
     pairs = geometry.downsample_profile(line.distance, line.ele, 800)
     stats = version.stats
+    km = f"{stats['distance_m'] / 1000:.1f}".replace(".", ",")
+    status = label("route_status", version.status, lang)
+    if pairs:
+        subtitle = phrase(
+            "profile_subtitle",
+            lang,
+            km=km,
+            up=f"{stats['ascent_m']:.0f}",
+            down=f"{stats['descent_m']:.0f}",
+            version=version.number,
+            status=status,
+        )
+    else:
+        subtitle = phrase(
+            "profile_subtitle_flat",
+            lang,
+            km=km,
+            missing=phrase("no_elevation", lang),
+            version=version.number,
+            status=status,
+        )
     return profile_svg(
-        title=f"Etappe {stage.sequence}: {stage.name}",
-        subtitle=f"{stats['distance_m'] / 1000:.1f} km · {stats['ascent_m']:.0f} m up · "
-        f"{stats['descent_m']:.0f} m down · route version {version.number} ({version.status})",
+        title=phrase("stage", lang, sequence=stage.sequence, name=stage.name),
+        subtitle=subtitle,
+        distance_km=stats["distance_m"] / 1000,
         points=[(d / 1000, e) for d, e in pairs],
         marks=[
             Mark(km=c.km, label=c.name)
             for c in checkpoints.ordered(session, stage)
-            if c.km is not None
+            if c.km is not None and not (public_only and c.kind == CheckpointKind.hazard)
         ],
+        no_elevation=phrase("no_elevation_long", lang),
     )
 
 

@@ -23,6 +23,8 @@ class Line:
     lon: np.ndarray
     ele: np.ndarray
     distance: np.ndarray
+    times: np.ndarray | None  # seconds since the epoch, NaN where unknown; None: no times
+    segment_starts: list[int]
 
     def snapper(self) -> geometry.SnapLine:
         return geometry.SnapLine(self.lat, self.lon, self.distance)
@@ -42,7 +44,19 @@ def version_key(version_id: int | None, sha256: str, uploaded_at: dt.datetime) -
 def load_line(version: RouteVersion) -> Line:
     def decode() -> Line:
         rows = np.frombuffer(zlib.decompress(version.geometry), dtype="<f8").reshape(4, -1)
-        return Line(lat=rows[0], lon=rows[1], ele=rows[2], distance=rows[3])
+        times = (
+            np.frombuffer(zlib.decompress(version.point_times), dtype="<f8")
+            if version.point_times is not None
+            else None
+        )
+        return Line(
+            lat=rows[0],
+            lon=rows[1],
+            ele=rows[2],
+            distance=rows[3],
+            times=times,
+            segment_starts=list(version.segment_starts or [0]),
+        )
 
     return _lines.get_or_make(version_key(version.id, version.sha256, version.uploaded_at), decode)
 

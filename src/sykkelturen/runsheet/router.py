@@ -1,21 +1,30 @@
 import json
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
-from sykkelturen.clock import ClockDep
-from sykkelturen.concurrency import NotModified, conditional_get, set_etag
+from sykkelturen.clock import ClockDep, get_clock
+from sykkelturen.concurrency import NotModified, not_modified, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
+from sykkelturen.downloads import content_disposition
 from sykkelturen.live import service as live
+from sykkelturen.negotiation import add_vary, choose
+from sykkelturen.openapi import download_responses
 from sykkelturen.problems import BadRequest, ValidationFailed, problem_responses
-from sykkelturen.runsheet import formats, press_sheet, service
+from sykkelturen.runsheet import formats, press_sheet, service, spreadsheets
 from sykkelturen.runsheet.models import Passing, StageRunSheet, TourRunSheet
+from sykkelturen.runsheet.spreadsheets import Dialect
 from sykkelturen.security import ANONYMOUS, Actor, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
+from sykkelturen.stages.models import Stage
 from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.texts import Lang, LangDep, phrase
 from sykkelturen.tours.dependencies import TourDep
+from sykkelturen.tours.models import Tour
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
 from sykkelturen.values import IsoDate, IsoDateTime
@@ -29,21 +38,42 @@ class Format(StrEnum):
     ics = "ics"
     geojson = "geojson"
     gpx = "gpx"
+    xlsx = "xlsx"
 
 
 MEDIA_TYPES = {
     Format.json: "application/json",
-    Format.csv: "text/csv; charset=utf-8",
-    Format.ics: "text/calendar; charset=utf-8",
+    Format.csv: "text/csv",
+    Format.ics: "text/calendar",
     Format.geojson: "application/geo+json",
     Format.gpx: "application/gpx+xml",
+    Format.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-BY_ACCEPT = [
-    ("text/csv", Format.csv),
-    ("text/calendar", Format.ics),
-    ("application/geo+json", Format.geojson),
-    ("application/gpx+xml", Format.gpx),
-]
+BY_MEDIA_TYPE = {media: fmt for fmt, media in MEDIA_TYPES.items()}
+CHARSET = {Format.json, Format.csv, Format.ics, Format.geojson, Format.gpx}
+
+FEATURE_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {"type": "object"}},
+    },
+    "description": "GeoJSON (RFC 7946): a LineString per stage with a route, a Point per "
+    "checkpoint.",
+}
+SCHEMAS: dict[Format, dict[str, Any]] = {
+    Format.csv: {"type": "string", "description": "CSV with a header row (see `dialect`)."},
+    Format.ics: {"type": "string", "description": "iCalendar (RFC 5545)."},
+    Format.geojson: FEATURE_COLLECTION,
+    Format.gpx: {"type": "string", "description": "GPX 1.1."},
+    Format.xlsx: {"type": "string", "format": "binary", "description": "An Excel workbook."},
+}
+FILE_FORMATS = [Format.csv, Format.ics, Format.geojson, Format.gpx, Format.xlsx]
+
+
+def _content(*chosen: Format) -> dict[str, dict[str, Any]]:
+    return {MEDIA_TYPES[f]: {"schema": SCHEMAS[f]} for f in chosen}
 
 
 def _variant(actor: CurrentActor) -> str:
@@ -53,46 +83,289 @@ def _variant(actor: CurrentActor) -> str:
     return ",".join(sorted(actor.counties)) if actor.role == "county" else "none"
 
 
+CountyQuery = Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)]
+UpdatedSince = Annotated[
+    IsoDateTime | None, Query(description="Only stages changed since (with offset).")
+]
+Checkpoints = Annotated[
+    bool, Query(description="iCalendar: an event per checkpoint too (default: the stage only).")
+]
+DialectQuery = Annotated[
+    Dialect,
+    Query(
+        description="CSV: `rfc4180` (comma, decimal point; for programs) or `excel` (`;`, "
+        "decimal comma, UTF-8 with BOM; what Norwegian Excel opens right)."
+    ),
+]
+FormatQuery = Annotated[Format | None, Query(description="Overrides `Accept`.")]
+
+
+def _chosen(request: Request, format: Format | None) -> Format:
+    if format is not None:
+        return format
+    return BY_MEDIA_TYPE[choose(request, list(MEDIA_TYPES.values()))]
+
+
+def _render(
+    session: Session,
+    sheet: TourRunSheet,
+    chosen: Format,
+    *,
+    dialect: Dialect,
+    checkpoints: bool,
+    lang: Lang,
+    calendar_name: str,
+) -> bytes:
+    if chosen == Format.csv:
+        return spreadsheets.to_csv(sheet, dialect)
+    if chosen == Format.xlsx:
+        return spreadsheets.to_xlsx(sheet)
+    if chosen == Format.ics:
+        return formats.to_ical(sheet, with_checkpoints=checkpoints, lang=lang, name=calendar_name)
+    if chosen == Format.geojson:
+        return formats.to_geojson(session, sheet).encode("utf-8")
+    if chosen == Format.gpx:
+        return formats.to_gpx_document(session, sheet).encode("utf-8")
+    return json.dumps(sheet.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
+
+
+def _send(
+    request: Request,
+    tag: str,
+    chosen: Format,
+    build: Callable[[], bytes],
+    *,
+    filename: str,
+    dialect: Dialect,
+    lang: Lang,
+    negotiated: bool,
+) -> Response:
+    """The body kept under its ETag (built at most once per worker), or a 304."""
+    media = MEDIA_TYPES[chosen]
+    if chosen == Format.csv:
+        media += "; charset=utf-8; header=present"
+    elif chosen in CHARSET:
+        media += "; charset=utf-8"
+    response = Response(media_type=media)
+    set_etag(response, tag)
+    if negotiated:
+        add_vary(response, "Accept")
+    if chosen == Format.ics:
+        add_vary(response, "Accept-Language")
+        response.headers["Content-Language"] = lang
+    if chosen != Format.json:
+        response.headers["Content-Disposition"] = content_disposition(
+            f"{filename}.{'csv' if chosen == Format.csv else chosen.value}",
+            inline=chosen == Format.geojson,
+        )
+    if not_modified(request, tag):
+        raise NotModified(tag, response.headers["Vary"])
+    body = service.cached_body(tag, build)
+    response.body = body
+    response.headers["Content-Length"] = str(len(body))
+    return response
+
+
+# --- a stage ----------------------------------------------------------------------------
+
+
+def _stage_file(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    stage: Stage,
+    chosen: Format,
+    *,
+    dialect: Dialect = Dialect.rfc4180,
+    checkpoints: bool = True,
+    lang: Lang = Lang.nb,
+    negotiated: bool = False,
+) -> Response:
+    tour = get_tour(session, stage.tour_id)
+    now = get_clock(request).now()
+    tag = service.fingerprint(
+        session,
+        tour,
+        "stage",
+        stage.id,
+        chosen,
+        dialect,
+        checkpoints,
+        lang,
+        _variant(actor),
+        service.day_marker(session, tour, now),
+    )
+
+    def build() -> bytes:
+        on_day = live.forecasts_for(session, tour, [stage], now).get(stage.id or 0)
+        sheet = service.stage_run_sheet(
+            session, actor=actor, stage=stage, tour=tour, forecast=on_day
+        )
+        if chosen == Format.json:
+            return json.dumps(sheet.model_dump(mode="json"), ensure_ascii=False).encode()
+        return _render(
+            session,
+            service.as_tour_sheet(tour, sheet),
+            chosen,
+            dialect=dialect,
+            checkpoints=checkpoints,
+            lang=lang,
+            calendar_name=phrase("stage_calendar", lang, sequence=stage.sequence, name=stage.name),
+        )
+
+    return _send(
+        request,
+        tag,
+        chosen,
+        build,
+        filename=f"kjøreplan etappe {stage.sequence} {stage.name}",
+        dialect=dialect,
+        lang=lang,
+        negotiated=negotiated,
+    )
+
+
 @router.get(
     "/stages/{stage_id}/run-sheet",
+    response_model=StageRunSheet,
     summary="The stage's timed itinerary: checkpoints, legs, measures, hazards, contacts",
+    description="JSON, or by `?format=` / `Accept` CSV, iCalendar (the stage and its places), "
+    "GeoJSON, GPX or an Excel workbook; each also has its own path "
+    "(`/run-sheet.csv` …). Contacts only for those who may see the county's people.",
     responses={
+        200: {
+            "description": "The stage's run sheet in the asked format.",
+            "content": _content(*FILE_FORMATS),
+            "headers": {"Vary": {"schema": {"type": "string"}}},
+        },
         304: {"description": "Not modified"},
         **problem_responses(StageNotFound, ValidationFailed),
     },
 )
 def stage_run_sheet(
     request: Request,
-    response: Response,
     session: SessionDep,
     actor: CurrentActor,
     stage: StageDep,
-    clock: ClockDep,
-) -> StageRunSheet:
-    tour = get_tour(session, stage.tour_id)
-    now = clock.now()
-    day = service.day_marker(session, tour, now)
-    conditional_get(
+    lang: LangDep,
+    format: FormatQuery = None,
+    dialect: DialectQuery = Dialect.rfc4180,
+    checkpoints: Annotated[
+        bool, Query(description="iCalendar: an event per checkpoint (default true).")
+    ] = True,
+) -> Response:
+    return _stage_file(
         request,
-        response,
-        service.fingerprint(session, tour, "stage", stage.id, _variant(actor), day),
+        session,
+        actor,
+        stage,
+        _chosen(request, format),
+        dialect=dialect,
+        checkpoints=checkpoints,
+        lang=lang,
+        negotiated=format is None,
     )
-    on_day = live.forecasts_for(session, tour, [stage], now).get(stage.id or 0)
-    return service.stage_run_sheet(session, actor=actor, stage=stage, tour=tour, forecast=on_day)
+
+
+@router.get(
+    "/stages/{stage_id}/run-sheet.csv",
+    summary="The stage's run sheet as CSV",
+    response_class=Response,
+    responses=download_responses(_content(Format.csv), StageNotFound, ValidationFailed),
+)
+def stage_run_sheet_csv(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    stage: StageDep,
+    dialect: DialectQuery = Dialect.rfc4180,
+) -> Response:
+    return _stage_file(request, session, actor, stage, Format.csv, dialect=dialect)
+
+
+@router.get(
+    "/stages/{stage_id}/run-sheet.ics",
+    summary="The stage as a calendar: the ride and each place, in the tour's zone",
+    response_class=Response,
+    responses=download_responses(_content(Format.ics), StageNotFound, ValidationFailed),
+)
+def stage_run_sheet_ics(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    stage: StageDep,
+    lang: LangDep,
+    checkpoints: Annotated[
+        bool, Query(description="An event per checkpoint (default true).")
+    ] = True,
+) -> Response:
+    return _stage_file(
+        request, session, actor, stage, Format.ics, checkpoints=checkpoints, lang=lang
+    )
+
+
+@router.get(
+    "/stages/{stage_id}/run-sheet.geojson",
+    summary="The stage's route and places as GeoJSON",
+    response_class=Response,
+    responses=download_responses(
+        _content(Format.geojson), StageNotFound, ValidationFailed, inline=True
+    ),
+)
+def stage_run_sheet_geojson(
+    request: Request, session: SessionDep, actor: CurrentActor, stage: StageDep
+) -> Response:
+    return _stage_file(request, session, actor, stage, Format.geojson)
+
+
+@router.get(
+    "/stages/{stage_id}/run-sheet.gpx",
+    summary="The stage's route and places as GPX 1.1",
+    response_class=Response,
+    responses=download_responses(_content(Format.gpx), StageNotFound, ValidationFailed),
+)
+def stage_run_sheet_gpx(
+    request: Request, session: SessionDep, actor: CurrentActor, stage: StageDep
+) -> Response:
+    return _stage_file(request, session, actor, stage, Format.gpx)
+
+
+@router.get(
+    "/stages/{stage_id}/run-sheet.xlsx",
+    summary="The stage's run sheet as an Excel workbook",
+    response_class=Response,
+    responses=download_responses(_content(Format.xlsx), StageNotFound, ValidationFailed),
+)
+def stage_run_sheet_xlsx(
+    request: Request, session: SessionDep, actor: CurrentActor, stage: StageDep
+) -> Response:
+    return _stage_file(request, session, actor, stage, Format.xlsx)
+
+
+# --- the press sheet ------------------------------------------------------------------------
+
+MARKDOWN, HTML = "text/markdown", "text/html"
 
 
 @router.get(
     "/stages/{stage_id}/press-sheet",
-    summary='A one-page "the tour comes to your town" sheet (Markdown or HTML)',
-    description="`?format=html` or `Accept: text/html` for HTML; Markdown otherwise. Only the "
-    "county contact whose role names the press appears; no other personal data.",
+    summary='A one-page "the tour comes to your town" sheet (HTML to print, or Markdown)',
+    description="`?format=html` or `Accept: text/html` for a page that prints on one A4 "
+    "sheet (elevation profile and route sketch included); Markdown otherwise. Bokmål or "
+    "nynorsk by `?lang=` / `Accept-Language`. Only what the press may see: public "
+    "activities, the places (no hazards), and the county contact whose role names the press.",
     response_class=Response,
     responses={
         200: {
+            "description": "The press sheet.",
             "content": {
-                "text/markdown": {"schema": {"type": "string"}},
-                "text/html": {"schema": {"type": "string"}},
-            }
+                MARKDOWN: {"schema": {"type": "string"}},
+                HTML: {"schema": {"type": "string"}},
+            },
+            "headers": {
+                "Content-Language": {"$ref": "#/components/headers/Content-Language"},
+                "Content-Disposition": {"$ref": "#/components/headers/Content-Disposition"},
+            },
         },
         **problem_responses(StageNotFound, ValidationFailed),
     },
@@ -101,6 +374,7 @@ def press_sheet_for_stage(
     request: Request,
     session: SessionDep,
     stage: StageDep,
+    lang: LangDep,
     format: Annotated[str | None, Query(pattern="^(md|html)$")] = None,
 ) -> Response:
     tour = get_tour(session, stage.tour_id)
@@ -108,50 +382,49 @@ def press_sheet_for_stage(
     sheet = service.stage_run_sheet(
         session, actor=anonymous, stage=stage, tour=tour, with_hazards=False
     )
-    parts = press_sheet.lines(session, tour, stage, sheet)
-    if format == "html" or (format is None and "text/html" in request.headers.get("accept", "")):
-        return Response(press_sheet.to_html(*parts), media_type="text/html; charset=utf-8")
-    return Response(press_sheet.markdown(*parts), media_type="text/markdown; charset=utf-8")
-
-
-@router.get(
-    "/tours/{tour_id}/run-sheet",
-    response_model=TourRunSheet,
-    summary="The national run sheet (JSON, CSV, iCalendar, GeoJSON or GPX)",
-    description="Format by `?format=` or `Accept`. Contacts only for national, for the stage's "
-    "county and for readers with the personal-data grant.",
-    responses={
-        200: {
-            "content": {m: {} for m in MEDIA_TYPES.values() if m != "application/json"},
-            "description": "The run sheet in the asked format.",
+    facts = press_sheet.facts(session, tour, stage, sheet, lang)
+    chosen = {"md": MARKDOWN, "html": HTML}.get(format or "") or choose(request, [MARKDOWN, HTML])
+    name = f"pressemelding etappe {stage.sequence} {stage.name}"
+    if chosen == HTML:
+        body = press_sheet.to_html(facts, press_sheet.pictures(session, stage, lang))
+        filename = f"{name}.html"
+    else:
+        body = press_sheet.markdown(facts)
+        filename = f"{name}.md"
+    response = Response(
+        body,
+        media_type=f"{chosen}; charset=utf-8",
+        headers={
+            "Content-Language": lang,
+            "Content-Disposition": content_disposition(filename, inline=True),
         },
-        304: {"description": "Not modified"},
-        **problem_responses(TourNotFound, BadRequest, ValidationFailed),
-    },
-)
-def tour_run_sheet(
+    )
+    add_vary(response, "Accept", "Accept-Language")
+    return response
+
+
+# --- the tour -------------------------------------------------------------------------------
+
+
+def _tour_file(
     request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
-    tour: TourDep,
-    clock: ClockDep,
-    format: Annotated[Format | None, Query(description="Overrides `Accept`.")] = None,
-    county: Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)] = None,
-    date_from: IsoDate | None = None,
-    date_to: IsoDate | None = None,
-    updated_since: Annotated[
-        IsoDateTime | None, Query(description="Only stages changed since (with offset).")
-    ] = None,
-    checkpoints: Annotated[
-        bool, Query(description="iCalendar: an event per checkpoint too.")
-    ] = False,
+    session: Session,
+    actor: Actor,
+    tour: Tour,
+    chosen: Format,
+    *,
+    county: str | None,
+    date_from: Any,
+    date_to: Any,
+    updated_since: Any,
+    dialect: Dialect = Dialect.rfc4180,
+    checkpoints: bool = False,
+    lang: Lang = Lang.nb,
+    negotiated: bool = False,
 ) -> Response:
-    now = clock.now()
     if updated_since is not None and updated_since.tzinfo is None:
         raise BadRequest("`updated_since` needs a UTC offset, e.g. 2026-06-01T00:00:00+02:00.")
-    chosen = format or next(
-        (f for media, f in BY_ACCEPT if media in request.headers.get("accept", "")), Format.json
-    )
+    now = get_clock(request).now()
     tag = service.fingerprint(
         session,
         tour,
@@ -162,15 +435,13 @@ def tour_run_sheet(
         date_to,
         updated_since,
         checkpoints,
+        dialect,
+        lang,
         _variant(actor),
         service.day_marker(session, tour, now),
     )
-    response = Response(media_type=MEDIA_TYPES[chosen])
-    set_etag(response, tag)
-    if request.headers.get("if-none-match") and tag in request.headers["if-none-match"]:
-        raise NotModified(tag)
 
-    def render() -> bytes:
+    def build() -> bytes:
         sheet = service.tour_run_sheet(
             session,
             actor=actor,
@@ -181,20 +452,228 @@ def tour_run_sheet(
             updated_since=updated_since,
             now=now,
         )
-        if chosen == Format.csv:
-            return formats.to_csv(sheet).encode("utf-8")
-        if chosen == Format.ics:
-            return formats.to_ical(sheet, with_checkpoints=checkpoints)
-        if chosen == Format.geojson:
-            return formats.to_geojson(session, sheet).encode("utf-8")
-        if chosen == Format.gpx:
-            return formats.to_gpx_document(session, sheet).encode("utf-8")
-        return json.dumps(sheet.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
+        return _render(
+            session,
+            sheet,
+            chosen,
+            dialect=dialect,
+            checkpoints=checkpoints,
+            lang=lang,
+            calendar_name=tour.name,
+        )
 
-    body = service.cached_body(tag, render)
-    response.body = body
-    response.headers["Content-Length"] = str(len(body))
-    return response
+    return _send(
+        request,
+        tag,
+        chosen,
+        build,
+        filename=f"kjøreplan {tour.name}" + (f" fylke {county}" if county else ""),
+        dialect=dialect,
+        lang=lang,
+        negotiated=negotiated,
+    )
+
+
+@router.get(
+    "/tours/{tour_id}/run-sheet",
+    response_model=TourRunSheet,
+    summary="The national run sheet (JSON, CSV, iCalendar, GeoJSON, GPX or Excel)",
+    description="Format by `?format=` or `Accept`; each file format also has its own path "
+    "(`/run-sheet.csv` …). Every stage appears, with or without a route. Contacts only for "
+    "national, for the stage's county and for readers with the personal-data grant.",
+    responses={
+        200: {
+            "content": _content(*FILE_FORMATS),
+            "description": "The run sheet in the asked format.",
+            "headers": {"Vary": {"schema": {"type": "string"}}},
+        },
+        304: {"description": "Not modified"},
+        **problem_responses(TourNotFound, BadRequest, ValidationFailed),
+    },
+)
+def tour_run_sheet(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    tour: TourDep,
+    lang: LangDep,
+    format: FormatQuery = None,
+    county: CountyQuery = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
+    updated_since: UpdatedSince = None,
+    checkpoints: Checkpoints = False,
+    dialect: DialectQuery = Dialect.rfc4180,
+) -> Response:
+    return _tour_file(
+        request,
+        session,
+        actor,
+        tour,
+        _chosen(request, format),
+        county=county,
+        date_from=date_from,
+        date_to=date_to,
+        updated_since=updated_since,
+        dialect=dialect,
+        checkpoints=checkpoints,
+        lang=lang,
+        negotiated=format is None,
+    )
+
+
+TOUR_FILE_PROBLEMS = (TourNotFound, BadRequest, ValidationFailed)
+
+
+@router.get(
+    "/tours/{tour_id}/run-sheet.csv",
+    summary="The national run sheet as CSV (`dialect=excel` for Norwegian Excel)",
+    response_class=Response,
+    responses=download_responses(_content(Format.csv), *TOUR_FILE_PROBLEMS),
+)
+def tour_run_sheet_csv(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    tour: TourDep,
+    county: CountyQuery = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
+    updated_since: UpdatedSince = None,
+    dialect: DialectQuery = Dialect.rfc4180,
+) -> Response:
+    return _tour_file(
+        request,
+        session,
+        actor,
+        tour,
+        Format.csv,
+        county=county,
+        date_from=date_from,
+        date_to=date_to,
+        updated_since=updated_since,
+        dialect=dialect,
+    )
+
+
+@router.get(
+    "/tours/{tour_id}/run-sheet.ics",
+    summary="The national run sheet as a calendar to import",
+    response_class=Response,
+    responses=download_responses(_content(Format.ics), *TOUR_FILE_PROBLEMS),
+)
+def tour_run_sheet_ics(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    tour: TourDep,
+    lang: LangDep,
+    county: CountyQuery = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
+    updated_since: UpdatedSince = None,
+    checkpoints: Checkpoints = False,
+) -> Response:
+    return _tour_file(
+        request,
+        session,
+        actor,
+        tour,
+        Format.ics,
+        county=county,
+        date_from=date_from,
+        date_to=date_to,
+        updated_since=updated_since,
+        checkpoints=checkpoints,
+        lang=lang,
+    )
+
+
+@router.get(
+    "/tours/{tour_id}/run-sheet.geojson",
+    summary="The national run sheet as a GeoJSON map",
+    response_class=Response,
+    responses=download_responses(_content(Format.geojson), *TOUR_FILE_PROBLEMS, inline=True),
+)
+def tour_run_sheet_geojson(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    tour: TourDep,
+    county: CountyQuery = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
+    updated_since: UpdatedSince = None,
+) -> Response:
+    return _tour_file(
+        request,
+        session,
+        actor,
+        tour,
+        Format.geojson,
+        county=county,
+        date_from=date_from,
+        date_to=date_to,
+        updated_since=updated_since,
+    )
+
+
+@router.get(
+    "/tours/{tour_id}/run-sheet.gpx",
+    summary="The national run sheet as GPX 1.1: a track per stage, places as waypoints",
+    response_class=Response,
+    responses=download_responses(_content(Format.gpx), *TOUR_FILE_PROBLEMS),
+)
+def tour_run_sheet_gpx(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    tour: TourDep,
+    county: CountyQuery = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
+    updated_since: UpdatedSince = None,
+) -> Response:
+    return _tour_file(
+        request,
+        session,
+        actor,
+        tour,
+        Format.gpx,
+        county=county,
+        date_from=date_from,
+        date_to=date_to,
+        updated_since=updated_since,
+    )
+
+
+@router.get(
+    "/tours/{tour_id}/run-sheet.xlsx",
+    summary="The national run sheet as an Excel workbook",
+    response_class=Response,
+    responses=download_responses(_content(Format.xlsx), *TOUR_FILE_PROBLEMS),
+)
+def tour_run_sheet_xlsx(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    tour: TourDep,
+    county: CountyQuery = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
+    updated_since: UpdatedSince = None,
+) -> Response:
+    return _tour_file(
+        request,
+        session,
+        actor,
+        tour,
+        Format.xlsx,
+        county=county,
+        date_from=date_from,
+        date_to=date_to,
+        updated_since=updated_since,
+    )
 
 
 @router.get(

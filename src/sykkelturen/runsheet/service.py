@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
+from sykkelturen.clock import to_minute
 from sykkelturen.gpx import geometry
 from sykkelturen.live import service as live
 from sykkelturen.live.expected import StageForecast
@@ -46,11 +47,6 @@ PASSING_MAX_M = 5_000.0
 
 class NotNearTheTour(NotFound):
     title, code = "Not near the tour", "not_near_the_tour"
-
-
-def to_minute(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    """Plans are made to the minute: the nearest one, in the tour's zone."""
-    return (moment + dt.timedelta(seconds=30)).replace(second=0, microsecond=0).astimezone(zone)
 
 
 def _clocks(items: list[tuple[float, dt.datetime, dt.datetime]], zone: ZoneInfo) -> list[Clock]:
@@ -118,7 +114,7 @@ def stage_run_sheet(
                 name=checkpoint.name,
                 kind=checkpoint.kind,
                 km=round(checkpoint.km, 3) if checkpoint.km is not None else None,
-                km_to_go=round(distance_km - checkpoint.km, 3)
+                km_to_go=max(round(distance_km - checkpoint.km, 3), 0.0) + 0.0  # never -0.0
                 if distance_km is not None and checkpoint.km is not None
                 else None,
                 dwell_minutes=checkpoint.dwell_minutes,
@@ -223,6 +219,20 @@ def stage_run_sheet(
         warnings=warnings,
         day=_day_times(forecast, zone) if forecast is not None else None,
         last_changed=max(changes),
+    )
+
+
+def as_tour_sheet(tour: Tour, sheet: StageRunSheet) -> TourRunSheet:
+    """One stage's sheet in the shape of the national one, for the file formats."""
+    assert tour.id is not None
+    return TourRunSheet(
+        tour_id=tour.id,
+        name=tour.name,
+        time_zone=tour.time_zone,
+        generated_at=dt.datetime.now(ZoneInfo(tour.time_zone)),
+        stages=[sheet],
+        handovers=[],
+        overdue_measures=[],
     )
 
 

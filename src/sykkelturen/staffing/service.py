@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 from sykkelturen.people.models import Person
 from sykkelturen.riders import service as riders
 from sykkelturen.riders.models import Rider, RiderRole, RiderStatus
+from sykkelturen.security import Actor
 from sykkelturen.staffing.models import (
     CountyStaffing,
     LegStaffing,
@@ -17,6 +18,8 @@ from sykkelturen.staffing.models import (
 )
 from sykkelturen.stages.models import Stage, StageNeeds
 from sykkelturen.team import service as team
+from sykkelturen.team.models import TeamMember
+from sykkelturen.texts import Lang, label
 from sykkelturen.tours.models import Tour
 
 RIDER_ROLES = (RiderRole.pilot, RiderRole.cyclist, RiderRole.passenger)
@@ -170,3 +173,29 @@ def tour_staffing(session: Session, tour: Tour) -> TourStaffing:
         )
     assert tour.id is not None
     return TourStaffing(tour_id=tour.id, counties=counties)
+
+
+def crew(
+    session: Session, actor: Actor, stage: Stage
+) -> tuple[list[str], list[list[str | int | None]]]:
+    """The stage's team and riders as rows (role, legs, status, and the person's name,
+    phone and e-mail when the caller may see them): the staffing list counties print."""
+    personal = actor.may_see_personal_data(stage.county)
+    head = ["rolle", "role", "legs", "status"] + (["name", "phone", "email"] if personal else [])
+    rows: list[list[str | int | None]] = []
+    places: list[tuple[TeamMember | Rider, str, str, str | None]] = [
+        (m, "team_role", m.role, None) for m in team.list_team(session, stage)
+    ]
+    places += [(r, "rider_role", r.role, r.status) for r in riders.list_riders(session, stage)]
+    for row, group, role, status in places:
+        line: list[str | int | None] = [
+            label(group, role, Lang.nb),
+            role,
+            ", ".join(str(n) for n in row.legs) or None,
+            status,
+        ]
+        if personal:
+            person = session.get(Person, row.person_id) if row.person_id is not None else None
+            line += [person.name, person.phone, person.email] if person else [None, None, None]
+        rows.append(line)
+    return head, rows
