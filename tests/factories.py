@@ -14,6 +14,27 @@ def ok(response: Any, status: int = 200) -> dict[str, Any]:
     return body
 
 
+def etag(client: TestClient, url: str) -> str:
+    """The ETag of a resource as this caller reads it now."""
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    return response.headers["ETag"]
+
+
+def if_match(client: TestClient, url: str) -> dict[str, str]:
+    """Headers for a write based on the resource as this caller reads it now."""
+    return {"If-Match": etag(client, url)}
+
+
+def act(client: TestClient, resource: str, action: str, **kwargs: Any) -> Any:
+    """POST an action (`submit`, `report` …) on a resource, based on its ETag as read now."""
+    return client.post(f"{resource}/{action}", headers=if_match(client, resource), **kwargs)
+
+
+# A strong ETag no representation has: what a client holding an old version sends.
+STALE = {"If-Match": '"0000000000000000000000000000dead"'}
+
+
 def make_tour(national: TestClient, **fields: Any) -> dict[str, Any]:
     data = {
         "name": "Sykkelturen 2026",

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from sykkelturen import cli
 from sykkelturen.tokens.models import Token
 from tests.conftest import Callers
-from tests.factories import API, ok, problem
+from tests.factories import API, STALE, if_match, ok, problem
 
 
 class TestMe:
@@ -63,7 +63,12 @@ class TestTokens:
         created = ok(
             callers.national.post(f"{API}/tokens", json={"name": "old", "role": "reader"}), 201
         )
-        revoked = ok(callers.national.delete(f"{API}/tokens/{created['id']}"))
+        revoked = ok(
+            callers.national.delete(
+                f"{API}/tokens/{created['id']}",
+                headers=if_match(callers.national, f"{API}/tokens/{created['id']}"),
+            )
+        )
         assert revoked["revoked_at"] is not None
         problem(
             callers.anonymous.get(
@@ -109,7 +114,9 @@ class TestTokens:
 
     def test_unknown_token_is_404(self, callers: Callers) -> None:
         problem(callers.national.get(f"{API}/tokens/4242"), 404, "token_not_found")
-        problem(callers.national.delete(f"{API}/tokens/4242"), 404, "token_not_found")
+        problem(
+            callers.national.delete(f"{API}/tokens/4242", headers=STALE), 404, "token_not_found"
+        )
 
     @pytest.mark.parametrize(
         ("who", "status"), [("anonymous", 401), ("reader", 403), ("county_15", 403)]

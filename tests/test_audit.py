@@ -1,7 +1,7 @@
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_stage, ok, problem, tour_with_counties
+from tests.factories import API, if_match, make_stage, ok, problem, tour_with_counties
 
 
 class TestAudit:
@@ -10,12 +10,15 @@ class TestAudit:
         stage = make_stage(callers.county_15, tour["id"])
         ok(
             callers.county_15.patch(
-                f"{API}/stages/{stage['id']}", json={"name": "Ny"}, headers={"If-Match": '"1"'}
+                f"{API}/stages/{stage['id']}",
+                json={"name": "Ny"},
+                headers=if_match(callers.county_15, f"{API}/stages/{stage['id']}"),
             )
         )
         assert (
             callers.county_15.delete(
-                f"{API}/stages/{stage['id']}", headers={"If-Match": '"2"'}
+                f"{API}/stages/{stage['id']}",
+                headers=if_match(callers.county_15, f"{API}/stages/{stage['id']}"),
             ).status_code
             == 204
         )

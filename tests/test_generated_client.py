@@ -176,7 +176,7 @@ def plan_a_tour(generated: ModuleType, nf: Api, county: Api) -> None:
         body=county.model("RiderCreate", {"person_id": pilot.id, "role": "pilot"}),
     )
 
-    measure = county(
+    created = county(
         "measures",
         "create_measure",
         201,
@@ -185,9 +185,15 @@ def plan_a_tour(generated: ModuleType, nf: Api, county: Api) -> None:
             "MeasureCreate",
             {"kind": "traffic_control", "title": "Trafikkvakt ved Linge", "km": 5.0},
         ),
+    )
+    measure = created.parsed
+    # Actions are versioned writes: each names the ETag the previous answer gave.
+    submitted = county(
+        "measures", "submit_measure", measure_id=measure.id, if_match=created.headers["ETag"]
+    )
+    accepted = nf(
+        "measures", "accept_measure", measure_id=measure.id, if_match=submitted.headers["ETag"]
     ).parsed
-    county("measures", "submit_measure", measure_id=measure.id)
-    accepted = nf("measures", "accept_measure", measure_id=measure.id).parsed
     assert str(accepted.status) == "accepted"
 
     sheet = nf("run_sheet", "tour_run_sheet", tour_id=tour.id).parsed

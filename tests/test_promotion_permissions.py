@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_stage, ok, tour_with_counties
+from tests.factories import API, if_match, make_stage, ok, tour_with_counties
 
 
 def _targets(callers: Callers) -> list[tuple[str, dict[str, Any]]]:
@@ -50,17 +50,21 @@ def _targets(callers: Callers) -> list[tuple[str, dict[str, Any]]]:
 def test_only_the_county_changes_and_deletes(callers: Callers, who: str, status: int) -> None:
     client = getattr(callers, who)
     for url, change in _targets(callers):
-        assert client.patch(url, json=change, headers={"If-Match": '"1"'}).status_code == status, (
-            url
-        )
-        assert client.delete(url, headers={"If-Match": '"1"'}).status_code == status, url
+        assert (
+            client.patch(url, json=change, headers=if_match(client, url)).status_code == status
+        ), url
+        assert client.delete(url, headers=if_match(client, url)).status_code == status, url
 
 
 def test_the_county_and_national_may(callers: Callers) -> None:
     targets = _targets(callers)
     for url, change in targets:
         assert (
-            callers.county_15.patch(url, json=change, headers={"If-Match": '"1"'}).status_code
+            callers.county_15.patch(
+                url, json=change, headers=if_match(callers.county_15, url)
+            ).status_code
             == 200
         ), url
-        assert callers.national.delete(url, headers={"If-Match": '"2"'}).status_code == 204, url
+        assert (
+            callers.national.delete(url, headers=if_match(callers.national, url)).status_code == 204
+        ), url

@@ -52,7 +52,11 @@ def test_tokens_agree_across_workers(server: tuple[live.LiveServer, str]) -> Non
     assert {r.json()["name"] for r in answers} == {"ny kontakt"}
 
     with httpx.Client(base_url=live_server.url, headers=nf) as client:
-        assert client.delete(f"{API}/tokens/{created['id']}").status_code == 200
+        token_url = f"{API}/tokens/{created['id']}"
+        read = client.get(token_url)
+        assert (
+            client.delete(token_url, headers={"If-Match": read.headers["ETag"]}).status_code == 200
+        )
     answers = fan_out(live_server.url, lambda c: c.get(f"{API}/me", headers=bearer))
     assert {r.status_code for r in answers} == {401}
 

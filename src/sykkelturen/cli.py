@@ -94,7 +94,8 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
     schema_migrations.require_migrated(settings)
     with _session(settings) as session:
         token = tokens.get_token(session, args.id)
-        tokens.revoke_token(session, actor=system_actor("command line"), token=token)
+        # The operator names the token by id at the console: whatever state it is in.
+        tokens.revoke_token(session, actor=system_actor("command line"), token=token, if_match="*")
         session.commit()
     print(f"revoked token {args.id}", file=sys.stderr)
     return 0

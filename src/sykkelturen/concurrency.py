@@ -1,17 +1,31 @@
-"""ETags from row versions; `If-Match` on writes, `If-None-Match` on reads.
+"""ETags of representations; `If-Match` on writes, `If-None-Match` on reads (RFC 9110 §13).
 
-A write to a versioned resource must name the version it was based on (`If-Match`), so a
-county contact can never silently overwrite what a colleague saved meanwhile.
+An ETag is a digest of exactly what the body shows: the row, the people and partners it
+embeds, the times computed from the route, and what the caller may see. So it changes
+whenever the body does, a write answers with the ETag a following GET gives, and a
+conditional GET never answers 304 for a body that changed.
+
+A write to a resource must name the ETag it was based on (`If-Match`), so a county
+contact can never silently overwrite what a colleague saved meanwhile. Row versions
+(`db.Versioned`) still guard the moment of the write itself: of two writers that both
+passed `If-Match`, one wins.
 """
 
-from typing import Annotated
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Request, Response
+from pydantic import BaseModel
 
 from sykkelturen.negotiation import add_vary
 from sykkelturen.problems import PreconditionFailed
 
 IF_MATCH = "If-Match"
+
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def _if_match(
@@ -19,8 +33,9 @@ def _if_match(
         str,
         Header(
             alias=IF_MATCH,
-            description="The `ETag` of the version you edited; a stale one gets 412, "
-            "none at all 428.",
+            description="The `ETag` of the resource as you read it, exactly (a strong tag, "
+            'quotes included, e.g. `"5d41402abc4b2a76b9719d911017c592"`); a stale, weak or '
+            "malformed one gets 412, none at all 428.",
         ),
     ],
 ) -> str:
@@ -30,46 +45,85 @@ def _if_match(
 IfMatch = Annotated[str, Depends(_if_match)]
 
 
-def etag(version: int, variant: str = "") -> str:
-    """The strong ETag of one version of a resource in one representation.
-
-    `variant` separates representations of the same version, e.g. with and without
-    personal data, so a cache never serves one caller's view to another.
-    """
-    return f'"{version}-{variant}"' if variant else f'"{version}"'
+def etag_of(body: BaseModel) -> str:
+    """The strong ETag of a representation: a digest of its JSON (keys sorted, so the order
+    a database hands back a JSON column in does not matter)."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 
-def _versions(header: str) -> set[str]:
-    versions = set()
-    for part in header.split(","):
-        tag = part.strip().removeprefix("W/").strip('"')
-        versions.add(tag.split("-", 1)[0])
-    return versions
+def etag_of_bytes(content: bytes) -> str:
+    """The strong ETag of a body sent as bytes (GPX, GeoJSON, pictures)."""
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
 
 
-def check_if_match(if_match: str, current_version: int) -> None:
+# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E / obs-text (RFC 9110 §8.8.3)
+_ENTITY_TAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
+
+
+@dataclass(frozen=True)
+class EntityTag:
+    tag: str  # with its quotes
+    weak: bool
+
+
+def parse_entity_tags(header: str) -> list[EntityTag] | None:
+    """The entity tags of an `If-Match` / `If-None-Match` list; None when it is malformed
+    (an unquoted tag, a stray character) — a malformed tag matches nothing."""
+    tags = []
+    position = 0
+    header = header.strip()
+    while position < len(header):
+        match = _ENTITY_TAG.match(header, position)
+        if match is None or match.end() == position:
+            return None
+        tags.append(EntityTag(tag=match.group(2), weak=match.group(1) is not None))
+        position = match.end()
+    return tags or None
+
+
+def check_if_match(if_match: str, current_etag: str) -> None:
+    """`If-Match` uses the strong comparison (RFC 9110 §13.1.1): a weak tag never matches."""
     if if_match.strip() == "*":
         return
-    if str(current_version) not in _versions(if_match):
+    tags = parse_entity_tags(if_match)
+    if tags is None:
         raise PreconditionFailed(
-            f"The resource changed since you read it; it is now at version {current_version}. "
-            "Reload it and apply your change again."
+            "If-Match is not a list of quoted entity tags; send the ETag header you read, "
+            'quotes included, e.g. If-Match: "5d41402abc4b2a76b9719d911017c592".'
         )
+    if any(t.tag == current_etag for t in tags if not t.weak):
+        return
+    if any(t.tag == current_etag for t in tags):
+        raise PreconditionFailed(
+            "A weak ETag (W/…) never satisfies If-Match; send the strong ETag you read."
+        )
+    raise PreconditionFailed(
+        "The resource changed since you read it. Read it again (GET), apply your change to "
+        "what it is now, and send the new ETag."
+    )
 
 
 def not_modified(request: Request, current_etag: str) -> bool:
+    """`If-None-Match` uses the weak comparison (RFC 9110 §13.1.2)."""
     header = request.headers.get("if-none-match")
     if header is None:
         return False
     if header.strip() == "*":
         return True
-    tags = {part.strip().removeprefix("W/") for part in header.split(",")}
-    return current_etag in tags
+    tags = parse_entity_tags(header) or []
+    return any(t.tag == current_etag for t in tags)
 
 
 def set_etag(response: Response, current_etag: str) -> None:
     response.headers["ETag"] = current_etag
     add_vary(response, "Authorization")
+
+
+def tagged(response: Response, body: Body) -> Body:
+    """A write's answer: the body, with the ETag a following GET gives."""
+    set_etag(response, etag_of(body))
+    return body
 
 
 class NotModified(Exception):
@@ -83,10 +137,16 @@ class NotModified(Exception):
 
 
 def conditional_get(request: Request, response: Response, current_etag: str) -> None:
-    """Tag the response; stop with 304 when the caller already holds this version."""
+    """Tag the response; stop with 304 when the caller already holds this representation."""
     set_etag(response, current_etag)
     if not_modified(request, current_etag):
         raise NotModified(current_etag, response.headers["Vary"])
+
+
+def read_tagged(request: Request, response: Response, body: Body) -> Body:
+    """A read's answer: the body with its ETag, or 304 when the caller holds exactly it."""
+    conditional_get(request, response, etag_of(body))
+    return body
 
 
 async def _on_not_modified(request: Request, exc: Exception) -> Response:

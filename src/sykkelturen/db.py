@@ -31,6 +31,15 @@ SQLModel.metadata.naming_convention = {
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def never_reuse_ids(metadata: sa.MetaData) -> None:
+    """Every table with an integer id is AUTOINCREMENT on SQLite: without it SQLite gives a
+    new row `max(id) + 1`, so deleting the newest row hands its id, and every old link,
+    export and `If-Match` naming it, to the next row. PostgreSQL sequences never reuse."""
+    for table in metadata.tables.values():
+        if table.autoincrement_column is not None:
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

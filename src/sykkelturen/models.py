@@ -2,13 +2,14 @@
 
 from sqlmodel import SQLModel
 
-from sykkelturen.activities.models import Activity
+from sykkelturen.activities.models import Activity, ActivityPartner, ActivityPerson
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.calendars.models import CalendarSubscription
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
 from sykkelturen.daylog.models import StageLogEntry
+from sykkelturen.db import never_reuse_ids
 from sykkelturen.measures.models import Measure
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
@@ -18,12 +19,16 @@ from sykkelturen.routes.models import RouteVersion
 from sykkelturen.stages.models import Stage
 from sykkelturen.team.models import TeamMember
 from sykkelturen.tokens.models import Token
+from sykkelturen.tombstones.models import Tombstone
 from sykkelturen.tours.models import Tour, TourCounty
 
 metadata = SQLModel.metadata
+never_reuse_ids(metadata)
 
 __all__ = [
     "Activity",
+    "ActivityPartner",
+    "ActivityPerson",
     "AuditEntry",
     "CalendarSubscription",
     "Checkpoint",
@@ -41,6 +46,7 @@ __all__ = [
     "StageLogEntry",
     "TeamMember",
     "Token",
+    "Tombstone",
     "Tour",
     "TourCounty",
     "metadata",

@@ -3,7 +3,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    STALE,
+    if_match,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -115,23 +124,30 @@ class TestCheckpoints:
         url = f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}"
         moved = ok(
             callers.county_15.patch(
-                url, json={"km": 12.5, "notes": "Ved brua"}, headers={"If-Match": '"1"'}
+                url,
+                json={"km": 12.5, "notes": "Ved brua"},
+                headers=if_match(callers.county_15, url),
             )
         )
         assert moved["km"] == pytest.approx(12.5, abs=0.01)
         assert moved["version"] == 2
         problem(
-            callers.county_15.patch(url, json={"name": "x"}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(url, json={"name": "x"}, headers=STALE),
             412,
             "precondition_failed",
         )
         problem(callers.county_15.patch(url, json={"name": "x"}), 428, "if_match_required")
         problem(
-            callers.county_50.patch(url, json={"name": "x"}, headers={"If-Match": '"2"'}),
+            callers.county_50.patch(
+                url, json={"name": "x"}, headers=if_match(callers.county_50, url)
+            ),
             403,
             "forbidden",
         )
-        assert callers.county_15.delete(url, headers={"If-Match": '"2"'}).status_code == 204
+        assert (
+            callers.county_15.delete(url, headers=if_match(callers.county_15, url)).status_code
+            == 204
+        )
         problem(callers.anonymous.get(url), 404, "checkpoint_not_found")
 
     def test_checkpoint_of_another_stage_is_404(

@@ -97,12 +97,13 @@ class TestWhatItMayDo:
     ) -> None:
         token_id = ok(phone.get(f"{API}/me"))["token_id"]
         assert ok(phone.get(f"{API}/me"))["role"] == "stage_day"
-        problem(callers.county_50.delete(f"{API}/tokens/{token_id}"), 403, "forbidden")
-        problem(callers.county_15.delete(f"{API}/tokens/{9}"), 404, "token_not_found")
-        assert (
-            ok(callers.county_15.get(f"{API}/tokens/{token_id}"))["stage_id"] == day["stage"]["id"]
-        )
-        ok(callers.county_15.delete(f"{API}/tokens/{token_id}"))
+        url = f"{API}/tokens/{token_id}"
+        read = callers.county_15.get(url)
+        assert ok(read)["stage_id"] == day["stage"]["id"]
+        tag = {"If-Match": read.headers["etag"]}
+        problem(callers.county_50.delete(url, headers=tag), 403, "forbidden")
+        problem(callers.county_15.delete(f"{API}/tokens/999", headers=tag), 404, "token_not_found")
+        ok(callers.county_15.delete(url, headers=tag))
         problem(
             post_entry(phone, day["stage"]["id"], "1", kind="start", occurred_at=at("10:58")),
             401,
@@ -112,4 +113,8 @@ class TestWhatItMayDo:
     def test_county_contacts_manage_only_stage_day_tokens(self, callers: Callers) -> None:
         national_id = ok(callers.national.get(f"{API}/me"))["token_id"]
         problem(callers.county_15.get(f"{API}/tokens/{national_id}"), 403, "forbidden")
-        problem(callers.county_15.delete(f"{API}/tokens/{national_id}"), 403, "forbidden")
+        problem(
+            callers.county_15.delete(f"{API}/tokens/{national_id}", headers={"If-Match": "*"}),
+            403,
+            "forbidden",
+        )

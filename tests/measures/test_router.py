@@ -3,7 +3,17 @@ from typing import Any
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    act,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -65,41 +75,41 @@ class TestMeasures:
             due_date="2020-01-01",
         )
         assert late["overdue"] is True
-        ok(callers.county_15.post(f"{API}/measures/{late['id']}/submit"))
-        accepted = ok(callers.national.post(f"{API}/measures/{late['id']}/accept"))
+        ok(act(callers.county_15, f"{API}/measures/{late['id']}", "submit"))
+        accepted = ok(act(callers.national, f"{API}/measures/{late['id']}", "accept"))
         assert accepted["overdue"] is False
 
     def test_review_workflow(self, callers: Callers, stage: dict[str, Any]) -> None:
         measure = add(callers.county_15, stage["id"], kind="first_aid", title="Førstehjelp")
         url = f"{API}/measures/{measure['id']}"
-        problem(callers.national.post(f"{url}/accept"), 409, "illegal_measure_transition")
-        assert ok(callers.county_15.post(f"{url}/submit"))["status"] == "submitted"
-        problem(callers.county_15.post(f"{url}/submit"), 409, "illegal_measure_transition")
-        problem(callers.county_15.post(f"{url}/accept"), 403, "forbidden")
+        problem(act(callers.national, url, "accept"), 409, "illegal_measure_transition")
+        assert ok(act(callers.county_15, url, "submit"))["status"] == "submitted"
+        problem(act(callers.county_15, url, "submit"), 409, "illegal_measure_transition")
+        problem(act(callers.county_15, url, "accept"), 403, "forbidden")
         returned = ok(
-            callers.national.post(f"{url}/return", json={"comment": "Mangler vakt ved brua"})
+            act(callers.national, url, "return", json={"comment": "Mangler vakt ved brua"})
         )
         assert (returned["status"], returned["review_comment"]) == (
             "returned",
             "Mangler vakt ved brua",
         )
-        problem(callers.national.post(f"{url}/accept"), 409, "illegal_measure_transition")
+        problem(act(callers.national, url, "accept"), 409, "illegal_measure_transition")
         edited = ok(
             callers.county_15.patch(
                 url,
                 json={"description": "Vakt ved brua"},
-                headers={"If-Match": f'"{returned["version"]}"'},
+                headers=if_match(callers.county_15, url),
             )
         )
         assert edited["status"] == "returned"
-        ok(callers.county_15.post(f"{url}/submit"))
-        accepted = ok(callers.national.post(f"{url}/accept"))
+        ok(act(callers.county_15, url, "submit"))
+        accepted = ok(act(callers.national, url, "accept"))
         assert accepted["status"] == "accepted"
         again = ok(
             callers.county_15.patch(
                 url,
                 json={"title": "Førstehjelp og hjertestarter"},
-                headers={"If-Match": f'"{accepted["version"]}"'},
+                headers=if_match(callers.county_15, url),
             )
         )
         assert again["status"] == "submitted"
@@ -110,9 +120,9 @@ class TestMeasures:
 
     def test_return_needs_a_comment(self, callers: Callers, stage: dict[str, Any]) -> None:
         measure = add(callers.county_15, stage["id"], kind="media", title="NRK")
-        ok(callers.county_15.post(f"{API}/measures/{measure['id']}/submit"))
+        ok(act(callers.county_15, f"{API}/measures/{measure['id']}", "submit"))
         problem(
-            callers.national.post(f"{API}/measures/{measure['id']}/return", json={}),
+            act(callers.national, f"{API}/measures/{measure['id']}", "return", json={}),
             422,
             "validation_failed",
         )
@@ -199,19 +209,20 @@ class TestMeasures:
         client = getattr(callers, who)
         url = f"{API}/measures/{measure['id']}"
         assert (
-            client.patch(url, json={"title": "y"}, headers={"If-Match": '"1"'}).status_code
+            client.patch(url, json={"title": "y"}, headers=if_match(client, url)).status_code
             == status
         )
-        assert client.post(f"{url}/submit").status_code == status
-        assert client.delete(url, headers={"If-Match": '"1"'}).status_code == status
-        ok(callers.county_15.post(f"{url}/submit"))
-        assert client.post(f"{url}/accept").status_code == status
+        assert act(client, url, "submit").status_code == status
+        assert client.delete(url, headers=if_match(client, url)).status_code == status
+        ok(act(callers.county_15, url, "submit"))
+        assert act(client, url, "accept").status_code == status
 
     def test_delete(self, callers: Callers, stage: dict[str, Any]) -> None:
         measure = add(callers.county_15, stage["id"], kind="other", title="x")
         assert (
             callers.county_15.delete(
-                f"{API}/measures/{measure['id']}", headers={"If-Match": '"1"'}
+                f"{API}/measures/{measure['id']}",
+                headers=if_match(callers.county_15, f"{API}/measures/{measure['id']}"),
             ).status_code
             == 204
         )

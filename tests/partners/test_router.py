@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties
+from tests.factories import API, if_match, make_person, make_stage, ok, problem, tour_with_counties
 
 
 def add(client: Any, **data: Any) -> dict[str, Any]:
@@ -47,16 +47,21 @@ class TestPartners:
         item = f"{url}/{partner['id']}"
         updated = ok(
             callers.county_15.patch(
-                item, json={"contributes": "Vakter"}, headers={"If-Match": '"1"'}
+                item, json={"contributes": "Vakter"}, headers=if_match(callers.county_15, item)
             )
         )
         assert updated["contributes"] == "Vakter"
         problem(
-            callers.county_50.patch(item, json={"notes": "x"}, headers={"If-Match": '"2"'}),
+            callers.county_50.patch(
+                item, json={"notes": "x"}, headers=if_match(callers.county_50, item)
+            ),
             403,
             "forbidden",
         )
-        assert callers.county_15.delete(item, headers={"If-Match": '"2"'}).status_code == 204
+        assert (
+            callers.county_15.delete(item, headers=if_match(callers.county_15, item)).status_code
+            == 204
+        )
         problem(callers.anonymous.get(item), 404, "partner_not_found")
 
     def test_contact_is_personal_data(self, callers: Callers) -> None:
@@ -142,7 +147,8 @@ def test_a_partner_can_be_responsible_for_a_measure(callers: Callers) -> None:
     )
     assert (
         callers.county_15.delete(
-            f"{API}/partners/{partner['id']}", headers={"If-Match": '"1"'}
+            f"{API}/partners/{partner['id']}",
+            headers=if_match(callers.county_15, f"{API}/partners/{partner['id']}"),
         ).status_code
         == 204
     )

@@ -4,7 +4,16 @@ import icalendar
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties
+from tests.factories import (
+    API,
+    STALE,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+)
 
 
 class TestCreatePerson:
@@ -163,29 +172,31 @@ class TestUpdatePerson:
             callers.county_15.patch(
                 url,
                 json={"phone": "+47 98765432", "pilot_trained": True},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.county_15, url),
             )
         )
         assert updated["phone"] == "+4798765432"
         problem(
-            callers.county_15.patch(url, json={"name": "x"}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(url, json={"name": "x"}, headers=STALE),
             412,
             "precondition_failed",
         )
         problem(
             callers.county_15.patch(
-                url, json={"email": "kari@example.org"}, headers={"If-Match": '"2"'}
+                url, json={"email": "kari@example.org"}, headers=if_match(callers.county_15, url)
             ),
             409,
             "person_email_taken",
         )
         problem(
-            callers.county_50.patch(url, json={"name": "x"}, headers={"If-Match": '"2"'}),
+            callers.county_50.patch(url, json={"name": "x"}, headers=STALE),
             404,
             "person_not_found",
         )
         problem(
-            callers.county_15.patch(url, json={"phone": "1"}, headers={"If-Match": '"2"'}),
+            callers.county_15.patch(
+                url, json={"phone": "1"}, headers=if_match(callers.county_15, url)
+            ),
             422,
             "validation_failed",
         )
@@ -237,7 +248,8 @@ class TestExportAndErasure:
         )
         assert (
             callers.county_15.delete(
-                f"{API}/people/{person['id']}", headers={"If-Match": '"1"'}
+                f"{API}/people/{person['id']}",
+                headers=if_match(callers.county_15, f"{API}/people/{person['id']}"),
             ).status_code
             == 204
         )
@@ -256,13 +268,17 @@ class TestExportAndErasure:
         person = make_person(callers.county_15)
         problem(callers.county_15.delete(f"{API}/people/{person['id']}"), 428, "if_match_required")
         problem(
-            callers.county_50.delete(f"{API}/people/{person['id']}", headers={"If-Match": '"1"'}),
+            callers.county_50.delete(
+                f"{API}/people/{person['id']}",
+                headers=STALE,
+            ),
             404,
             "person_not_found",
         )
         problem(
             callers.reader_personal.delete(
-                f"{API}/people/{person['id']}", headers={"If-Match": '"1"'}
+                f"{API}/people/{person['id']}",
+                headers=if_match(callers.reader_personal, f"{API}/people/{person['id']}"),
             ),
             403,
             "forbidden",

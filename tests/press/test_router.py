@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_stage, ok, problem, tour_with_counties
+from tests.factories import API, if_match, make_stage, ok, problem, tour_with_counties
 
 
 @pytest.fixture
@@ -38,10 +38,15 @@ class TestPressContacts:
         )["items"]
         assert [c["outlet"] for c in listed] == ["NRK Møre og Romsdal"]
         updated = ok(
-            callers.county_15.patch(url, json={"notes": "Ring før 10"}, headers={"If-Match": '"1"'})
+            callers.county_15.patch(
+                url, json={"notes": "Ring før 10"}, headers=if_match(callers.county_15, url)
+            )
         )
         assert updated["notes"] == "Ring før 10"
-        assert callers.county_15.delete(url, headers={"If-Match": '"2"'}).status_code == 204
+        assert (
+            callers.county_15.delete(url, headers=if_match(callers.county_15, url)).status_code
+            == 204
+        )
         problem(callers.anonymous.get(url), 404, "press_contact_not_found")
 
     @pytest.mark.parametrize(
@@ -87,7 +92,7 @@ class TestOutreach:
             callers.county_15.patch(
                 f"{url}/{entry['id']}",
                 json={"follow_up_done": True, "outcome": "Sak på Kveldsnytt"},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.county_15, f"{url}/{entry['id']}"),
             )
         )
         assert done["follow_up_due"] is False
@@ -163,13 +168,15 @@ class TestContent:
                     "published_at": "2026-06-03T18:00:00+02:00",
                     "published_where": "Sunnmørsposten",
                 },
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.county_15, f"{url}/{item['id']}"),
             )
         )
         assert published["published_where"] == "Sunnmørsposten"
         assert [c["kind"] for c in ok(callers.anonymous.get(url))["items"]] == ["photo"]
         assert (
-            callers.county_15.delete(f"{url}/{item['id']}", headers={"If-Match": '"2"'}).status_code
+            callers.county_15.delete(
+                f"{url}/{item['id']}", headers=if_match(callers.county_15, f"{url}/{item['id']}")
+            ).status_code
             == 204
         )
         problem(callers.anonymous.get(f"{url}/{item['id']}"), 404, "content_not_found")

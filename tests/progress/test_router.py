@@ -5,6 +5,7 @@ from sykkelturen.measures.service import today
 from tests.conftest import Callers
 from tests.factories import (
     API,
+    act,
     add_county,
     make_person,
     make_stage,
@@ -42,7 +43,7 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
     )
 
     upload(callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import")
-    ok(callers.county_15.post(f"{API}/stages/{stage['id']}/route/report"))
+    ok(act(callers.county_15, f"{API}/stages/{stage['id']}/route", "report"))
     assert ok(callers.anonymous.get(url))["phase"] == "engage"
 
     partner = ok(
@@ -83,7 +84,7 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
         ),
         201,
     )
-    ok(callers.national.post(f"{API}/stages/{stage['id']}/route/finalize"))
+    ok(act(callers.national, f"{API}/stages/{stage['id']}/route", "finalize"))
     notice = ok(
         callers.county_15.post(
             f"{API}/stages/{stage['id']}/measures",
@@ -91,8 +92,8 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
         ),
         201,
     )
-    ok(callers.county_15.post(f"{API}/measures/{notice['id']}/submit"))
-    ok(callers.national.post(f"{API}/measures/{notice['id']}/accept"))
+    ok(act(callers.county_15, f"{API}/measures/{notice['id']}", "submit"))
+    ok(act(callers.national, f"{API}/measures/{notice['id']}", "accept"))
     progress = ok(callers.anonymous.get(url))
     assert items(progress, "prepare") == dict.fromkeys(items(progress, "prepare"), True)
     assert progress["phase"] == "promote"

@@ -3,7 +3,17 @@ from typing import Any
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    STALE,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -31,20 +41,28 @@ class TestRiders:
         assert (rider["status"], rider["invited_by"]) == ("invited", "Møre og Romsdal contact")
         url = f"{API}/stages/{stage['id']}/riders/{rider['id']}"
         confirmed = ok(
-            callers.county_15.patch(url, json={"status": "confirmed"}, headers={"If-Match": '"1"'})
+            callers.county_15.patch(
+                url, json={"status": "confirmed"}, headers=if_match(callers.county_15, url)
+            )
         )
         assert confirmed["status"] == "confirmed"
         problem(
-            callers.county_15.patch(url, json={"status": "declined"}, headers={"If-Match": '"2"'}),
+            callers.county_15.patch(
+                url, json={"status": "declined"}, headers=if_match(callers.county_15, url)
+            ),
             409,
             "illegal_rider_transition",
         )
         withdrawn = ok(
-            callers.county_15.patch(url, json={"status": "withdrawn"}, headers={"If-Match": '"2"'})
+            callers.county_15.patch(
+                url, json={"status": "withdrawn"}, headers=if_match(callers.county_15, url)
+            )
         )
         assert withdrawn["status"] == "withdrawn"
         again = ok(
-            callers.county_15.patch(url, json={"status": "invited"}, headers={"If-Match": '"3"'})
+            callers.county_15.patch(
+                url, json={"status": "invited"}, headers=if_match(callers.county_15, url)
+            )
         )
         assert again["status"] == "invited"
 
@@ -122,7 +140,9 @@ class TestRiders:
             callers.county_15.patch(
                 f"{API}/stages/{other_stage['id']}/riders/{invited['id']}",
                 json={"status": "confirmed"},
-                headers={"If-Match": '"1"'},
+                headers=if_match(
+                    callers.county_15, f"{API}/stages/{other_stage['id']}/riders/{invited['id']}"
+                ),
             ),
             409,
             "double_booking",
@@ -254,6 +274,12 @@ def test_remove_rider_and_unknown_rider(callers: Callers, stage: dict[str, Any])
         callers.county_15, stage["id"], person_id=person(callers, 1)["id"], role="cyclist"
     )
     url = f"{API}/stages/{stage['id']}/riders/{rider['id']}"
-    problem(callers.county_15.delete(url, headers={"If-Match": '"9"'}), 412, "precondition_failed")
-    assert callers.county_15.delete(url, headers={"If-Match": '"1"'}).status_code == 204
+    problem(
+        callers.county_15.delete(url, headers=STALE),
+        412,
+        "precondition_failed",
+    )
+    assert (
+        callers.county_15.delete(url, headers=if_match(callers.county_15, url)).status_code == 204
+    )
     problem(callers.anonymous.get(url), 404, "rider_not_found")

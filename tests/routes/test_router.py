@@ -10,7 +10,18 @@ from sqlmodel import Session, select
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.routes.models import RouteVersion
 from tests.conftest import Callers
-from tests.factories import API, make_stage, ok, problem, sample, tour_with_counties, upload
+from tests.factories import (
+    API,
+    STALE,
+    act,
+    if_match,
+    make_stage,
+    ok,
+    problem,
+    sample,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -410,15 +421,15 @@ class TestStatus:
     ) -> None:
         upload(callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import")
         url = f"{API}/stages/{stage['id']}/route"
-        problem(callers.county_15.post(f"{url}/finalize"), 409, "illegal_route_transition")
-        reported = ok(callers.county_15.post(f"{url}/report"))
+        problem(act(callers.county_15, url, "finalize"), 409, "illegal_route_transition")
+        reported = ok(act(callers.county_15, url, "report"))
         assert reported["status"] == "reported"
         assert reported["reported_by"] == "Møre og Romsdal contact"
-        problem(callers.county_15.post(f"{url}/report"), 409, "illegal_route_transition")
-        final = ok(callers.national.post(f"{url}/finalize"))
+        problem(act(callers.county_15, url, "report"), 409, "illegal_route_transition")
+        final = ok(act(callers.national, url, "finalize"))
         assert final["status"] == "final"
         assert final["finalized_by"] == "NF"
-        problem(callers.county_15.post(f"{url}/finalize"), 409, "illegal_route_transition")
+        problem(act(callers.county_15, url, "finalize"), 409, "illegal_route_transition")
         newer = upload(callers.county_15, stage["id"], "stage_valldal_stordal.gpx")
         assert (newer["version"], newer["status"]) == (2, "draft")
         history = ok(callers.anonymous.get(f"{url}/versions"))["items"]
@@ -431,15 +442,13 @@ class TestStatus:
     def test_final_needs_start_and_finish(self, callers: Callers, stage: dict[str, Any]) -> None:
         upload(callers.county_15, stage["id"], "stage_valldal_stordal.gpx")
         url = f"{API}/stages/{stage['id']}/route"
-        ok(callers.county_15.post(f"{url}/report"))
-        body = problem(
-            callers.county_15.post(f"{url}/finalize"), 409, "route_needs_start_and_finish"
-        )
+        ok(act(callers.county_15, url, "report"))
+        body = problem(act(callers.county_15, url, "finalize"), 409, "route_needs_start_and_finish")
         assert "start, finish" in body["detail"]
 
     def test_without_route_is_404(self, callers: Callers, stage: dict[str, Any]) -> None:
         problem(
-            callers.county_15.post(f"{API}/stages/{stage['id']}/route/report"),
+            callers.county_15.post(f"{API}/stages/{stage['id']}/route/report", headers=STALE),
             404,
             "stage_has_no_route",
         )
@@ -452,7 +461,7 @@ class TestStatus:
     ) -> None:
         upload(callers.county_15, stage["id"], "stage_valldal_stordal.gpx")
         assert (
-            getattr(callers, who).post(f"{API}/stages/{stage['id']}/route/report").status_code
+            act(getattr(callers, who), f"{API}/stages/{stage['id']}/route", "report").status_code
             == status
         )
 
@@ -490,7 +499,7 @@ class TestHandovers:
             callers.county_15.patch(
                 f"{API}/stages/{first['id']}",
                 json={"transfer_after": {"mode": "vehicle", "duration_minutes": 480}},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.county_15, f"{API}/stages/{first['id']}"),
             )
         )
         (covered,) = ok(callers.anonymous.get(url))["items"]
@@ -512,7 +521,8 @@ def test_deleting_a_stage_removes_its_routes_and_checkpoints(
     upload(callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import")
     assert (
         callers.county_15.delete(
-            f"{API}/stages/{stage['id']}", headers={"If-Match": '"1"'}
+            f"{API}/stages/{stage['id']}",
+            headers=if_match(callers.county_15, f"{API}/stages/{stage['id']}"),
         ).status_code
         == 204
     )

@@ -7,7 +7,16 @@ import icalendar
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -96,7 +105,9 @@ class TestStageRunSheet:
         url = f"{API}/stages/{tour['first']['id']}"
         ok(
             callers.county_15.patch(
-                url, json={"start_time": "12:30", "speeds_kmh": [10]}, headers={"If-Match": '"1"'}
+                url,
+                json={"start_time": "12:30", "speeds_kmh": [10]},
+                headers=if_match(callers.county_15, url),
             )
         )
         sheet = ok(callers.anonymous.get(f"{url}/run-sheet"))
@@ -206,13 +217,83 @@ class TestNationalRunSheet:
             callers.national.patch(
                 f"{API}/stages/{tour['second']['id']}",
                 json={"notes": "Ny"},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.national, f"{API}/stages/{tour['second']['id']}"),
             )
         )
         assert [
             s["sequence"]
             for s in ok(callers.anonymous.get(url, params={"updated_since": mark}))["stages"]
         ] == [2]
+
+    def test_updated_since_reports_deletions_as_tombstones(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
+        url = f"{API}/tours/{tour['id']}/run-sheet"
+        first = ok(callers.anonymous.get(url))
+        assert first["deleted"] == []
+        mark = max(s["last_changed"] for s in first["stages"])
+        since = {"updated_since": mark}
+        assert ok(callers.anonymous.get(url, params=since))["deleted"] == []
+
+        # A checkpoint of the first stage: its tombstone, and the stage sheet comes again.
+        point = first["stages"][0]["lines"][-1]["checkpoint_id"]
+        point_url = f"{API}/stages/{tour['first']['id']}/checkpoints/{point}"
+        assert callers.county_15.delete(point_url, headers=if_match(callers.county_15, point_url))
+        changed = ok(callers.anonymous.get(url, params=since))
+        assert [(d["type"], d["id"]) for d in changed["deleted"]] == [("checkpoint", point)]
+        assert [s["stage_id"] for s in changed["stages"]] == [tour["first"]["id"]]
+
+        # The second stage with everything on it: one tombstone each, in the order deleted.
+        second = next(s for s in first["stages"] if s["stage_id"] == tour["second"]["id"])
+        stage_url = f"{API}/stages/{second['stage_id']}"
+        removed = callers.national.delete(stage_url, headers=if_match(callers.national, stage_url))
+        assert removed.status_code == 204
+        deleted = ok(callers.anonymous.get(url, params=since))["deleted"]
+        assert {(d["type"], d["id"]) for d in deleted} == {
+            ("checkpoint", point),
+            ("stage", second["stage_id"]),
+            *(("checkpoint", line["checkpoint_id"]) for line in second["lines"]),
+            *(("measure", m["measure"]["id"]) for m in second["measures"]),
+        }
+        assert all(d["deleted_at"] > mark for d in deleted)
+        # Filters apply to what the stage was; later pulls see only later deletions.
+        in_15 = ok(callers.anonymous.get(url, params=since | {"county": "15"}))["deleted"]
+        assert [(d["type"], d["id"]) for d in in_15] == [("checkpoint", point)]
+        latest = max(d["deleted_at"] for d in deleted)
+        assert ok(callers.anonymous.get(url, params={"updated_since": latest}))["deleted"] == []
+
+    def test_contacts_changed_or_gone_send_the_stage_again(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
+        """An integrator with the personal-data grant keeps no stale or erased contact."""
+        reader = callers.reader_personal
+        url = f"{API}/tours/{tour['id']}/run-sheet"
+        first_id = tour["first"]["id"]
+
+        def changed_since(mark: str) -> tuple[list[int], list[tuple[str, int]]]:
+            sheet = ok(reader.get(url, params={"updated_since": mark}))
+            return [s["stage_id"] for s in sheet["stages"]], [
+                (d["type"], d["id"]) for d in sheet["deleted"]
+            ]
+
+        sheet = ok(reader.get(url))
+        mark = max(s["last_changed"] for s in sheet["stages"])
+        member = next(s for s in sheet["stages"] if s["stage_id"] == first_id)["contacts"]["team"][
+            0
+        ]
+        person_url = f"{API}/people/{member['person']['id']}"
+        ok(
+            callers.county_15.patch(
+                person_url,
+                json={"phone": "41234567"},
+                headers=if_match(callers.county_15, person_url),
+            )
+        )
+        assert changed_since(mark) == ([first_id], [])
+        mark = max(s["last_changed"] for s in ok(reader.get(url))["stages"])
+        member_url = f"{API}/stages/{first_id}/team/{member['id']}"
+        callers.county_15.delete(member_url, headers=if_match(callers.county_15, member_url))
+        assert changed_since(mark) == ([first_id], [("team_member", member["id"])])
 
     def test_etag_and_304_on_every_format(self, callers: Callers, tour: dict[str, Any]) -> None:
         url = f"{API}/tours/{tour['id']}/run-sheet"

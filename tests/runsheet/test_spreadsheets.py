@@ -44,7 +44,7 @@ def tour(callers: Callers) -> dict[str, Any]:
         ),
         201,
     )
-    return tour
+    return tour | {"first": first}
 
 
 def test_every_stage_handovers_and_one_finish(callers: Callers, tour: dict[str, Any]) -> None:
@@ -127,5 +127,5 @@ def test_workbook(callers: Callers, tour: dict[str, Any]) -> None:
     assert start["at_8_kmh (Europe/Oslo)"].value.isoformat() == "2026-06-03T11:30:00"
     assert start["km"].value == 0
     assert sheet.freeze_panes == "A2"
-    stage = callers.anonymous.get(f"{API}/stages/{tour['id']}/run-sheet.xlsx")
+    stage = callers.anonymous.get(f"{API}/stages/{tour['first']['id']}/run-sheet.xlsx")
     assert stage.status_code == 200

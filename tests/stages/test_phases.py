@@ -4,7 +4,7 @@ import pytest
 
 from sykkelturen.stages.phases import Phase, StageFacts, phase_of, plan_items
 from tests.conftest import Callers
-from tests.factories import API, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import API, act, make_stage, ok, problem, tour_with_counties, upload
 
 BOTH_ENDS = frozenset({"start", "finish"})
 
@@ -38,7 +38,7 @@ def test_stages_filter_by_phase(callers: Callers) -> None:
     planning = make_stage(callers.county_15, tour["id"], sequence=1)
     done = make_stage(callers.county_15, tour["id"], sequence=2, date="2026-06-04")
     upload(callers.county_15, done["id"], "stage_with_waypoints.gpx", waypoints="import")
-    ok(callers.county_15.post(f"{API}/stages/{done['id']}/route/report"))
+    ok(act(callers.county_15, f"{API}/stages/{done['id']}/route", "report"))
     upload(callers.county_15, planning["id"], "stage_valldal_stordal.gpx")  # not reported
     url = f"{API}/tours/{tour['id']}/stages"
 

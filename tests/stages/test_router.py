@@ -9,7 +9,17 @@ from sykkelturen.stages import service
 from sykkelturen.stages.models import Stage, StageUpdate
 from sykkelturen.tours.service import get_tour
 from tests.conftest import Callers
-from tests.factories import API, make_stage, ok, problem, tour_with_counties
+from tests.factories import (
+    API,
+    STALE,
+    etag,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+)
 
 
 @pytest.fixture
@@ -30,7 +40,7 @@ class TestCreateStage:
             },
         )
         stage = ok(response, 201)
-        assert response.headers["ETag"] == '"1"'
+        assert response.headers["ETag"] == etag(callers.county_15, f"{API}/stages/{stage['id']}")
         assert response.headers["Location"].endswith(f"/api/v1/stages/{stage['id']}")
         assert stage["tour_id"] == tour["id"]
         assert stage["county"] == "15"
@@ -192,14 +202,12 @@ class TestReadStage:
         stage = make_stage(callers.county_15, tour["id"])
         response = callers.anonymous.get(f"{API}/stages/{stage['id']}")
         assert ok(response) == stage
-        assert response.headers["ETag"] == '"1"'
-        again = callers.anonymous.get(
-            f"{API}/stages/{stage['id']}", headers={"If-None-Match": '"1"'}
-        )
+        tag = response.headers["ETag"]
+        again = callers.anonymous.get(f"{API}/stages/{stage['id']}", headers={"If-None-Match": tag})
         assert again.status_code == 304
         assert again.content == b""
         changed = callers.anonymous.get(
-            f"{API}/stages/{stage['id']}", headers={"If-None-Match": '"0"'}
+            f"{API}/stages/{stage['id']}", headers={"If-None-Match": STALE["If-Match"]}
         )
         assert changed.status_code == 200
 
@@ -213,13 +221,14 @@ class TestReadStage:
 class TestUpdateStage:
     def test_ok(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
+        url = f"{API}/stages/{stage['id']}"
         response = callers.county_15.patch(
-            f"{API}/stages/{stage['id']}",
+            url,
             json={"start_time": "12:15", "date": "2026-06-04", "speeds_kmh": [12, 9]},
-            headers={"If-Match": '"1"'},
+            headers=if_match(callers.county_15, url),
         )
         updated = ok(response)
-        assert response.headers["ETag"] == '"2"'
+        assert response.headers["ETag"] == etag(callers.county_15, url)
         assert updated["version"] == 2
         assert updated["starts_at"] == "2026-06-04T12:15:00+02:00"
         assert updated["speeds_kmh"] == [9.0, 12.0]
@@ -233,7 +242,7 @@ class TestUpdateStage:
             callers.county_15.patch(
                 f"{API}/stages/{stage['id']}",
                 json={"start_time": None, "notes": None, "name": None},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.county_15, f"{API}/stages/{stage['id']}"),
             )
         )
         assert updated["start_time"] is None
@@ -243,13 +252,14 @@ class TestUpdateStage:
     def test_stale_etag_is_412(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
         url = f"{API}/stages/{stage['id']}"
-        ok(callers.county_15.patch(url, json={"name": "first"}, headers={"If-Match": '"1"'}))
+        read = if_match(callers.county_15, url)
+        ok(callers.county_15.patch(url, json={"name": "first"}, headers=read))
         body = problem(
-            callers.county_15.patch(url, json={"name": "second"}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(url, json={"name": "second"}, headers=read),
             412,
             "precondition_failed",
         )
-        assert "version 2" in body["detail"]
+        assert "changed since you read it" in body["detail"]
         assert ok(callers.anonymous.get(url))["name"] == "first"
 
     def test_missing_if_match_is_428(self, callers: Callers, tour: dict[str, Any]) -> None:
@@ -274,7 +284,7 @@ class TestUpdateStage:
         response = callers.county_15.patch(
             f"{API}/stages/{stage['id']}",
             json={"county": "50", "date": "2026-06-10"},
-            headers={"If-Match": '"1"'},
+            headers=if_match(callers.county_15, f"{API}/stages/{stage['id']}"),
         )
         problem(response, 403, "forbidden")
 
@@ -284,28 +294,85 @@ class TestUpdateStage:
             callers.national.patch(
                 f"{API}/stages/{stage['id']}",
                 json={"county": "50", "date": "2026-06-10"},
-                headers={"If-Match": '"1"'},
+                headers=if_match(callers.national, f"{API}/stages/{stage['id']}"),
             )
         )
         assert moved["county"] == "50"
+
+    def test_moving_with_people_of_the_county_is_409_naming_them(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
+        stage = make_stage(callers.county_15, tour["id"])
+        url = f"{API}/stages/{stage['id']}"
+        person = make_person(callers.county_15, name="Ola Nordmann")
+        member = ok(
+            callers.county_15.post(
+                f"{url}/team", json={"person_id": person["id"], "role": "stage_leader"}
+            ),
+            201,
+        )
+        move = {"county": "50", "date": "2026-06-10"}
+        body = problem(
+            callers.national.patch(url, json=move, headers=if_match(callers.national, url)),
+            409,
+            "stage_has_people_of_county",
+        )
+        assert f"Ola Nordmann (team member {member['id']})" in body["detail"]
+        # Nothing moved: the old county still sees and edits its people, the new one not.
+        assert ok(callers.county_15.get(f"{url}/team"))["items"][0]["person"]["name"] == (
+            "Ola Nordmann"
+        )
+        assert ok(callers.county_50.get(f"{url}/team"))["items"][0]["person"] is None
+        problem(
+            callers.county_50.patch(
+                url, json={"notes": "x"}, headers=if_match(callers.county_50, url)
+            ),
+            403,
+            "forbidden",
+        )
+
+        # Without them it moves; then the new county owns it, the old one no longer.
+        member_url = f"{url}/team/{member['id']}"
+        callers.county_15.delete(member_url, headers=if_match(callers.county_15, member_url))
+        moved = ok(callers.national.patch(url, json=move, headers=if_match(callers.national, url)))
+        assert moved["county"] == "50"
+        ok(
+            callers.county_50.patch(
+                url, json={"notes": "vår"}, headers=if_match(callers.county_50, url)
+            )
+        )
+        problem(
+            callers.county_15.patch(
+                url, json={"notes": "x"}, headers=if_match(callers.county_15, url)
+            ),
+            403,
+            "forbidden",
+        )
+        other = make_person(callers.county_15, name="Kari", email="kari@example.org")
+        problem(
+            callers.county_50.post(f"{url}/team", json={"person_id": other["id"], "role": "host"}),
+            422,
+            "person_of_other_county",
+        )
 
     def test_rules_hold_on_update(self, callers: Callers, tour: dict[str, Any]) -> None:
         make_stage(callers.county_15, tour["id"], sequence=1)
         stage = make_stage(callers.county_15, tour["id"], sequence=2)
         url = f"{API}/stages/{stage['id']}"
+        read = if_match(callers.county_15, url)
         problem(
-            callers.county_15.patch(url, json={"sequence": 1}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(url, json={"sequence": 1}, headers=read),
             409,
             "stage_sequence_taken",
         )
         problem(
-            callers.county_15.patch(url, json={"date": "2026-07-01"}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(url, json={"date": "2026-07-01"}, headers=read),
             422,
             "stage_date_outside_window",
         )
         problem(
             callers.county_15.patch(
-                url, json={"bikes": 1, "needs": {"passengers": 3}}, headers={"If-Match": '"1"'}
+                url, json={"bikes": 1, "needs": {"passengers": 3}}, headers=read
             ),
             422,
             "too_many_passengers",
@@ -338,8 +405,10 @@ class TestConcurrentWriters:
     def test_only_one_of_two_racing_writers_wins(
         self, callers: Callers, tour: dict[str, Any], session: Session
     ) -> None:
-        """Both writers read version 1; the compare-and-set UPDATE lets only the first win."""
+        """Both writers read version 1 and pass If-Match; the compare-and-set UPDATE lets only
+        the first win."""
         stage = make_stage(callers.county_15, tour["id"])
+        read = etag(callers.county_15, f"{API}/stages/{stage['id']}")
         actor = system_actor("tests")
         engine = session.get_bind()
         with (
@@ -361,7 +430,7 @@ class TestConcurrentWriters:
                 tour=first_tour,
                 stage=first_stage,
                 data=StageUpdate(name="first"),
-                if_match='"1"',
+                if_match=read,
             )
             first.commit()
             with pytest.raises(StaleDataError):
@@ -371,7 +440,7 @@ class TestConcurrentWriters:
                     tour=second_tour,
                     stage=second_stage,
                     data=StageUpdate(name="second"),
-                    if_match='"1"',
+                    if_match=read,
                 )
         assert ok(callers.anonymous.get(f"{API}/stages/{stage['id']}"))["name"] == "first"
 
@@ -379,16 +448,15 @@ class TestConcurrentWriters:
 class TestDeleteStage:
     def test_ok(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
-        response = callers.county_15.delete(
-            f"{API}/stages/{stage['id']}", headers={"If-Match": '"1"'}
-        )
+        url = f"{API}/stages/{stage['id']}"
+        response = callers.county_15.delete(url, headers=if_match(callers.county_15, url))
         assert response.status_code == 204
         problem(callers.anonymous.get(f"{API}/stages/{stage['id']}"), 404, "stage_not_found")
 
     def test_stale_etag_is_412(self, callers: Callers, tour: dict[str, Any]) -> None:
         stage = make_stage(callers.county_15, tour["id"])
         problem(
-            callers.county_15.delete(f"{API}/stages/{stage['id']}", headers={"If-Match": '"3"'}),
+            callers.county_15.delete(f"{API}/stages/{stage['id']}", headers=STALE),
             412,
             "precondition_failed",
         )

@@ -3,7 +3,17 @@ from typing import Any
 import pytest
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    STALE,
+    if_match,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 @pytest.fixture
@@ -30,15 +40,20 @@ class TestTeam:
         assert ok(callers.county_15.get(url))["items"][0]["role"] == "safety_lead"
         item = f"{url}/{member['id']}"
         updated = ok(
-            callers.county_15.patch(item, json={"role": "first_aid"}, headers={"If-Match": '"1"'})
+            callers.county_15.patch(
+                item, json={"role": "first_aid"}, headers=if_match(callers.county_15, item)
+            )
         )
         assert updated["role"] == "first_aid"
         problem(
-            callers.county_15.patch(item, json={"role": "host"}, headers={"If-Match": '"1"'}),
+            callers.county_15.patch(item, json={"role": "host"}, headers=STALE),
             412,
             "precondition_failed",
         )
-        assert callers.county_15.delete(item, headers={"If-Match": '"2"'}).status_code == 204
+        assert (
+            callers.county_15.delete(item, headers=if_match(callers.county_15, item)).status_code
+            == 204
+        )
         problem(callers.anonymous.get(item), 404, "team_member_not_found")
 
     def test_legs_must_exist(self, callers: Callers, stage: dict[str, Any]) -> None:

@@ -6,9 +6,10 @@ from enum import StrEnum
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
 
 from sykkelturen.bodies import RequestBody
-from sykkelturen.db import UTCDateTime, Versioned, json_column
+from sykkelturen.db import UTCDateTime, Versioned
 from sykkelturen.partners.models import PartnerRef
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.values import MAX_ID, IsoDate, IsoDateTime
@@ -48,11 +49,39 @@ class Activity(Versioned, table=True):
     ends_at: IsoDateTime | None = SQLField(default=None, sa_type=UTCDateTime)
     minutes_from_passage: int | None = None
     duration_minutes: int | None = None
-    partner_ids: list[int] = SQLField(default_factory=list, sa_column=json_column())
-    person_ids: list[int] = SQLField(default_factory=list, sa_column=json_column())
     status: str = SQLField(default=ActivityStatus.idea, max_length=20)
     expected_audience: int | None = None
     public: bool = False
+
+
+class ActivityPartner(SQLModel, table=True):
+    """A partner responsible for an activity; the row goes with either of them."""
+
+    __tablename__ = "activity_partner"
+
+    activity_id: int = SQLField(
+        sa_column_args=[sa.ForeignKey("activity.id", ondelete="CASCADE")], primary_key=True
+    )
+    partner_id: int = SQLField(
+        sa_column_args=[sa.ForeignKey("partner.id", ondelete="CASCADE")],
+        primary_key=True,
+        index=True,
+    )
+
+
+class ActivityPerson(SQLModel, table=True):
+    """A person responsible for an activity; the row goes with either (erasure included)."""
+
+    __tablename__ = "activity_person"
+
+    activity_id: int = SQLField(
+        sa_column_args=[sa.ForeignKey("activity.id", ondelete="CASCADE")], primary_key=True
+    )
+    person_id: int = SQLField(
+        sa_column_args=[sa.ForeignKey("person.id", ondelete="CASCADE")],
+        primary_key=True,
+        index=True,
+    )
 
 
 Ids = list[int]

@@ -1,4 +1,3 @@
-import hashlib
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from sykkelturen.activities.models import (
     Event,
 )
 from sykkelturen.activities.problems import ActivityNotFound, IllegalActivityTransition
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, conditional_get, etag_of_bytes, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
@@ -34,7 +33,6 @@ from sykkelturen.problems import (
 )
 from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
-from sykkelturen.stages.models import Stage
 from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.texts import Lang, LangDep
 from sykkelturen.tours.dependencies import TourDep
@@ -68,10 +66,6 @@ def activity_or_404(
 
 
 ActivityDep = Annotated[Activity, Depends(activity_or_404)]
-
-
-def _variant(actor: CurrentActor, stage: Stage) -> str:
-    return "full" if actor.may_see_personal_data(stage.county) else "public"
 
 
 @router.get(
@@ -108,11 +102,10 @@ def create_activity(
     data: ActivityCreate,
 ) -> ActivityPublic:
     activity = service.create_activity(session, actor=actor, stage=stage, data=data, zone=zone)
-    set_etag(response, etag(activity.version, "full"))
     response.headers["Location"] = str(
         request.url_for("read_activity", stage_id=stage.id, activity_id=activity.id)
     )
-    return service.public(session, actor, stage, activity, zone)
+    return tagged(response, service.public(session, actor, stage, activity, zone))
 
 
 @router.get(
@@ -132,8 +125,7 @@ def read_activity(
     zone: ZoneDep,
     activity: ActivityDep,
 ) -> ActivityPublic:
-    conditional_get(request, response, etag(activity.version, _variant(actor, stage)))
-    return service.public(session, actor, stage, activity, zone)
+    return read_tagged(request, response, service.public(session, actor, stage, activity, zone))
 
 
 @router.patch(
@@ -162,8 +154,7 @@ def update_activity(
         if_match=if_match,
         zone=zone,
     )
-    set_etag(response, etag(activity.version, "full"))
-    return service.public(session, actor, stage, activity, zone)
+    return tagged(response, service.public(session, actor, stage, activity, zone))
 
 
 @router.delete(
@@ -259,7 +250,7 @@ def _events_calendar(
         },
     )
     add_vary(response, *(("Accept",) if vary else ()), "Accept-Language")
-    conditional_get(request, response, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    conditional_get(request, response, etag_of_bytes(body))
     return response
 
 

@@ -10,6 +10,8 @@ from sykkelturen.activities.models import (
     Activity,
     ActivityCreate,
     ActivityKind,
+    ActivityPartner,
+    ActivityPerson,
     ActivityPublic,
     ActivityStatus,
     ActivityUpdate,
@@ -21,7 +23,7 @@ from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.clock import to_minute
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.ical import CalendarEvent, calendar
 from sykkelturen.measures.problems import CheckpointOfOtherStage
@@ -67,10 +69,11 @@ def public(
     session: Session, actor: Actor, stage: Stage, activity: Activity, zone: ZoneInfo
 ) -> ActivityPublic:
     start, end = times(session, stage, activity)
-    refs = [session.get(Partner, pid) for pid in activity.partner_ids]
+    refs = [session.get(Partner, pid) for pid in partner_ids(session, activity)]
     visible = actor.may_see_personal_data(stage.county)
     summaries = [
-        people.summary(session.get(Person, pid), actor, stage.county) for pid in activity.person_ids
+        people.summary(session.get(Person, pid), actor, stage.county)
+        for pid in person_ids(session, activity)
     ]
     assert activity.id is not None
     return ActivityPublic(
@@ -95,6 +98,51 @@ def public(
         version=activity.version,
         updated_at=activity.updated_at,
     )
+
+
+def partner_ids(session: Session, activity: Activity) -> list[int]:
+    return list(
+        session.exec(
+            select(ActivityPartner.partner_id)
+            .where(ActivityPartner.activity_id == activity.id)
+            .order_by(col(ActivityPartner.partner_id))
+        ).all()
+    )
+
+
+def person_ids(session: Session, activity: Activity) -> list[int]:
+    return list(
+        session.exec(
+            select(ActivityPerson.person_id)
+            .where(ActivityPerson.activity_id == activity.id)
+            .order_by(col(ActivityPerson.person_id))
+        ).all()
+    )
+
+
+def _link(
+    session: Session,
+    activity: Activity,
+    partners_given: list[int] | None,
+    people_given: list[int] | None,
+) -> None:
+    """Replace the responsible partners and people a body names (None: keep them)."""
+    assert activity.id is not None
+    if partners_given is not None:
+        for link in session.exec(
+            select(ActivityPartner).where(ActivityPartner.activity_id == activity.id)
+        ).all():
+            session.delete(link)
+        for partner_id in sorted(set(partners_given)):
+            session.add(ActivityPartner(activity_id=activity.id, partner_id=partner_id))
+    if people_given is not None:
+        for person in session.exec(
+            select(ActivityPerson).where(ActivityPerson.activity_id == activity.id)
+        ).all():
+            session.delete(person)
+        for person_id in sorted(set(people_given)):
+            session.add(ActivityPerson(activity_id=activity.id, person_id=person_id))
+    session.flush()
 
 
 def _resource(stage: Stage, activity: Activity) -> audit.Resource:
@@ -149,8 +197,6 @@ FIELDS = (
     "ends_at",
     "minutes_from_passage",
     "duration_minutes",
-    "partner_ids",
-    "person_ids",
     "expected_audience",
     "public",
 )
@@ -168,6 +214,7 @@ def create_activity(
     _place(session, stage, activity, data.model_dump())
     session.add(activity)
     session.flush()
+    _link(session, activity, data.partner_ids, data.person_ids)
     audit.record(
         session,
         actor=actor,
@@ -189,8 +236,8 @@ def update_activity(
     zone: ZoneInfo,
 ) -> Activity:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, activity.version)
     before = public(session, actor, stage, activity, zone)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     _check_refs(session, stage, changes.get("partner_ids"), changes.get("person_ids"))
     new_status = changes.pop("status", None)
@@ -202,14 +249,14 @@ def update_activity(
         activity.status = new_status
     for name in FIELDS:
         if name in changes and (
-            changes[name] is not None
-            or name not in ("kind", "title", "partner_ids", "person_ids", "public")
+            changes[name] is not None or name not in ("kind", "title", "public")
         ):
             setattr(activity, name, changes[name])
     _place(session, stage, activity, changes)
     activity.updated_at = utcnow()
     session.add(activity)
     session.flush()
+    _link(session, activity, changes.get("partner_ids"), changes.get("person_ids"))
     audit.record(
         session,
         actor=actor,
@@ -231,8 +278,8 @@ def delete_activity(
     zone: ZoneInfo,
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, activity.version)
     before = public(session, actor, stage, activity, zone)
+    check_if_match(if_match, etag_of(before))
     session.delete(activity)
     session.flush()
     audit.record(

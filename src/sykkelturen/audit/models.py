@@ -10,6 +10,15 @@ from sqlmodel import SQLModel
 from sykkelturen.db import UTCDateTime, json_column, utcnow
 
 
+class RecordedById(BaseModel):
+    """Something the audit log records by its id alone wherever another resource embeds it:
+    a person inside a team member, a rider, an activity … Their personal data lives only in
+    the person's own entries, which erasure scrubs; an entry of another resource keeps who
+    was named, never their name, phone or e-mail."""
+
+    id: int
+
+
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
 

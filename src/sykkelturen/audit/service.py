@@ -3,9 +3,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlmodel import Session, col, select
 
-from sykkelturen.audit.models import AuditEntry
+from sykkelturen.audit.models import AuditEntry, RecordedById
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.security import Actor
 
@@ -31,6 +32,25 @@ def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dic
     }
 
 
+def _by_reference(value: Any) -> Any:
+    """A snapshot with every embedded `RecordedById` (people) reduced to its id."""
+    if isinstance(value, RecordedById):
+        return {"id": value.id}
+    if isinstance(value, BaseModel):
+        return {name: _by_reference(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, list | tuple):
+        return [_by_reference(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _by_reference(item) for key, item in value.items()}
+    return value
+
+
+def snapshot(body: BaseModel) -> dict[str, Any]:
+    """What the audit log keeps of a representation (JSON values; people by id)."""
+    jsonable: dict[str, Any] = to_jsonable_python(_by_reference(body))
+    return jsonable
+
+
 def record(
     session: Session,
     *,
@@ -53,8 +73,8 @@ def record(
         county=resource.county,
         person_id=resource.person_id,
         changes=_changes(
-            before.model_dump(mode="json") if before is not None else None,
-            after.model_dump(mode="json") if after is not None else None,
+            snapshot(before) if before is not None else None,
+            snapshot(after) if after is not None else None,
         ),
     )
     session.add(entry)

@@ -10,7 +10,14 @@ from sykkelturen.calendars.models import (
     SubscriptionPublic,
 )
 from sykkelturen.calendars.problems import FeedNotFound, SubscriptionNotFound
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import (
+    IfMatch,
+    conditional_get,
+    etag_of,
+    etag_of_bytes,
+    read_tagged,
+    set_etag,
+)
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
 from sykkelturen.negotiation import add_vary
@@ -49,7 +56,9 @@ def _ics(request: Request, body: bytes, filename: str, lang: str) -> Response:
         },
     )
     add_vary(response, "Accept-Language")
-    conditional_get(request, response, service.body_etag(body))
+    # Calendars are built deterministically (DTSTAMP is the last change), so a poll of an
+    # unchanged calendar is a 304.
+    conditional_get(request, response, etag_of_bytes(body))
     return response
 
 
@@ -61,7 +70,7 @@ def _created(
     location: str,
 ) -> SubscriptionCreated:
     url = str(request.url_for("calendar_feed", secret=secret))
-    set_etag(response, etag(subscription.version))
+    set_etag(response, etag_of(service.public(subscription)))  # what its GET gives
     response.headers["Location"] = location
     return SubscriptionCreated(
         **service.public(subscription).model_dump(),
@@ -147,8 +156,7 @@ PersonSubscriptionDep = Annotated[CalendarSubscription, Depends(person_subscript
 def read_person_subscription(
     request: Request, response: Response, subscription: PersonSubscriptionDep
 ) -> SubscriptionPublic:
-    conditional_get(request, response, etag(subscription.version))
-    return service.public(subscription)
+    return read_tagged(request, response, service.public(subscription))
 
 
 @router.delete(
@@ -234,8 +242,7 @@ TeamSubscriptionDep = Annotated[CalendarSubscription, Depends(team_subscription)
 def read_team_subscription(
     request: Request, response: Response, subscription: TeamSubscriptionDep
 ) -> SubscriptionPublic:
-    conditional_get(request, response, etag(subscription.version))
-    return service.public(subscription)
+    return read_tagged(request, response, service.public(subscription))
 
 
 @router.delete(

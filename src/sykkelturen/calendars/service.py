@@ -24,7 +24,7 @@ from sykkelturen.calendars.models import (
     SubscriptionPublic,
 )
 from sykkelturen.calendars.problems import FeedNotFound, SubscriptionNotFound
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.ical import CalendarEvent, calendar
 from sykkelturen.people.models import Person
 from sykkelturen.problems import Forbidden
@@ -160,8 +160,8 @@ def revoke(
     if_match: str,
 ) -> None:
     """The row goes, and with it the hash: the URL answers 404 from now on."""
-    check_if_match(if_match, subscription.version)
     before = public(subscription)
+    check_if_match(if_match, etag_of(before))
     session.delete(subscription)
     session.flush()
     audit.record(
@@ -374,9 +374,3 @@ def feed(session: Session, secret: str, lang: Lang | None) -> tuple[bytes, Lang]
     stage = session.get(Stage, subscription.stage_id)
     assert stage is not None
     return team_calendar(session, stage, chosen), chosen
-
-
-def body_etag(body: bytes) -> str:
-    """Calendars are built deterministically (DTSTAMP is the last change), so the body's
-    hash is a strong ETag and a poll of an unchanged calendar is a 304."""
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

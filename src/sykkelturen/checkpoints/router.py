@@ -11,7 +11,7 @@ from sykkelturen.checkpoints.models import (
     Legs,
 )
 from sykkelturen.checkpoints.problems import CheckpointNotFound, NoRouteForKm
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
 from sykkelturen.problems import (
@@ -67,11 +67,10 @@ def create_checkpoint(
     data: CheckpointCreate,
 ) -> CheckpointPublic:
     checkpoint = service.create_checkpoint(session, actor=actor, stage=stage, data=data)
-    set_etag(response, etag(checkpoint.version))
     response.headers["Location"] = str(
         request.url_for("read_checkpoint", stage_id=stage.id, checkpoint_id=checkpoint.id)
     )
-    return service.public(checkpoint)
+    return tagged(response, service.public(checkpoint))
 
 
 @router.get(
@@ -85,8 +84,7 @@ def create_checkpoint(
 def read_checkpoint(
     request: Request, response: Response, checkpoint: CheckpointDep
 ) -> CheckpointPublic:
-    conditional_get(request, response, etag(checkpoint.version))
-    return service.public(checkpoint)
+    return read_tagged(request, response, service.public(checkpoint))
 
 
 @router.patch(
@@ -106,8 +104,7 @@ def update_checkpoint(
     checkpoint = service.update_checkpoint(
         session, actor=actor, stage=stage, checkpoint=checkpoint, data=data, if_match=if_match
     )
-    set_etag(response, etag(checkpoint.version))
-    return service.public(checkpoint)
+    return tagged(response, service.public(checkpoint))
 
 
 @router.delete(

@@ -15,12 +15,14 @@ from sykkelturen.checkpoints.models import (
     Legs,
 )
 from sykkelturen.checkpoints.problems import CheckpointNotFound, NoRouteForKm
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
 from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 
 FAR_FROM_ROUTE_M = 200.0
 LEG_BOUNDARIES = {CheckpointKind.start, CheckpointKind.handover, CheckpointKind.finish}
@@ -178,8 +180,8 @@ def update_checkpoint(
     if_match: str,
 ) -> Checkpoint:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, checkpoint.version)
     before = public(checkpoint)
+    check_if_match(if_match, etag_of(before))
     changes = {
         k: v
         for k, v in data.model_dump(exclude_unset=True).items()
@@ -210,8 +212,9 @@ def delete_checkpoint(
     session: Session, *, actor: Actor, stage: Stage, checkpoint: Checkpoint, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, checkpoint.version)
     before = public(checkpoint)
+    check_if_match(if_match, etag_of(before))
+    tombstones.bury(session, stage, TombstoneType.checkpoint, checkpoint.id)
     session.delete(checkpoint)
     session.flush()
     audit.record(

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.content import service
 from sykkelturen.content.models import ContentCreate, ContentItem, ContentPublic, ContentUpdate
 from sykkelturen.content.problems import ContentNotFound
@@ -59,11 +59,10 @@ def create_content(
     data: ContentCreate,
 ) -> ContentPublic:
     item = service.create_content(session, actor=actor, stage=stage, data=data)
-    set_etag(response, etag(item.version))
     response.headers["Location"] = str(
         request.url_for("read_content", stage_id=stage.id, item_id=item.id)
     )
-    return service.public(item)
+    return tagged(response, service.public(item))
 
 
 @router.get(
@@ -75,8 +74,7 @@ def create_content(
     },
 )
 def read_content(request: Request, response: Response, item: ContentDep) -> ContentPublic:
-    conditional_get(request, response, etag(item.version))
-    return service.public(item)
+    return read_tagged(request, response, service.public(item))
 
 
 @router.patch(
@@ -96,8 +94,7 @@ def update_content(
     item = service.update_content(
         session, actor=actor, stage=stage, item=item, data=data, if_match=if_match
     )
-    set_etag(response, etag(item.version))
-    return service.public(item)
+    return tagged(response, service.public(item))
 
 
 @router.delete(

@@ -3,7 +3,7 @@
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import (
     ContentCreate,
     ContentItem,
@@ -83,8 +83,8 @@ def update_content(
     if_match: str,
 ) -> ContentItem:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, item.version)
     before = public(item)
+    check_if_match(if_match, etag_of(before))
     for name, value in data.model_dump(exclude_unset=True).items():
         if name == "link":
             item.link = str(value) if value else None
@@ -108,8 +108,8 @@ def delete_content(
     session: Session, *, actor: Actor, stage: Stage, item: ContentItem, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, item.version)
     before = public(item)
+    check_if_match(if_match, etag_of(before))
     session.delete(item)
     session.flush()
     audit.record(

@@ -143,8 +143,8 @@ def _public(
 
 
 def log_marker(session: Session, stage_id: int | None) -> str:
-    """What of the log the stage's ETag names: its newest entry (entries are only ever
-    added, and ids never reused)."""
+    """What of the log its ETag names: its newest entry (entries are only ever added, and
+    ids never reused)."""
     newest = session.exec(
         select(func.max(StageLogEntry.id)).where(StageLogEntry.stage_id == stage_id)
     ).one()

@@ -56,8 +56,9 @@ class Measure(Versioned, table=True):
     responsible_person_id: int | None = SQLField(
         default=None, sa_column_args=[sa.ForeignKey("person.id", ondelete="SET NULL")]
     )
-    # No database reference (see the partners migration): deleting a partner clears it.
-    responsible_partner_id: int | None = None
+    responsible_partner_id: int | None = SQLField(
+        default=None, sa_column_args=[sa.ForeignKey("partner.id", ondelete="SET NULL")]
+    )
     responsible_name: str | None = SQLField(default=None, max_length=200)
     due_date: IsoDate | None = None
     notes: str | None = SQLField(default=None, max_length=5000)

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.measures import service
 from sykkelturen.measures.models import (
@@ -44,13 +44,7 @@ RULE_PROBLEMS = (
     UnknownReference,
     PartnerOfOtherCounty,
 )
-REVIEW_PROBLEMS = (
-    Unauthorized,
-    Forbidden,
-    MeasureNotFound,
-    IllegalMeasureTransition,
-    ValidationFailed,
-)
+REVIEW_PROBLEMS = (*WRITE_PROBLEMS, MeasureNotFound, IllegalMeasureTransition)
 
 
 def measure_or_404(
@@ -99,9 +93,8 @@ def create_measure(
     data: MeasureCreate,
 ) -> MeasurePublic:
     measure = service.create_measure(session, actor=actor, stage=stage, data=data)
-    set_etag(response, etag(measure.version, "full"))
     response.headers["Location"] = str(request.url_for("read_measure", measure_id=measure.id))
-    return service.public(session, actor, stage, measure)
+    return tagged(response, service.public(session, actor, stage, measure))
 
 
 @router.get(
@@ -120,9 +113,7 @@ def read_measure(
     measure: MeasureDep,
     stage: MeasureStageDep,
 ) -> MeasurePublic:
-    variant = "full" if actor.may_see_personal_data(stage.county) else "public"
-    conditional_get(request, response, etag(measure.version, variant))
-    return service.public(session, actor, stage, measure)
+    return read_tagged(request, response, service.public(session, actor, stage, measure))
 
 
 @router.patch(
@@ -142,8 +133,7 @@ def update_measure(
     measure = service.update_measure(
         session, actor=actor, stage=stage, measure=measure, data=data, if_match=if_match
     )
-    set_etag(response, etag(measure.version, "full"))
-    return service.public(session, actor, stage, measure)
+    return tagged(response, service.public(session, actor, stage, measure))
 
 
 @router.delete(
@@ -168,10 +158,17 @@ def delete_measure(
     responses=problem_responses(*REVIEW_PROBLEMS),
 )
 def submit_measure(
-    session: SessionDep, actor: CountyWriter, measure: MeasureDep, stage: MeasureStageDep
+    response: Response,
+    session: SessionDep,
+    actor: CountyWriter,
+    measure: MeasureDep,
+    stage: MeasureStageDep,
+    if_match: IfMatch,
 ) -> MeasurePublic:
-    measure = service.review(session, actor=actor, stage=stage, measure=measure, action="submit")
-    return service.public(session, actor, stage, measure)
+    measure = service.review(
+        session, actor=actor, stage=stage, measure=measure, action="submit", if_match=if_match
+    )
+    return tagged(response, service.public(session, actor, stage, measure))
 
 
 @router.post(
@@ -180,10 +177,17 @@ def submit_measure(
     responses=problem_responses(*REVIEW_PROBLEMS),
 )
 def accept_measure(
-    session: SessionDep, actor: NationalOnly, measure: MeasureDep, stage: MeasureStageDep
+    response: Response,
+    session: SessionDep,
+    actor: NationalOnly,
+    measure: MeasureDep,
+    stage: MeasureStageDep,
+    if_match: IfMatch,
 ) -> MeasurePublic:
-    measure = service.review(session, actor=actor, stage=stage, measure=measure, action="accept")
-    return service.public(session, actor, stage, measure)
+    measure = service.review(
+        session, actor=actor, stage=stage, measure=measure, action="accept", if_match=if_match
+    )
+    return tagged(response, service.public(session, actor, stage, measure))
 
 
 @router.post(
@@ -192,13 +196,21 @@ def accept_measure(
     responses=problem_responses(*REVIEW_PROBLEMS),
 )
 def return_measure(
+    response: Response,
     session: SessionDep,
     actor: NationalOnly,
     measure: MeasureDep,
     stage: MeasureStageDep,
     data: ReviewComment,
+    if_match: IfMatch,
 ) -> MeasurePublic:
     measure = service.review(
-        session, actor=actor, stage=stage, measure=measure, action="return", comment=data.comment
+        session,
+        actor=actor,
+        stage=stage,
+        measure=measure,
+        action="return",
+        if_match=if_match,
+        comment=data.comment,
     )
-    return service.public(session, actor, stage, measure)
+    return tagged(response, service.public(session, actor, stage, measure))

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import (
     POLICE_NOTICE_DAYS,
@@ -32,6 +32,8 @@ from sykkelturen.problems import Forbidden
 from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 from sykkelturen.tours.problems import InvalidDateRange
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -93,6 +95,16 @@ def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> Me
         reviewed_at=measure.reviewed_at,
         version=measure.version,
         updated_at=measure.updated_at,
+    )
+
+
+def recorded(session: Session, actor: Actor, stage: Stage, measure: Measure) -> MeasurePublic:
+    """The measure as the audit log keeps it: `responsible_name` as given (or the partner's),
+    never copied from the responsible person, whose data lives only in their own entries."""
+    body = public(session, actor, stage, measure)
+    partner = body.responsible_partner
+    return body.model_copy(
+        update={"responsible_name": measure.responsible_name or (partner.name if partner else None)}
     )
 
 
@@ -179,7 +191,7 @@ def create_measure(session: Session, *, actor: Actor, stage: Stage, data: Measur
         actor=actor,
         action="create",
         resource=_resource(stage, measure),
-        after=public(session, actor, stage, measure),
+        after=recorded(session, actor, stage, measure),
     )
     return measure
 
@@ -194,8 +206,8 @@ def update_measure(
     if_match: str,
 ) -> Measure:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, measure.version)
-    before = public(session, actor, stage, measure)
+    check_if_match(if_match, etag_of(public(session, actor, stage, measure)))
+    before = recorded(session, actor, stage, measure)
     changes = data.model_dump(exclude_unset=True)
     _responsible(
         session, stage, changes.get("responsible_person_id"), changes.get("responsible_partner_id")
@@ -230,7 +242,7 @@ def update_measure(
         action="update",
         resource=_resource(stage, measure),
         before=before,
-        after=public(session, actor, stage, measure),
+        after=recorded(session, actor, stage, measure),
     )
     return measure
 
@@ -239,8 +251,9 @@ def delete_measure(
     session: Session, *, actor: Actor, stage: Stage, measure: Measure, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, measure.version)
-    before = public(session, actor, stage, measure)
+    check_if_match(if_match, etag_of(public(session, actor, stage, measure)))
+    before = recorded(session, actor, stage, measure)
+    tombstones.bury(session, stage, TombstoneType.measure, measure.id)
     session.delete(measure)
     session.flush()
     audit.record(
@@ -255,18 +268,21 @@ def review(
     stage: Stage,
     measure: Measure,
     action: str,
+    if_match: str,
     comment: str | None = None,
 ) -> Measure:
-    """submit (the stage's county or national), accept and return (national only)."""
+    """submit (the stage's county or national), accept and return (national only): each a
+    versioned write like PATCH, based on the ETag the reviewer read."""
     if action == "submit":
         actor.require_county_write(stage.county)
     elif not actor.is_national:
         raise Forbidden("Only the national organisation reviews measures.")
+    check_if_match(if_match, etag_of(public(session, actor, stage, measure)))
+    before = recorded(session, actor, stage, measure)
     current = MeasureStatus(measure.status)
     new = next_status(current, action)
     if new is None:
         raise IllegalMeasureTransition(why_not(current, action))
-    before = public(session, actor, stage, measure)
     measure.status = new
     if action == "submit":
         measure.submitted_at, measure.submitted_by = utcnow(), actor.name
@@ -282,6 +298,6 @@ def review(
         action=action,
         resource=_resource(stage, measure),
         before=before,
-        after=public(session, actor, stage, measure),
+        after=recorded(session, actor, stage, measure),
     )
     return measure

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
@@ -80,9 +80,8 @@ def create_partner(
     data: PartnerCreate,
 ) -> PartnerPublic:
     partner = service.create_partner(session, actor=actor, data=data)
-    set_etag(response, etag(partner.version, "full"))
     response.headers["Location"] = str(request.url_for("read_partner", partner_id=partner.id))
-    return service.public(session, actor, partner)
+    return tagged(response, service.public(session, actor, partner))
 
 
 @router.get(
@@ -100,9 +99,7 @@ def read_partner(
     actor: CurrentActor,
     partner: PartnerDep,
 ) -> PartnerPublic:
-    variant = "full" if actor.may_see_personal_data(partner.county) else "public"
-    conditional_get(request, response, etag(partner.version, variant))
-    return service.public(session, actor, partner)
+    return read_tagged(request, response, service.public(session, actor, partner))
 
 
 @router.patch(
@@ -123,8 +120,7 @@ def update_partner(
     partner = service.update_partner(
         session, actor=actor, partner=partner, data=data, if_match=if_match
     )
-    set_etag(response, etag(partner.version, "full"))
-    return service.public(session, actor, partner)
+    return tagged(response, service.public(session, actor, partner))
 
 
 @router.delete(

@@ -3,7 +3,7 @@
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import contains_text, utcnow
 from sykkelturen.measures.models import Measure
@@ -112,8 +112,8 @@ def update_partner(
     session: Session, *, actor: Actor, partner: Partner, data: PartnerUpdate, if_match: str
 ) -> Partner:
     actor.require_county_write(partner.county)
-    check_if_match(if_match, partner.version)
     before = public(session, actor, partner)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     _contact(session, partner.county, changes.get("contact_person_id"))
     for name, value in changes.items():
@@ -135,8 +135,8 @@ def update_partner(
 
 def delete_partner(session: Session, *, actor: Actor, partner: Partner, if_match: str) -> None:
     actor.require_county_write(partner.county)
-    check_if_match(if_match, partner.version)
     before = public(session, actor, partner)
+    check_if_match(if_match, etag_of(before))
     for measure in session.exec(
         select(Measure).where(Measure.responsible_partner_id == partner.id)
     ).all():

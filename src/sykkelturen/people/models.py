@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 from sqlmodel import Field as SQLField
 
+from sykkelturen.audit.models import RecordedById
 from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import UTCDateTime, Versioned
@@ -103,10 +104,10 @@ class PersonPublic(BaseModel):
     updated_at: IsoDateTime
 
 
-class PersonSummary(BaseModel):
-    """A person as shown inside a team or rider list, to callers who may see it."""
+class PersonSummary(RecordedById):
+    """A person as shown inside a team or rider list, to callers who may see it (the audit
+    log records it by id only)."""
 
-    id: int
     name: str
     phone: str | None
     email: str | None

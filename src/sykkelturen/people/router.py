@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
@@ -70,9 +70,8 @@ def create_person(
     data: PersonCreate,
 ) -> PersonPublic:
     person = service.create_person(session, actor=actor, data=data)
-    set_etag(response, etag(person.version))
     response.headers["Location"] = str(request.url_for("read_person", person_id=person.id))
-    return service.public(person)
+    return tagged(response, service.public(person))
 
 
 @router.get(
@@ -81,8 +80,7 @@ def create_person(
     responses={304: {"description": "Not modified"}, **problem_responses(*READ_PROBLEMS)},
 )
 def read_person(request: Request, response: Response, person: PersonDep) -> PersonPublic:
-    conditional_get(request, response, etag(person.version))
-    return service.public(person)
+    return read_tagged(request, response, service.public(person))
 
 
 @router.patch(
@@ -101,8 +99,7 @@ def update_person(
     person = service.update_person(
         session, actor=actor, person=person, data=data, if_match=if_match
     )
-    set_etag(response, etag(person.version))
-    return service.public(person)
+    return tagged(response, service.public(person))
 
 
 @router.delete(

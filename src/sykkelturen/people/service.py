@@ -3,7 +3,7 @@
 from sqlmodel import Session, col, or_, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import contains_text, utcnow
 from sykkelturen.pagination import PageParams, paginate
@@ -160,8 +160,8 @@ def update_person(
     session: Session, *, actor: Actor, person: Person, data: PersonUpdate, if_match: str
 ) -> Person:
     actor.require_county_write(person.county)
-    check_if_match(if_match, person.version)
     before = public(person)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     if changes.get("name") is None:
         changes.pop("name", None)
@@ -190,13 +190,14 @@ def erase_person(session: Session, *, actor: Actor, person: Person, if_match: st
     """The person's data is gone; their assignments stay as anonymous placeholders so
     staffing counts and history remain coherent, and audit entries keep only who did what."""
     actor.require_county_write(person.county)
-    check_if_match(if_match, person.version)
+    check_if_match(if_match, etag_of(public(person)))
     assert person.id is not None
     person_id = person.id
     for model in (TeamMember, Rider):
         for assignment in session.exec(select(model).where(model.person_id == person_id)).all():
             assignment.person_id = None
             assignment.erased = True
+            assignment.updated_at = utcnow()  # their stage's run sheet changed
             session.add(assignment)
     audit.scrub_person(session, person_id)
     session.delete(person)

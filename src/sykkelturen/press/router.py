@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
@@ -88,9 +88,8 @@ def create_press_contact(
     data: PressContactCreate,
 ) -> PressContactPublic:
     contact = service.create_contact(session, actor=actor, data=data)
-    set_etag(response, etag(contact.version, "full"))
     response.headers["Location"] = str(request.url_for("read_press_contact", contact_id=contact.id))
-    return service.contact_public(actor, contact)
+    return tagged(response, service.contact_public(actor, contact))
 
 
 @router.get(
@@ -104,9 +103,7 @@ def create_press_contact(
 def read_press_contact(
     request: Request, response: Response, actor: CurrentActor, contact: ContactDep
 ) -> PressContactPublic:
-    variant = "full" if actor.may_see_personal_data(contact.county) else "public"
-    conditional_get(request, response, etag(contact.version, variant))
-    return service.contact_public(actor, contact)
+    return read_tagged(request, response, service.contact_public(actor, contact))
 
 
 @router.patch(
@@ -125,8 +122,7 @@ def update_press_contact(
     contact = service.update_contact(
         session, actor=actor, contact=contact, data=data, if_match=if_match
     )
-    set_etag(response, etag(contact.version, "full"))
-    return service.contact_public(actor, contact)
+    return tagged(response, service.contact_public(actor, contact))
 
 
 @router.delete(
@@ -176,11 +172,10 @@ def create_outreach(
     data: OutreachCreate,
 ) -> OutreachPublic:
     entry = service.create_outreach(session, actor=actor, stage=stage, data=data)
-    set_etag(response, etag(entry.version))
     response.headers["Location"] = str(
         request.url_for("read_outreach", stage_id=stage.id, entry_id=entry.id)
     )
-    return service.outreach_public(session, entry)
+    return tagged(response, service.outreach_public(session, entry))
 
 
 @router.get(
@@ -194,8 +189,7 @@ def create_outreach(
 def read_outreach(
     request: Request, response: Response, session: SessionDep, entry: OutreachDep
 ) -> OutreachPublic:
-    conditional_get(request, response, etag(entry.version))
-    return service.outreach_public(session, entry)
+    return read_tagged(request, response, service.outreach_public(session, entry))
 
 
 @router.patch(
@@ -221,8 +215,7 @@ def update_outreach(
     entry = service.update_outreach(
         session, actor=actor, stage=stage, entry=entry, data=data, if_match=if_match
     )
-    set_etag(response, etag(entry.version))
-    return service.outreach_public(session, entry)
+    return tagged(response, service.outreach_public(session, entry))
 
 
 @router.delete(

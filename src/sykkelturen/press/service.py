@@ -4,7 +4,7 @@ and the outreach log of a stage, with follow-ups that are due."""
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import utcnow
 from sykkelturen.measures.service import today
@@ -98,8 +98,8 @@ def update_contact(
     if_match: str,
 ) -> PressContact:
     actor.require_county_write(contact.county)
-    check_if_match(if_match, contact.version)
     before = contact_public(actor, contact)
+    check_if_match(if_match, etag_of(before))
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is not None or name not in ("outlet", "kind"):
             setattr(contact, name, value)
@@ -119,8 +119,8 @@ def update_contact(
 
 def delete_contact(session: Session, *, actor: Actor, contact: PressContact, if_match: str) -> None:
     actor.require_county_write(contact.county)
-    check_if_match(if_match, contact.version)
     before = contact_public(actor, contact)
+    check_if_match(if_match, etag_of(before))
     session.delete(contact)
     session.flush()
     audit.record(
@@ -216,8 +216,8 @@ def update_outreach(
     if_match: str,
 ) -> Outreach:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, entry.version)
     before = outreach_public(session, entry)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     _require_contact(session, stage, changes.get("press_contact_id"))
     for name, value in changes.items():
@@ -241,8 +241,8 @@ def delete_outreach(
     session: Session, *, actor: Actor, stage: Stage, entry: Outreach, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, entry.version)
     before = outreach_public(session, entry)
+    check_if_match(if_match, etag_of(before))
     session.delete(entry)
     session.flush()
     audit.record(

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
 from sykkelturen.people.problems import PersonOfOtherCounty
@@ -83,11 +83,10 @@ def add_rider(
     data: RiderCreate,
 ) -> RiderPublic:
     rider = service.add_rider(session, actor=actor, stage=stage, data=data)
-    set_etag(response, etag(rider.version, "full"))
     response.headers["Location"] = str(
         request.url_for("read_rider", stage_id=stage.id, rider_id=rider.id)
     )
-    return service.public(session, actor, stage, rider)
+    return tagged(response, service.public(session, actor, stage, rider))
 
 
 @router.get(
@@ -106,9 +105,7 @@ def read_rider(
     stage: StageDep,
     rider: RiderDep,
 ) -> RiderPublic:
-    variant = "full" if actor.may_see_personal_data(stage.county) else "public"
-    conditional_get(request, response, etag(rider.version, variant))
-    return service.public(session, actor, stage, rider)
+    return read_tagged(request, response, service.public(session, actor, stage, rider))
 
 
 @router.patch(
@@ -128,8 +125,7 @@ def update_rider(
     rider = service.update_rider(
         session, actor=actor, stage=stage, rider=rider, data=data, if_match=if_match
     )
-    set_etag(response, etag(rider.version, "full"))
-    return service.public(session, actor, stage, rider)
+    return tagged(response, service.public(session, actor, stage, rider))
 
 
 @router.delete(

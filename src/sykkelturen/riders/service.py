@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.service import legs as stage_legs
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
@@ -30,6 +30,8 @@ from sykkelturen.security import Actor
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
 from sykkelturen.stages.timing import ride_duration
 from sykkelturen.team.service import leg_numbers, require_legs
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 
 # More riding than this in one day is flagged (not refused): pedalling a loaded rickshaw,
 # or riding behind one, is tiring work for volunteers.
@@ -208,8 +210,8 @@ def update_rider(
     if_match: str,
 ) -> Rider:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, rider.version)
     before = public(session, actor, stage, rider)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     new_status = changes.get("status")
     if new_status is not None and new_status != rider.status:
@@ -245,8 +247,9 @@ def remove_rider(
     session: Session, *, actor: Actor, stage: Stage, rider: Rider, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, rider.version)
     before = public(session, actor, stage, rider)
+    check_if_match(if_match, etag_of(before))
+    tombstones.bury(session, stage, TombstoneType.rider, rider.id)
     session.delete(rider)
     session.flush()
     audit.record(

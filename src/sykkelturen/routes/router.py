@@ -1,11 +1,18 @@
-import hashlib
 import json
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
-from sykkelturen.concurrency import conditional_get
+from sykkelturen.concurrency import (
+    IfMatch,
+    conditional_get,
+    etag_of,
+    etag_of_bytes,
+    read_tagged,
+    set_etag,
+    tagged,
+)
 from sykkelturen.config import Settings
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
@@ -13,6 +20,7 @@ from sykkelturen.negotiation import JSON, add_vary, choose
 from sykkelturen.openapi import download_responses
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
+    WRITE_PROBLEMS,
     ContentTooLarge,
     Forbidden,
     InvalidCursor,
@@ -73,10 +81,6 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def _body_etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
 def _send(
     request: Request,
     body: bytes,
@@ -86,7 +90,7 @@ def _send(
 ) -> Response:
     response = Response(content=body, media_type=media_type, headers=headers)
     add_vary(response, *vary)
-    conditional_get(request, response, _body_etag(body))
+    conditional_get(request, response, etag_of_bytes(body))
     return response
 
 
@@ -161,6 +165,8 @@ def upload_route(
         import_waypoints=waypoints == "import",
     )
     response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+    # The ETag of the route (GET …/route), to report it with next.
+    set_etag(response, etag_of(RouteVersionPublic.model_validate(result, from_attributes=True)))
     return result
 
 
@@ -202,8 +208,7 @@ def read_route(
         body = json.dumps(service.route_geojson(stage, version, None), ensure_ascii=False).encode()
         return _send(request, body, GEOJSON, _geojson_file(stage), vary)
     add_vary(response, *vary)
-    conditional_get(request, response, f'"{version.id}-{version.status}"')
-    return service.version_public(version)
+    return read_tagged(request, response, service.version_public(version))
 
 
 @router.get(
@@ -269,9 +274,9 @@ def read_route_version(
     stage: StageDep,
     number: VersionNumber,
 ) -> RouteVersionPublic:
-    version = get_version(session, stage, number)
-    conditional_get(request, response, f'"{version.id}-{version.status}"')
-    return service.version_public(version)
+    return read_tagged(
+        request, response, service.version_public(get_version(session, stage, number))
+    )
 
 
 @router.get(
@@ -339,14 +344,7 @@ def read_route_hazards(session: SessionDep, stage: StageDep) -> Hazards:
     return service.hazards(require_current(session, stage))
 
 
-STATUS_PROBLEMS = (
-    Unauthorized,
-    Forbidden,
-    StageNotFound,
-    RouteNotFound,
-    IllegalRouteTransition,
-    ValidationFailed,
-)
+STATUS_PROBLEMS = (*WRITE_PROBLEMS, StageNotFound, RouteNotFound, IllegalRouteTransition)
 
 
 @router.post(
@@ -354,10 +352,13 @@ STATUS_PROBLEMS = (
     summary="Report the current route version to NF (phase 1)",
     responses=problem_responses(*STATUS_PROBLEMS),
 )
-def report_route(session: SessionDep, actor: CountyWriter, stage: StageDep) -> RouteVersionPublic:
-    return service.version_public(
-        service.change_status(session, actor=actor, stage=stage, action="report")
+def report_route(
+    response: Response, session: SessionDep, actor: CountyWriter, stage: StageDep, if_match: IfMatch
+) -> RouteVersionPublic:
+    version = service.change_status(
+        session, actor=actor, stage=stage, action="report", if_match=if_match
     )
+    return tagged(response, service.version_public(version))
 
 
 @router.post(
@@ -365,10 +366,13 @@ def report_route(session: SessionDep, actor: CountyWriter, stage: StageDep) -> R
     summary="Mark the reported route version final, quality-assured (phase 3)",
     responses=problem_responses(*STATUS_PROBLEMS, RouteNeedsStartAndFinish),
 )
-def finalize_route(session: SessionDep, actor: CountyWriter, stage: StageDep) -> RouteVersionPublic:
-    return service.version_public(
-        service.change_status(session, actor=actor, stage=stage, action="finalize")
+def finalize_route(
+    response: Response, session: SessionDep, actor: CountyWriter, stage: StageDep, if_match: IfMatch
+) -> RouteVersionPublic:
+    version = service.change_status(
+        session, actor=actor, stage=stage, action="finalize", if_match=if_match
     )
+    return tagged(response, service.version_public(version))
 
 
 @router.get(

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import Checkpoint, CheckpointKind
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
 from sykkelturen.gpx.reader import GpxLine, GpxRefused, read_gpx
@@ -276,9 +277,17 @@ def original_bytes(version: RouteVersion) -> bytes:
     return gzip.decompress(version.original_gz)
 
 
-def change_status(session: Session, *, actor: Actor, stage: Stage, action: str) -> RouteVersion:
+def change_status(
+    session: Session, *, actor: Actor, stage: Stage, action: str, if_match: str
+) -> RouteVersion:
+    """report or finalize the current version: a versioned write based on the ETag of the
+    route (`GET …/route`) the caller read, so nobody reports a version they have not seen."""
     actor.require_county_write(stage.county)
+    # Serialised with uploads (see upload_route): the version checked is the one changed.
+    session.exec(select(Stage.id).where(col(Stage.id) == stage.id).with_for_update())
     version = require_current(session, stage)
+    before = version_public(version)
+    check_if_match(if_match, etag_of(before))
     status = RouteStatus(version.status)
     new = next_status(status, action)
     if new is None:
@@ -293,7 +302,6 @@ def change_status(session: Session, *, actor: Actor, stage: Stage, action: str) 
             raise RouteNeedsStartAndFinish(
                 f"A final route needs start and finish checkpoints; add: {', '.join(missing)}."
             )
-    before = version_public(version)
     version.status = new
     if new == RouteStatus.reported:
         version.reported_at, version.reported_by = utcnow(), actor.name

@@ -8,6 +8,7 @@ from sykkelturen.measures.models import MeasurePublic
 from sykkelturen.riders.models import RiderPublic
 from sykkelturen.routes.models import Handover, HazardPublic
 from sykkelturen.team.models import TeamMemberPublic
+from sykkelturen.tombstones.models import Deleted
 
 
 class Clock(BaseModel):
@@ -124,6 +125,10 @@ class TourRunSheet(BaseModel):
     stages: list[StageRunSheet]
     handovers: list[Handover]
     overdue_measures: list[OverdueMeasure]
+    deleted: list[Deleted] = Field(
+        description="With `updated_since`: the stages, checkpoints, measures, team members "
+        "and riders deleted since (tombstones), so a client drops them too; empty without it."
+    )
 
 
 class Passing(BaseModel):

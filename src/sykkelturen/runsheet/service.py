@@ -17,6 +17,7 @@ from sykkelturen.gpx import geometry
 from sykkelturen.live import service as live
 from sykkelturen.live.expected import StageForecast
 from sykkelturen.measures import service as measures
+from sykkelturen.people.models import Person
 from sykkelturen.problems import NotFound
 from sykkelturen.riders import service as riders
 from sykkelturen.routes import service as routes
@@ -39,6 +40,7 @@ from sykkelturen.runsheet.models import (
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.team import service as team
+from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tours.models import Tour
 
 # A place farther than this from every route is not "on the tour".
@@ -174,18 +176,25 @@ def stage_run_sheet(
     measure_rows.sort(
         key=lambda m: m.measure.starts_at or (m.times[0].arrive if m.times else far_future)
     )
+    members, stage_riders = team.list_team(session, stage), riders.list_riders(session, stage)
     contacts = None
     if actor.may_see_personal_data(stage.county):
         contacts = Contacts(
-            team=[team.public(session, actor, stage, t) for t in team.list_team(session, stage)],
-            riders=[
-                riders.public(session, actor, stage, r) for r in riders.list_riders(session, stage)
-            ],
+            team=[team.public(session, actor, stage, t) for t in members],
+            riders=[riders.public(session, actor, stage, r) for r in stage_riders],
         )
+    assigned = {
+        person_id
+        for person_id in (*(m.person_id for m in members), *(r.person_id for r in stage_riders))
+        if person_id is not None
+    }
     changes = [
         stage.updated_at,
         *(c.updated_at for c in points),
         *(m.updated_at for m in measures.list_measures(session, stage)),
+        *(a.updated_at for a in (*members, *stage_riders)),
+        *(p.updated_at for p in (session.get(Person, i) for i in sorted(assigned)) if p),
+        *tombstones.deleted_from(session, stage),
     ]
     if version is not None:
         changes += [
@@ -233,6 +242,7 @@ def as_tour_sheet(tour: Tour, sheet: StageRunSheet) -> TourRunSheet:
         stages=[sheet],
         handovers=[],
         overdue_measures=[],
+        deleted=[],
     )
 
 
@@ -305,6 +315,18 @@ def tour_run_sheet(
         if h.from_stage_id in shown or h.to_stage_id in shown
     ]
     assert tour.id is not None
+    deleted = (
+        tombstones.deleted_since(
+            session,
+            tour_id=tour.id,
+            since=updated_since,
+            county=county,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        if updated_since is not None
+        else []
+    )
     return TourRunSheet(
         tour_id=tour.id,
         name=tour.name,
@@ -313,6 +335,7 @@ def tour_run_sheet(
         stages=sheets,
         handovers=handovers,
         overdue_measures=overdue,
+        deleted=[tombstones.public(t) for t in deleted],
     )
 
 

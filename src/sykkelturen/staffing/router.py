@@ -1,8 +1,6 @@
-import hashlib
-
 from fastapi import APIRouter, Request, Response
 
-from sykkelturen.concurrency import conditional_get
+from sykkelturen.concurrency import conditional_get, etag_of_bytes
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
 from sykkelturen.openapi import download_responses
@@ -133,5 +131,5 @@ def _workbook(request: Request, body: bytes, filename: str) -> Response:
     response = Response(
         body, media_type=XLSX, headers={"Content-Disposition": content_disposition(filename)}
     )
-    conditional_get(request, response, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    conditional_get(request, response, etag_of_bytes(body))
     return response

@@ -19,3 +19,7 @@ class StageDateOutsideWindow(Unprocessable):
 
 class TooManyPassengers(Unprocessable):
     title, code = "More passengers than seats", "too_many_passengers"
+
+
+class StageHasPeopleOfCounty(Conflict):
+    title, code = "People of the county are assigned", "stage_has_people_of_county"

@@ -2,9 +2,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
-from sykkelturen.daylog.service import log_marker
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
@@ -18,11 +17,12 @@ from sykkelturen.problems import (
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
 from sykkelturen.stages.dependencies import StageDep
-from sykkelturen.stages.models import Stage, StageCreate, StagePublic, StageUpdate
+from sykkelturen.stages.models import StageCreate, StagePublic, StageUpdate
 from sykkelturen.stages.phases import Phase
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
+    StageHasPeopleOfCounty,
     StageNotFound,
     StageSequenceTaken,
     TooManyPassengers,
@@ -34,13 +34,8 @@ from sykkelturen.values import IsoDate
 
 router = APIRouter(tags=["stages"])
 
-
-def stage_etag(session: SessionDep, stage: Stage) -> str:
-    """The stage's version and its day-of log's newest entry: a check-in changes it."""
-    return etag(stage.version, log_marker(session, stage.id))
-
-
 RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
+MOVE_PROBLEMS = (StageHasPeopleOfCounty,)
 
 
 @router.get(
@@ -95,9 +90,8 @@ def create_stage(
     response: Response,
 ) -> StagePublic:
     stage = service.create_stage(session, actor=actor, tour=tour, data=data)
-    set_etag(response, etag(stage.version))
     response.headers["Location"] = str(request.url_for("read_stage", stage_id=stage.id))
-    return service.stage_public(stage, service.zone_of(tour))
+    return tagged(response, service.stage_public(stage, service.zone_of(tour)))
 
 
 @router.get(
@@ -111,14 +105,20 @@ def create_stage(
 def read_stage(
     session: SessionDep, stage: StageDep, request: Request, response: Response
 ) -> StagePublic:
-    conditional_get(request, response, stage_etag(session, stage))
-    return service.stage_public(stage, service.zone_of(get_tour(session, stage.tour_id)))
+    return read_tagged(
+        request,
+        response,
+        service.stage_public(stage, service.zone_of(get_tour(session, stage.tour_id))),
+    )
 
 
 @router.patch(
     "/stages/{stage_id}",
     summary="Update a stage",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS),
+    description="National (or a token of both counties) may move a stage to another county "
+    "of the tour, once nothing on it names people, partners or press contacts of its county "
+    "(409 `stage_has_people_of_county` lists them).",
+    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS, *MOVE_PROBLEMS),
 )
 def update_stage(
     session: SessionDep,
@@ -132,8 +132,7 @@ def update_stage(
     stage = service.update_stage(
         session, actor=actor, tour=tour, stage=stage, data=data, if_match=if_match
     )
-    set_etag(response, stage_etag(session, stage))
-    return service.stage_public(stage, service.zone_of(tour))
+    return tagged(response, service.stage_public(stage, service.zone_of(tour)))
 
 
 @router.delete(

@@ -7,15 +7,17 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sykkelturen.activities.models import Activity
+from sykkelturen.activities.models import Activity, ActivityPartner, ActivityPerson
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import ContentItem
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import Measure
 from sykkelturen.pagination import PageParams, paginate
-from sykkelturen.press.models import Outreach
+from sykkelturen.partners.models import Partner
+from sykkelturen.people.models import Person
+from sykkelturen.press.models import Outreach, PressContact
 from sykkelturen.riders.models import Rider
 from sykkelturen.routes.versions import current_statuses
 from sykkelturen.security import Actor
@@ -32,11 +34,13 @@ from sykkelturen.stages.phases import Phase, StageFacts, phase_of
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
+    StageHasPeopleOfCounty,
     StageNotFound,
     StageSequenceTaken,
     TooManyPassengers,
 )
 from sykkelturen.team.models import TeamMember
+from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tours.models import Tour, TourCounty
 
 
@@ -104,6 +108,21 @@ def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
     activities: dict[int, list[Activity]] = {i: [] for i in ids}
     for activity in session.exec(select(Activity).where(col(Activity.stage_id).in_(ids))).all():
         activities[activity.stage_id].append(activity)
+    activity_ids = [a.id for found in activities.values() for a in found]
+    with_partner = set(
+        session.exec(
+            select(ActivityPartner.activity_id).where(
+                col(ActivityPartner.activity_id).in_(activity_ids)
+            )
+        ).all()
+    )
+    with_person = set(
+        session.exec(
+            select(ActivityPerson.activity_id).where(
+                col(ActivityPerson.activity_id).in_(activity_ids)
+            )
+        ).all()
+    )
     outreach = Counter(
         session.exec(select(Outreach.stage_id).where(col(Outreach.stage_id).in_(ids))).all()
     )
@@ -122,8 +141,10 @@ def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
         facts[stage_id] = StageFacts(
             route_status=statuses.get(stage_id),
             checkpoint_kinds=frozenset(kinds[stage_id]),
-            activities_with_responsible=sum(1 for a in live if a.partner_ids or a.person_ids),
-            activities_with_partner=sum(1 for a in live if a.partner_ids),
+            activities_with_responsible=sum(
+                1 for a in live if a.id in with_partner or a.id in with_person
+            ),
+            activities_with_partner=sum(1 for a in live if a.id in with_partner),
             team_short=tuple(
                 sorted(
                     str(role)
@@ -225,6 +246,56 @@ def _check_rules_unflushed(session: Session, *, tour: Tour, stage: Stage) -> Non
         )
 
 
+def county_ties(session: Session, stage: Stage) -> list[str]:
+    """What ties a stage to its county's own people, partners and press contacts: the team,
+    riders, responsible people and partners of measures and activities, outreach. Another
+    county may neither see nor edit these, so a stage moves to it only without them."""
+    ties: list[str] = []
+    for label, row_id, stage_id, person_id in (
+        ("team member", TeamMember.id, TeamMember.stage_id, TeamMember.person_id),
+        ("rider", Rider.id, Rider.stage_id, Rider.person_id),
+        ("measure", Measure.id, Measure.stage_id, Measure.responsible_person_id),
+    ):
+        for found_id, name in session.exec(
+            select(col(row_id), Person.name)
+            .join(Person, col(Person.id) == col(person_id))
+            .where(col(stage_id) == stage.id)
+            .order_by(col(row_id))
+        ).all():
+            ties.append(f"{name} ({label} {found_id})")
+    for activity_id, name in session.exec(
+        select(Activity.id, Person.name)
+        .join(ActivityPerson, col(ActivityPerson.activity_id) == col(Activity.id))
+        .join(Person, col(Person.id) == col(ActivityPerson.person_id))
+        .where(Activity.stage_id == stage.id)
+        .order_by(col(Activity.id))
+    ).all():
+        ties.append(f"{name} (activity {activity_id})")
+    for activity_id, name in session.exec(
+        select(Activity.id, Partner.name)
+        .join(ActivityPartner, col(ActivityPartner.activity_id) == col(Activity.id))
+        .join(Partner, col(Partner.id) == col(ActivityPartner.partner_id))
+        .where(Activity.stage_id == stage.id)
+        .order_by(col(Activity.id))
+    ).all():
+        ties.append(f"partner {name} (activity {activity_id})")
+    for measure_id, name in session.exec(
+        select(Measure.id, Partner.name)
+        .join(Partner, col(Partner.id) == col(Measure.responsible_partner_id))
+        .where(Measure.stage_id == stage.id)
+        .order_by(col(Measure.id))
+    ).all():
+        ties.append(f"partner {name} (measure {measure_id})")
+    for outreach_id, outlet in session.exec(
+        select(Outreach.id, PressContact.outlet)
+        .join(PressContact, col(PressContact.id) == col(Outreach.press_contact_id))
+        .where(Outreach.stage_id == stage.id)
+        .order_by(col(Outreach.id))
+    ).all():
+        ties.append(f"press contact {outlet} (outreach {outreach_id})")
+    return ties
+
+
 def _needs_json(needs: StageNeeds, bikes: int) -> dict[str, Any]:
     if needs.pilots is None:
         needs = needs.model_copy(update={"pilots": bikes})
@@ -276,16 +347,23 @@ def update_stage(
     if_match: str,
 ) -> Stage:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, stage.version)
     zone = zone_of(tour)
     before = stage_public(stage, zone)
+    check_if_match(if_match, etag_of(before))
     changes = {
         name: value
         for name, value in data.model_dump(exclude_unset=True).items()
         if value is not None or name in _NULLABLE
     }
-    if "county" in changes:
+    if "county" in changes and changes["county"] != stage.county:
         actor.require_county_write(changes["county"])
+        ties = county_ties(session, stage)
+        if ties:
+            raise StageHasPeopleOfCounty(
+                f"Stage {stage.id} still names people of county {stage.county}, whom county "
+                f"{changes['county']} may neither see nor edit: {'; '.join(ties)}. Remove or "
+                "replace them, then move the stage."
+            )
     start_time = changes.pop("start_time", before.start_time)
     if "needs" in changes:
         changes["needs"] = _needs_json(
@@ -312,8 +390,9 @@ def delete_stage(
     session: Session, *, actor: Actor, tour: Tour, stage: Stage, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, stage.version)
     before = stage_public(stage, zone_of(tour))
+    check_if_match(if_match, etag_of(before))
+    tombstones.bury_stage(session, stage)
     session.delete(stage)
     session.flush()
     audit.record(session, actor=actor, action="delete", resource=_resource(stage), before=before)

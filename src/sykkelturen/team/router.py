@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
 from sykkelturen.people.problems import PersonOfOtherCounty
@@ -70,11 +70,10 @@ def add_team_member(
     data: TeamMemberCreate,
 ) -> TeamMemberPublic:
     member = service.add_member(session, actor=actor, stage=stage, data=data)
-    set_etag(response, etag(member.version))
     response.headers["Location"] = str(
         request.url_for("read_team_member", stage_id=stage.id, member_id=member.id)
     )
-    return service.public(session, actor, stage, member)
+    return tagged(response, service.public(session, actor, stage, member))
 
 
 @router.get(
@@ -93,9 +92,7 @@ def read_team_member(
     stage: StageDep,
     member: MemberDep,
 ) -> TeamMemberPublic:
-    variant = "full" if actor.may_see_personal_data(stage.county) else "public"
-    conditional_get(request, response, etag(member.version, variant))
-    return service.public(session, actor, stage, member)
+    return read_tagged(request, response, service.public(session, actor, stage, member))
 
 
 @router.patch(
@@ -115,8 +112,7 @@ def update_team_member(
     member = service.update_member(
         session, actor=actor, stage=stage, member=member, data=data, if_match=if_match
     )
-    set_etag(response, etag(member.version, "full"))
-    return service.public(session, actor, stage, member)
+    return tagged(response, service.public(session, actor, stage, member))
 
 
 @router.delete(

@@ -4,7 +4,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.service import legs as stage_legs
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
@@ -12,6 +12,8 @@ from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage, TeamRole
 from sykkelturen.team.models import TeamMember, TeamMemberCreate, TeamMemberPublic, TeamMemberUpdate
 from sykkelturen.team.problems import TeamMemberNotFound, UnknownLeg
+from sykkelturen.tombstones import service as tombstones
+from sykkelturen.tombstones.models import TombstoneType
 
 
 def leg_numbers(session: Session, stage: Stage) -> list[int]:
@@ -105,8 +107,8 @@ def update_member(
     if_match: str,
 ) -> TeamMember:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, member.version)
     before = public(session, actor, stage, member)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     if changes.get("role") is not None:
         member.role = changes["role"]
@@ -132,8 +134,9 @@ def remove_member(
     session: Session, *, actor: Actor, stage: Stage, member: TeamMember, if_match: str
 ) -> None:
     actor.require_county_write(stage.county)
-    check_if_match(if_match, member.version)
     before = public(session, actor, stage, member)
+    check_if_match(if_match, etag_of(before))
+    tombstones.bury(session, stage, TombstoneType.team_member, member.id)
     session.delete(member)
     session.flush()
     audit.record(

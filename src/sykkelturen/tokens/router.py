@@ -1,10 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.problems import (
+    WRITE_PROBLEMS,
     Forbidden,
     Unauthorized,
     UnknownReference,
@@ -13,7 +15,7 @@ from sykkelturen.problems import (
 )
 from sykkelturen.security import CountyWriter, CurrentActor, NationalOnly
 from sykkelturen.tokens import service
-from sykkelturen.tokens.models import Me, TokenCreate, TokenCreated, TokenPublic
+from sykkelturen.tokens.models import Me, Token, TokenCreate, TokenCreated, TokenPublic
 from sykkelturen.tokens.problems import TokenNotFound
 from sykkelturen.values import MAX_ID
 
@@ -61,25 +63,42 @@ def list_tokens(
     return Page(items=[TokenPublic.model_validate(t) for t in rows], next_cursor=next_cursor)
 
 
+def token_to_manage(session: SessionDep, actor: CountyWriter, token_id: TokenId) -> Token:
+    """The token, if the caller may manage it (checked before any If-Match)."""
+    token = service.get_token(session, token_id)
+    service.require_token_admin(session, actor=actor, role=token.role, stage_id=token.stage_id)
+    return token
+
+
+ManagedToken = Annotated[Token, Depends(token_to_manage)]
+
+
 @router.get(
     "/tokens/{token_id}",
     summary="Read an access token",
-    responses=problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
+    responses={
+        304: {"description": "Not modified"},
+        **problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
+    },
 )
-def read_token(session: SessionDep, actor: CountyWriter, token_id: TokenId) -> TokenPublic:
-    token = service.get_token(session, token_id)
-    service.require_token_admin(session, actor=actor, role=token.role, stage_id=token.stage_id)
-    return TokenPublic.model_validate(token)
+def read_token(request: Request, response: Response, token: ManagedToken) -> TokenPublic:
+    return read_tagged(request, response, TokenPublic.model_validate(token))
 
 
 @router.delete(
     "/tokens/{token_id}",
     summary="Revoke an access token",
-    description="The token stops working at once. Revoking twice is harmless. A county "
+    description="The token stops working at once. Like any write it needs `If-Match` with the "
+    "token's `ETag`; sending the ETag of the token already revoked is harmless. A county "
     "contact revokes the stage-day tokens of its own stages.",
-    responses=problem_responses(Unauthorized, Forbidden, TokenNotFound, ValidationFailed),
+    responses=problem_responses(*WRITE_PROBLEMS, TokenNotFound),
 )
-def revoke_token(session: SessionDep, actor: CountyWriter, token_id: TokenId) -> TokenPublic:
-    token = service.get_token(session, token_id)
-    service.require_token_admin(session, actor=actor, role=token.role, stage_id=token.stage_id)
-    return TokenPublic.model_validate(service.revoke_token(session, actor=actor, token=token))
+def revoke_token(
+    response: Response,
+    session: SessionDep,
+    actor: CountyWriter,
+    token: ManagedToken,
+    if_match: IfMatch,
+) -> TokenPublic:
+    revoked = service.revoke_token(session, actor=actor, token=token, if_match=if_match)
+    return tagged(response, TokenPublic.model_validate(revoked))

@@ -3,6 +3,7 @@ import secrets
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
@@ -85,9 +86,13 @@ def get_token(session: Session, token_id: int) -> Token:
     return token
 
 
-def revoke_token(session: Session, *, actor: Actor, token: Token) -> Token:
+def revoke_token(session: Session, *, actor: Actor, token: Token, if_match: str) -> Token:
+    """A versioned write like PATCH: revoking a token you read already revoked is a no-op,
+    one that changed since you read it (revoked by someone else meanwhile) is 412."""
+    session.refresh(token, with_for_update=True)  # two revokes on PostgreSQL: one at a time
+    before = TokenPublic.model_validate(token)
+    check_if_match(if_match, etag_of(before))
     if token.revoked_at is None:
-        before = TokenPublic.model_validate(token)
         token.revoked_at = utcnow()
         session.add(token)
         session.flush()

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from sykkelturen.concurrency import IfMatch, conditional_get, etag, set_etag
+from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.problems import CountyNotValidInYear
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
@@ -41,10 +41,6 @@ from sykkelturen.tours.problems import (
 router = APIRouter(prefix="/tours", tags=["tours"])
 
 
-def _personal_variant(actor: CurrentActor, county: str) -> str:
-    return "full" if actor.may_see_personal_data(county) else "public"
-
-
 @router.get(
     "",
     summary="List tours",
@@ -71,9 +67,8 @@ def create_tour(
     session: SessionDep, actor: NationalOnly, data: TourCreate, request: Request, response: Response
 ) -> TourPublic:
     tour = service.create_tour(session, actor=actor, data=data)
-    set_etag(response, etag(tour.version))
     response.headers["Location"] = str(request.url_for("read_tour", tour_id=tour.id))
-    return service.tour_public(tour)
+    return tagged(response, service.tour_public(tour))
 
 
 @router.get(
@@ -85,8 +80,7 @@ def create_tour(
     },
 )
 def read_tour(request: Request, response: Response, tour: TourDep) -> TourPublic:
-    conditional_get(request, response, etag(tour.version))
-    return service.tour_public(tour)
+    return read_tagged(request, response, service.tour_public(tour))
 
 
 @router.patch(
@@ -105,8 +99,7 @@ def update_tour(
     response: Response,
 ) -> TourPublic:
     tour = service.update_tour(session, actor=actor, tour=tour, data=data, if_match=if_match)
-    set_etag(response, etag(tour.version))
-    return service.tour_public(tour)
+    return tagged(response, service.tour_public(tour))
 
 
 @router.delete(
@@ -159,11 +152,10 @@ def add_tour_county(
     response: Response,
 ) -> TourCountyPublic:
     tour_county = service.add_tour_county(session, actor=actor, tour=tour, data=data)
-    set_etag(response, etag(tour_county.version, "full"))
     response.headers["Location"] = str(
         request.url_for("read_tour_county", tour_id=tour.id, number=tour_county.county)
     )
-    return service.tour_county_public(session, tour_county, actor)
+    return tagged(response, service.tour_county_public(session, tour_county, actor))
 
 
 @router.get(
@@ -181,9 +173,7 @@ def read_tour_county(
     request: Request,
     response: Response,
 ) -> TourCountyPublic:
-    tag = etag(tour_county.version, _personal_variant(actor, tour_county.county))
-    conditional_get(request, response, tag)
-    return service.tour_county_public(session, tour_county, actor)
+    return read_tagged(request, response, service.tour_county_public(session, tour_county, actor))
 
 
 @router.patch(
@@ -210,8 +200,7 @@ def update_tour_county(
     tour_county = service.update_tour_county(
         session, actor=actor, tour=tour, tour_county=tour_county, data=data, if_match=if_match
     )
-    set_etag(response, etag(tour_county.version, "full"))
-    return service.tour_county_public(session, tour_county, actor)
+    return tagged(response, service.tour_county_public(session, tour_county, actor))
 
 
 @router.delete(

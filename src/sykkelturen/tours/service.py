@@ -5,7 +5,7 @@ import datetime as dt
 from sqlmodel import Session, col, func, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match
+from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county, require_valid_in
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
@@ -85,8 +85,8 @@ def create_tour(session: Session, *, actor: Actor, data: TourCreate) -> Tour:
 def update_tour(
     session: Session, *, actor: Actor, tour: Tour, data: TourUpdate, if_match: str
 ) -> Tour:
-    check_if_match(if_match, tour.version)
     before = tour_public(tour)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     if changes.get("name") is not None:
         _require_unique_name(session, changes["name"], tour.id)
@@ -125,13 +125,13 @@ def update_tour(
 
 
 def delete_tour(session: Session, *, actor: Actor, tour: Tour, if_match: str) -> None:
-    check_if_match(if_match, tour.version)
+    before = tour_public(tour)
+    check_if_match(if_match, etag_of(before))
     stages = session.exec(
         select(func.count()).select_from(Stage).where(Stage.tour_id == tour.id)
     ).one()
     if stages:
         raise TourHasStages(f"Tour {tour.id} has {stages} stages; delete them first.")
-    before = tour_public(tour)
     for county in session.exec(select(TourCounty).where(TourCounty.tour_id == tour.id)).all():
         session.delete(county)
     session.flush()  # no ORM relationship orders these deletes: counties first
@@ -251,8 +251,8 @@ def update_tour_county(
     data: TourCountyUpdate,
     if_match: str,
 ) -> TourCounty:
-    check_if_match(if_match, tour_county.version)
     before = tour_county_public(session, tour_county, actor)
+    check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     if changes.get("start_date") is not None:
         tour_county.start_date = changes["start_date"]
@@ -286,7 +286,8 @@ def update_tour_county(
 def remove_tour_county(
     session: Session, *, actor: Actor, tour_county: TourCounty, if_match: str
 ) -> None:
-    check_if_match(if_match, tour_county.version)
+    before = tour_county_public(session, tour_county, actor)
+    check_if_match(if_match, etag_of(before))
     stages = session.exec(
         select(func.count())
         .select_from(Stage)
@@ -296,7 +297,6 @@ def remove_tour_county(
         raise TourCountyHasStages(
             f"County {tour_county.county} has {stages} stages in this tour; delete them first."
         )
-    before = tour_county_public(session, tour_county, actor)
     session.delete(tour_county)
     session.flush()
     audit.record(

@@ -1,0 +1,78 @@
+"""Recording deletions of run-sheet rows, and listing them for `updated_since`."""
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from sykkelturen.checkpoints.models import Checkpoint
+from sykkelturen.measures.models import Measure
+from sykkelturen.riders.models import Rider
+from sykkelturen.stages.models import Stage
+from sykkelturen.team.models import TeamMember
+from sykkelturen.tombstones.models import Deleted, Tombstone, TombstoneType
+
+
+def bury(session: Session, stage: Stage, kind: TombstoneType, resource_id: int | None) -> None:
+    assert stage.id is not None
+    assert resource_id is not None
+    session.add(
+        Tombstone(
+            tour_id=stage.tour_id,
+            stage_id=stage.id,
+            county=stage.county,
+            date=stage.date,
+            type=kind,
+            resource_id=resource_id,
+        )
+    )
+
+
+def bury_stage(session: Session, stage: Stage) -> None:
+    """A stage and what the run sheet showed of it: its checkpoints, measures, team and
+    riders go with it (ON DELETE CASCADE), so each gets a tombstone too."""
+    for kind, model in (
+        (TombstoneType.checkpoint, Checkpoint),
+        (TombstoneType.measure, Measure),
+        (TombstoneType.team_member, TeamMember),
+        (TombstoneType.rider, Rider),
+    ):
+        for row_id in session.exec(select(model.id).where(model.stage_id == stage.id)).all():
+            bury(session, stage, kind, row_id)
+    bury(session, stage, TombstoneType.stage, stage.id)
+
+
+def deleted_from(session: Session, stage: Stage) -> list[dt.datetime]:
+    """When rows shown on the stage's sheet were deleted: changes to the sheet too."""
+    return list(
+        session.exec(select(Tombstone.deleted_at).where(Tombstone.stage_id == stage.id)).all()
+    )
+
+
+def deleted_since(
+    session: Session,
+    *,
+    tour_id: int,
+    since: dt.datetime,
+    county: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> list[Tombstone]:
+    statement = select(Tombstone).where(
+        Tombstone.tour_id == tour_id, col(Tombstone.deleted_at) > since
+    )
+    if county is not None:
+        statement = statement.where(Tombstone.county == county)
+    if date_from is not None:
+        statement = statement.where(col(Tombstone.date) >= date_from)
+    if date_to is not None:
+        statement = statement.where(col(Tombstone.date) <= date_to)
+    return list(session.exec(statement.order_by(col(Tombstone.id))).all())
+
+
+def public(tombstone: Tombstone) -> Deleted:
+    return Deleted(
+        type=TombstoneType(tombstone.type),
+        id=tombstone.resource_id,
+        stage_id=tombstone.stage_id,
+        deleted_at=tombstone.deleted_at,
+    )
