@@ -88,7 +88,9 @@ def upgrade() -> None:
             "CONSTRAINT fk_token_stage_id_stage REFERENCES stage (id) ON DELETE CASCADE"
         )
         return
-    with op.batch_alter_table("token", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "token", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.add_column(sa.Column("stage_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_token_stage_id_stage"), "stage", ["stage_id"], ["id"], ondelete="CASCADE"
@@ -96,7 +98,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("token", schema=None) as batch_op:
+    with op.batch_alter_table(
+        "token", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_token_stage_id_stage"), type_="foreignkey")
         batch_op.drop_column("stage_id")
 
