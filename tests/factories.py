@@ -3,7 +3,10 @@
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from fastapi.testclient import TestClient
+
+from sykkelturen.gpx.geometry import GEOD
 
 API = "/api/v1"
 
@@ -95,13 +98,44 @@ def sample(name: str) -> bytes:
 def upload(
     client: TestClient, stage_id: int, name: str, status: int = 201, **params: Any
 ) -> dict[str, Any]:
+    return upload_bytes(client, stage_id, sample(name), status, **params)
+
+
+def upload_bytes(
+    client: TestClient, stage_id: int, data: bytes, status: int = 201, **params: Any
+) -> dict[str, Any]:
     response = client.put(
         f"{API}/stages/{stage_id}/route",
-        content=sample(name),
+        content=data,
         params=params,
         headers={"Content-Type": "application/gpx+xml"},
     )
     return ok(response, status)
+
+
+def track_gpx(points: list[tuple[float, float]], waypoints: str = "") -> bytes:
+    """A GPX 1.1 file of one track through `points` (lat, lon), 7 decimals."""
+    trkpts = "".join(f'<trkpt lat="{lat:.7f}" lon="{lon:.7f}"/>' for lat, lon in points)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<gpx version="1.1" creator="tests" xmlns="http://www.topografix.com/GPX/1/1">'
+        f"{waypoints}<trk><name>generated</name><trkseg>{trkpts}</trkseg></trk></gpx>"
+    ).encode()
+
+
+def forward(lat: float, lon: float, azimuth: float, metres: float) -> tuple[float, float]:
+    """The place `metres` from (lat, lon) along the geodesic leaving at `azimuth`."""
+    lon2, lat2, _ = GEOD.fwd(lon, lat, azimuth, metres)
+    return float(lat2), float(lon2)
+
+
+def out_and_back(
+    start: tuple[float, float] = (62.30, 7.20), out_m: float = 31_000, step_m: float = 500
+) -> list[tuple[float, float]]:
+    """East along a road for `out_m`, back the same way, then 5 km north: every place on
+    the road is passed twice (km x and 2 * out_m / 1000 - x)."""
+    out = [forward(*start, 90, d) for d in np.arange(0, out_m + 1, step_m)]
+    return [*out, *reversed(out[:-1]), forward(*start, 0, 5_000)]
 
 
 def make_person(client: TestClient, county: str = "15", **fields: Any) -> dict[str, Any]:
@@ -112,3 +146,19 @@ def make_person(client: TestClient, county: str = "15", **fields: Any) -> dict[s
         "email": "ola@example.org",
     } | fields
     return ok(client.post(f"{API}/people", json=data), 201)
+
+
+def leg_keys(client: TestClient, stage_id: int) -> list[str]:
+    """The stage's legs by key, in route order (`GET …/legs`)."""
+    return [leg["key"] for leg in ok(client.get(f"{API}/stages/{stage_id}/legs"))["items"]]
+
+
+def add_rider(client: TestClient, stage_id: int, expect: int = 200, **data: Any) -> dict[str, Any]:
+    """A rider invited, then moved to `data["status"]` if given (a rider enters invited);
+    `expect` is the status that move answers."""
+    answer = data.pop("status", None)
+    rider = ok(client.post(f"{API}/stages/{stage_id}/riders", json=data), 201)
+    if answer is None or answer == "invited":
+        return rider
+    url = f"{API}/stages/{stage_id}/riders/{rider['id']}"
+    return ok(client.patch(url, json={"status": answer}, headers=if_match(client, url)), expect)

@@ -13,8 +13,10 @@ from sykkelturen import ical
 from tests.conftest import Callers
 from tests.factories import (
     API,
+    add_rider,
     etag,
     if_match,
+    leg_keys,
     make_person,
     make_stage,
     ok,
@@ -60,12 +62,13 @@ def plan(callers: Callers) -> dict[str, Any]:
         ),
         201,
     )
-    ok(
-        callers.county_15.post(
-            f"{API}/stages/{first['id']}/riders",
-            json={"person_id": person["id"], "role": "pilot", "legs": [2], "status": "confirmed"},
-        ),
-        201,
+    add_rider(
+        callers.county_15,
+        first["id"],
+        person_id=person["id"],
+        role="pilot",
+        legs=[leg_keys(callers.anonymous, first["id"])[1]],
+        status="confirmed",
     )
     ok(
         callers.county_15.post(

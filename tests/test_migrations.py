@@ -64,6 +64,114 @@ def test_offline_sql(fresh_settings: Settings, capsys: pytest.CaptureFixture[str
     assert "CREATE TABLE stage" in capsys.readouterr().out
 
 
+def test_leg_numbers_become_leg_keys(fresh_settings: Settings) -> None:
+    """What each old leg number meant when the migration runs becomes a key; a number
+    that meant no leg is kept as `leg-N` (shown as leg_changed), never as the whole stage."""
+    schema_migrations.upgrade(fresh_settings, "20261128_07")
+    engine = sa.create_engine(fresh_settings.database_url)
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    stamps = {"version": 1, "created_at": now, "updated_at": now}
+    tables = sa.MetaData()
+    tables.reflect(engine)
+
+    def insert(connection: sa.Connection, table: str, **values: object) -> int:
+        columns = tables.tables[table].c
+        row = {k: v for k, v in stamps.items() if k in columns} | values
+        key = connection.execute(tables.tables[table].insert().values(row)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    with engine.begin() as c:
+        tour = insert(
+            c,
+            "tour",
+            name="T",
+            start_date=now.date(),
+            end_date=now.date(),
+            time_zone="Europe/Oslo",
+            speeds_kmh=[10],
+        )
+        insert(
+            c,
+            "tour_county",
+            tour_id=tour,
+            county="15",
+            start_date=now.date(),
+            end_date=now.date(),
+            contacts=[],
+        )
+        stage_fields = {
+            "tour_id": tour,
+            "county": "15",
+            "date": now.date(),
+            "bikes": 1,
+            "speeds_kmh": [10],
+            "needs": {},
+        }
+        routed = insert(c, "stage", sequence=1, name="A", **stage_fields)
+        bare = insert(c, "stage", sequence=2, name="B", **stage_fields)
+        insert(
+            c, "route_version", stage_id=routed, number=1, status="draft", sha256="0" * 64,
+            original_gz=b"", original_size=0, original_media_type="application/gpx+xml",
+            uploaded_at=now, uploaded_by="t", stats={"distance_m": 20_000.0}, warnings=[],
+            geometry=b"", map_line=[],
+        )  # fmt: skip
+        point = {"stage_id": routed, "lat": 62.0, "lon": 7.0, "dwell_minutes": 0}
+        insert(c, "checkpoint", name="Start", kind="start", km=0.0, **point)
+        handover = insert(c, "checkpoint", name="Røra", kind="handover", km=10.0, **point)
+        insert(c, "checkpoint", name="Mål", kind="finish", km=20.0, **point)
+        person = insert(c, "person", county="15", name="P", pilot_trained=False)
+        rider = {
+            "person_id": person,
+            "role": "cyclist",
+            "status": "invited",
+            "invited_by": "t",
+            "status_changed_by": "t",
+            "status_changed_at": now,
+            "erased": False,
+        }
+        riders = {
+            legs: insert(c, "rider", stage_id=routed, legs=list(legs), **rider)
+            for legs in [(1,), (2,), (1, 2), (3,), ()]
+        }
+        bare_whole = insert(c, "rider", stage_id=bare, legs=[1], **rider)
+        bare_other = insert(c, "rider", stage_id=bare, legs=[2], **rider)
+        member = insert(
+            c,
+            "team_member",
+            stage_id=routed,
+            person_id=person,
+            role="scout",
+            legs=[2],
+            erased=False,
+        )
+
+    schema_migrations.upgrade(fresh_settings)
+    with engine.connect() as c:
+        keys = {
+            owner: [
+                k
+                for (k,) in c.execute(
+                    sa.text("SELECT key FROM rider_leg WHERE rider_id = :r ORDER BY id"),
+                    {"r": owner},
+                )
+            ]
+            for owner in [*riders.values(), bare_whole, bare_other]
+        }
+        (member_key,) = c.execute(
+            sa.text("SELECT key FROM team_member_leg WHERE team_member_id = :m"), {"m": member}
+        ).scalars()
+    engine.dispose()
+    assert keys[riders[(1,)]] == [f"start-{handover}"]
+    assert keys[riders[(2,)]] == [f"{handover}-end"]
+    assert keys[riders[(1, 2)]] == ["start-end"]  # consecutive legs: one stretch
+    assert keys[riders[(3,)]] == ["leg-3"]  # meant no leg already: flagged
+    assert keys[riders[()]] == []  # the whole stage
+    assert keys[bare_whole] == []  # leg 1 of a stage without a route was the whole stage
+    assert keys[bare_other] == ["leg-2"]
+    assert member_key == f"{handover}-end"
+
+
 def test_old_audit_entries_keep_embedded_people_by_id(fresh_settings: Settings) -> None:
     """Entries written before the stable-identities revision copied a person's summary into
     other resources' snapshots; the revision reduces them to the id, as new entries are."""

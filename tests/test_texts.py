@@ -15,7 +15,17 @@ from sykkelturen.routes.models import RouteStatus
 from sykkelturen.stages.models import TeamRole
 from sykkelturen.texts import LABELS, Lang, from_accept_language
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, tour_with_counties, upload
+from tests.factories import (
+    API,
+    add_rider,
+    if_match,
+    leg_keys,
+    make_person,
+    make_stage,
+    ok,
+    tour_with_counties,
+    upload,
+)
 
 ENUMS: dict[str, type[StrEnum]] = {
     "team_role": TeamRole,
@@ -97,28 +107,35 @@ def everything(callers: Callers) -> dict[str, Any]:
     ):
         other = make_person(callers.county_15, name=f"Rytter {number}", email=f"r{number}@x.no")
         riders.append((other, role, status))
+    first_leg = leg_keys(callers.anonymous, stage["id"])[0]
     for who, role, status in riders:
-        ok(
-            callers.county_15.post(
-                f"{API}/stages/{stage['id']}/riders",
-                json={"person_id": who["id"], "role": role, "status": status, "legs": [1]},
-            ),
-            201,
+        add_rider(
+            callers.county_15,
+            stage["id"],
+            person_id=who["id"],
+            role=role,
+            status=status,
+            legs=[first_leg],
         )
     for number, activity_kind in enumerate(v.value for v in ActivityKind):
-        ok(
+        activity = ok(
             callers.county_15.post(
                 f"{API}/stages/{stage['id']}/activities",
                 json={
                     "kind": activity_kind,
                     "title": f"Arrangement {number}",
                     "public": True,
-                    "status": "planned",
                     "km": 1 + number,
                     "minutes_from_passage": 5,
                 },
             ),
             201,
+        )
+        url = f"{API}/stages/{stage['id']}/activities/{activity['id']}"
+        ok(
+            callers.county_15.patch(
+                url, json={"status": "planned"}, headers=if_match(callers.county_15, url)
+            )
         )
     for number, measure_kind in enumerate(v.value for v in MeasureKind):
         ok(

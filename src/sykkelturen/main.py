@@ -21,6 +21,7 @@ from sykkelturen.counties.router import router as counties_router
 from sykkelturen.daylog.router import router as daylog_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
+from sykkelturen.legs.router import router as legs_router
 from sykkelturen.live.router import router as live_router
 from sykkelturen.measures.router import router as measures_router
 from sykkelturen.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stages_router,
         routes_router,
         checkpoints_router,
+        legs_router,
         people_router,
         partners_router,
         activities_router,

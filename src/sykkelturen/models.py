@@ -14,10 +14,10 @@ from sykkelturen.measures.models import Measure
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
 from sykkelturen.press.models import Outreach, PressContact
-from sykkelturen.riders.models import Rider
+from sykkelturen.riders.models import Rider, RiderLeg
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.stages.models import Stage
-from sykkelturen.team.models import TeamMember
+from sykkelturen.team.models import TeamMember, TeamMemberLeg
 from sykkelturen.tokens.models import Token
 from sykkelturen.tombstones.models import Tombstone
 from sykkelturen.tours.models import Tour, TourCounty
@@ -41,10 +41,12 @@ __all__ = [
     "Person",
     "PressContact",
     "Rider",
+    "RiderLeg",
     "RouteVersion",
     "Stage",
     "StageLogEntry",
     "TeamMember",
+    "TeamMemberLeg",
     "Token",
     "Tombstone",
     "Tour",

@@ -163,6 +163,55 @@ class TestActivities:
         problem(callers.anonymous.get(url), 404, "activity_not_found")
 
 
+class TestPlace:
+    def test_an_activity_at_a_checkpoint_follows_it(
+        self, callers: Callers, stage: dict[str, Any]
+    ) -> None:
+        checkpoint = ok(
+            callers.county_15.post(
+                f"{API}/stages/{stage['id']}/checkpoints",
+                json={"name": "Syltetorget", "kind": "meeting_point", "km": 20},
+            ),
+            201,
+        )
+        activity = add(
+            callers.county_15, stage["id"], checkpoint_id=checkpoint["id"], minutes_from_passage=0
+        )
+        assert activity["km"] == 20
+        ok(
+            callers.county_15.patch(
+                f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}",
+                json={"km": 10},
+                headers=if_match(
+                    callers.county_15, f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}"
+                ),
+            )
+        )
+        after = ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/activities/{activity['id']}"))
+        assert after["km"] == 10
+        assert after["starts_at"] < activity["starts_at"]  # passed earlier now
+        problem(
+            callers.county_15.delete(
+                f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}",
+                headers=if_match(
+                    callers.county_15, f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}"
+                ),
+            ),
+            409,
+            "checkpoint_in_use",
+        )
+
+    def test_km_past_the_route_is_422(self, callers: Callers, stage: dict[str, Any]) -> None:
+        problem(
+            callers.county_15.post(
+                f"{API}/stages/{stage['id']}/activities",
+                json={"kind": "activity", "title": "Kaffe", "km": 40},
+            ),
+            422,
+            "km_beyond_route",
+        )
+
+
 def test_public_events_in_json_and_icalendar(callers: Callers, stage: dict[str, Any]) -> None:
     person = make_person(callers.county_15)
     add(

@@ -227,3 +227,93 @@ class TestMeasures:
             == 204
         )
         problem(callers.anonymous.get(f"{API}/measures/{measure['id']}"), 404, "measure_not_found")
+
+
+class TestPlaceFollowsTheCheckpoint:
+    """Issue 12: a measure placed at a checkpoint stayed at the old km when it moved."""
+
+    def _at_checkpoint(self, callers: Callers, stage: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        checkpoint = ok(
+            callers.county_15.post(
+                f"{API}/stages/{stage['id']}/checkpoints",
+                json={"name": "Overlevering", "kind": "handover", "km": 12},
+            ),
+            201,
+        )
+        measure = add(
+            callers.county_15,
+            stage["id"],
+            kind="handover",
+            title="Vakt ved overleveringen",
+            checkpoint_id=checkpoint["id"],
+        )
+        return f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}", measure
+
+    def test_moving_the_checkpoint_moves_the_measure(
+        self, callers: Callers, stage: dict[str, Any]
+    ) -> None:
+        checkpoint_url, measure = self._at_checkpoint(callers, stage)
+        moved = ok(
+            callers.county_15.patch(
+                checkpoint_url,
+                json={"km": 16.5},
+                headers=if_match(callers.county_15, checkpoint_url),
+            )
+        )
+        after = ok(callers.anonymous.get(f"{API}/measures/{measure['id']}"))
+        assert after["km"] == 16.5
+        assert (after["lat"], after["lon"]) == (moved["lat"], moved["lon"])
+        sheet = ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/run-sheet"))
+        (line,) = sheet["lines"]
+        (row,) = sheet["measures"]
+        assert row["measure"]["km"] == 16.5
+        assert row["times"][0]["arrive"] == line["times"][0]["arrive"]
+
+    def test_a_checkpoint_with_measures_cannot_be_deleted(
+        self, callers: Callers, stage: dict[str, Any]
+    ) -> None:
+        checkpoint_url, measure = self._at_checkpoint(callers, stage)
+        body = problem(
+            callers.county_15.delete(
+                checkpoint_url, headers=if_match(callers.county_15, checkpoint_url)
+            ),
+            409,
+            "checkpoint_in_use",
+        )
+        assert f"measure {measure['id']}" in body["detail"].lower()
+        ok(
+            callers.county_15.patch(
+                f"{API}/measures/{measure['id']}",
+                json={"km": 12},
+                headers=if_match(callers.county_15, f"{API}/measures/{measure['id']}"),
+            )
+        )
+        assert (
+            callers.county_15.delete(
+                checkpoint_url, headers=if_match(callers.county_15, checkpoint_url)
+            ).status_code
+            == 204
+        )
+
+    @pytest.mark.parametrize("km", [40, 25.2])
+    def test_km_past_the_route_is_422(
+        self, callers: Callers, stage: dict[str, Any], km: float
+    ) -> None:
+        problem(
+            callers.county_15.post(
+                f"{API}/stages/{stage['id']}/measures",
+                json={"kind": "traffic_control", "title": "Vakt", "km": km},
+            ),
+            422,
+            "km_beyond_route",
+        )
+        measure = add(callers.county_15, stage["id"], kind="traffic_control", title="Vakt", km=3)
+        problem(
+            callers.county_15.patch(
+                f"{API}/measures/{measure['id']}",
+                json={"km": km},
+                headers=if_match(callers.county_15, f"{API}/measures/{measure['id']}"),
+            ),
+            422,
+            "km_beyond_route",
+        )

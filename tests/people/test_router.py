@@ -7,6 +7,7 @@ from tests.conftest import Callers
 from tests.factories import (
     API,
     STALE,
+    add_rider,
     if_match,
     make_person,
     make_stage,
@@ -239,12 +240,8 @@ class TestExportAndErasure:
         tour = tour_with_counties(callers.national)
         stage = make_stage(callers.county_15, tour["id"])
         person = make_person(callers.county_15, pilot_trained=True)
-        ok(
-            callers.county_15.post(
-                f"{API}/stages/{stage['id']}/riders",
-                json={"person_id": person["id"], "role": "pilot", "status": "confirmed"},
-            ),
-            201,
+        add_rider(
+            callers.county_15, stage["id"], person_id=person["id"], role="pilot", status="confirmed"
         )
         assert (
             callers.county_15.delete(

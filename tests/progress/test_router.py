@@ -7,6 +7,8 @@ from tests.factories import (
     API,
     act,
     add_county,
+    add_rider,
+    if_match,
     make_person,
     make_stage,
     make_tour,
@@ -52,18 +54,26 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
         ),
         201,
     )
-    ok(
+    signal = ok(
         callers.county_15.post(
             f"{API}/stages/{stage['id']}/activities",
             json={
                 "kind": "signal_event",
                 "title": "Signalarrangement",
                 "partner_ids": [partner["id"]],
-                "status": "planned",
                 "public": True,
             },
         ),
         201,
+    )
+    ok(
+        callers.county_15.patch(
+            f"{API}/stages/{stage['id']}/activities/{signal['id']}",
+            json={"status": "planned"},
+            headers=if_match(
+                callers.county_15, f"{API}/stages/{stage['id']}/activities/{signal['id']}"
+            ),
+        )
     )
     progress = ok(callers.anonymous.get(url))
     assert progress["phase"] == "prepare"
@@ -77,12 +87,8 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
         ),
         201,
     )
-    ok(
-        callers.county_15.post(
-            f"{API}/stages/{stage['id']}/riders",
-            json={"person_id": person["id"], "role": "pilot", "status": "confirmed"},
-        ),
-        201,
+    add_rider(
+        callers.county_15, stage["id"], person_id=person["id"], role="pilot", status="confirmed"
     )
     ok(act(callers.national, f"{API}/stages/{stage['id']}/route", "finalize"))
     notice = ok(

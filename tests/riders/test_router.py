@@ -6,7 +6,9 @@ from tests.conftest import Callers
 from tests.factories import (
     API,
     STALE,
+    add_rider,
     if_match,
+    leg_keys,
     make_person,
     make_stage,
     ok,
@@ -27,7 +29,7 @@ def stage(callers: Callers, tour: dict[str, Any]) -> dict[str, Any]:
 
 
 def invite(client: Any, stage_id: int, **data: Any) -> dict[str, Any]:
-    return ok(client.post(f"{API}/stages/{stage_id}/riders", json=data), 201)
+    return add_rider(client, stage_id, **data)
 
 
 def person(callers: Callers, n: int, **fields: Any) -> dict[str, Any]:
@@ -75,16 +77,15 @@ class TestRiders:
     def test_two_passengers_per_rickshaw_on_every_leg(
         self, callers: Callers, stage: dict[str, Any]
     ) -> None:
-        upload(
-            callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import"
-        )  # legs 1 and 2
+        upload(callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import")
+        first, second = leg_keys(callers.anonymous, stage["id"])
         invite(callers.county_15, stage["id"], person_id=person(callers, 1)["id"], role="passenger")
         invite(
             callers.county_15,
             stage["id"],
             person_id=person(callers, 2)["id"],
             role="passenger",
-            legs=[1],
+            legs=[first],
         )
         body = problem(
             callers.county_15.post(
@@ -94,15 +95,15 @@ class TestRiders:
             422,
             "rickshaw_full",
         )
-        assert "Leg 1" in body["detail"]
+        assert f"Leg {first}" in body["detail"]
         ok_on_leg_2 = invite(
             callers.county_15,
             stage["id"],
             person_id=person(callers, 4)["id"],
             role="passenger",
-            legs=[2],
+            legs=[second],
         )
-        assert ok_on_leg_2["legs"] == [2]
+        assert ok_on_leg_2["legs"] == [second]
         declined_seat = invite(
             callers.county_15, stage["id"], person_id=person(callers, 5)["id"], role="cyclist"
         )
@@ -122,21 +123,12 @@ class TestRiders:
             role="cyclist",
             status="confirmed",
         )
-        body = problem(
-            callers.county_15.post(
-                f"{API}/stages/{other_stage['id']}/riders",
-                json={"person_id": cyclist["id"], "role": "cyclist", "status": "confirmed"},
-            ),
-            409,
-            "double_booking",
-        )
-        assert "stage 1" in body["detail"]
         invited = invite(
             callers.county_15, other_stage["id"], person_id=cyclist["id"], role="cyclist"
         )
         staffing = ok(callers.anonymous.get(f"{API}/stages/{other_stage['id']}/staffing"))
         assert [w["code"] for w in staffing["warnings"]] == ["double_booking"]
-        problem(
+        body = problem(
             callers.county_15.patch(
                 f"{API}/stages/{other_stage['id']}/riders/{invited['id']}",
                 json={"status": "confirmed"},
@@ -147,6 +139,7 @@ class TestRiders:
             409,
             "double_booking",
         )
+        assert "stage 1" in body["detail"]
         next_day = make_stage(callers.county_15, tour["id"], sequence=3, date="2026-06-04")
         invite(
             callers.county_15,
@@ -160,13 +153,14 @@ class TestRiders:
         self, callers: Callers, stage: dict[str, Any]
     ) -> None:
         upload(callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import")
+        first, second = leg_keys(callers.anonymous, stage["id"])
         pilot = person(callers, 1, pilot_trained=True)
         invite(
             callers.county_15,
             stage["id"],
             person_id=pilot["id"],
             role="pilot",
-            legs=[1],
+            legs=[first],
             status="confirmed",
         )
         invite(
@@ -174,16 +168,16 @@ class TestRiders:
             stage["id"],
             person_id=pilot["id"],
             role="cyclist",
-            legs=[2],
+            legs=[second],
             status="confirmed",
         )
-        problem(
-            callers.county_15.post(
-                f"{API}/stages/{stage['id']}/riders",
-                json={"person_id": pilot["id"], "role": "cyclist", "status": "confirmed"},
-            ),
-            409,
-            "double_booking",
+        add_rider(
+            callers.county_15,
+            stage["id"],
+            expect=409,
+            person_id=pilot["id"],
+            role="cyclist",
+            status="confirmed",
         )
 
     def test_long_duty_is_a_warning(self, callers: Callers, tour: dict[str, Any]) -> None:
@@ -205,7 +199,8 @@ class TestRiders:
         [
             ({"person_id": 999, "role": "pilot"}, 422, "unknown_reference"),
             ({"person_id": 1, "role": "driver"}, 422, "validation_failed"),
-            ({"person_id": 1, "role": "pilot", "legs": [0]}, 422, "validation_failed"),
+            ({"person_id": 1, "role": "pilot", "legs": [1]}, 422, "validation_failed"),
+            ({"person_id": 1, "role": "pilot", "legs": ["leg-1"]}, 422, "validation_failed"),
             ({"person_id": 1, "role": "pilot", "status": "maybe"}, 422, "validation_failed"),
         ],
     )

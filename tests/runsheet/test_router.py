@@ -9,13 +9,17 @@ import pytest
 from tests.conftest import Callers
 from tests.factories import (
     API,
+    forward,
     if_match,
     make_person,
     make_stage,
     ok,
+    out_and_back,
     problem,
     tour_with_counties,
+    track_gpx,
     upload,
+    upload_bytes,
 )
 
 
@@ -367,3 +371,20 @@ class TestPassing:
             422,
             "validation_failed",
         )
+
+
+def test_passing_a_place_twice_gives_both_passes(callers: Callers) -> None:
+    """Issue 12: where the route passes the place more than once, the answer says so."""
+    tour = tour_with_counties(callers.national)
+    stage = make_stage(callers.county_15, tour["id"], start_time="10:00", speeds_kmh=[10])
+    upload_bytes(callers.county_15, stage["id"], track_gpx(out_and_back()))
+    lat, lon = forward(62.30, 7.20, 90, 10_000)
+    passing = ok(
+        callers.anonymous.get(f"{API}/tours/{tour['id']}/passing", params={"lat": lat, "lon": lon})
+    )
+    km = sorted([passing["km"], *(p["km"] for p in passing["other_passes"])])
+    assert km == pytest.approx([10.0, 52.0], abs=0.01)
+    (other,) = passing["other_passes"]
+    assert other["times"][0]["arrive"].startswith(
+        "2026-06-03T11:00" if other["km"] < 20 else "2026-06-03T15:12"
+    )

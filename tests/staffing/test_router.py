@@ -4,7 +4,17 @@ from typing import Any
 import openpyxl
 
 from tests.conftest import Callers
-from tests.factories import API, make_person, make_stage, ok, problem, tour_with_counties, upload
+from tests.factories import (
+    API,
+    add_rider,
+    leg_keys,
+    make_person,
+    make_stage,
+    ok,
+    problem,
+    tour_with_counties,
+    upload,
+)
 
 
 def roles(staffing: dict[str, Any]) -> dict[str, tuple[int, int, int, int]]:
@@ -30,35 +40,30 @@ def test_needs_against_confirmed_and_invited(callers: Callers) -> None:
         for n in range(6)
     ]
     riders = f"{API}/stages/{stage['id']}/riders"
-    ok(
-        callers.county_15.post(
-            riders, json={"person_id": people[0]["id"], "role": "pilot", "status": "confirmed"}
-        ),
-        201,
+    first, second = leg_keys(callers.anonymous, stage["id"])
+    add_rider(
+        callers.county_15, stage["id"], person_id=people[0]["id"], role="pilot", status="confirmed"
     )
     ok(
         callers.county_15.post(
-            riders, json={"person_id": people[1]["id"], "role": "pilot", "legs": [2]}
+            riders, json={"person_id": people[1]["id"], "role": "pilot", "legs": [second]}
         ),
         201,
     )
-    ok(
-        callers.county_15.post(
-            riders, json={"person_id": people[2]["id"], "role": "cyclist", "status": "confirmed"}
-        ),
-        201,
+    add_rider(
+        callers.county_15,
+        stage["id"],
+        person_id=people[2]["id"],
+        role="cyclist",
+        status="confirmed",
     )
-    ok(
-        callers.county_15.post(
-            riders,
-            json={
-                "person_id": people[3]["id"],
-                "role": "passenger",
-                "status": "confirmed",
-                "legs": [1],
-            },
-        ),
-        201,
+    add_rider(
+        callers.county_15,
+        stage["id"],
+        person_id=people[3]["id"],
+        role="passenger",
+        status="confirmed",
+        legs=[first],
     )
     ok(
         callers.county_15.post(
@@ -76,13 +81,14 @@ def test_needs_against_confirmed_and_invited(callers: Callers) -> None:
         "first_aid": (1, 0, 0, 1),
         "stage_leader": (1, 1, 0, 0),
     }
-    leg_two = next(leg for leg in staffing["legs"] if leg["leg"] == 2)
+    leg_two = next(leg for leg in staffing["legs"] if leg["key"] == second)
+    assert leg_two["number"] == 2
     assert {r["role"]: (r["confirmed"], r["invited"]) for r in leg_two["roles"]} == {
         "pilot": (1, 1),
         "cyclist": (1, 0),
         "passenger": (0, 0),
     }
-    assert "passenger (leg 2)" in {g["role"] for g in staffing["gaps"]}
+    assert f"passenger (leg {second})" in {g["role"] for g in staffing["gaps"]}
     assert [w["code"] for w in staffing["warnings"]] == ["pilot_not_trained"]
     assert "P1" not in str(staffing)
 
@@ -103,12 +109,8 @@ def test_staffing_lists_as_workbooks(callers: Callers) -> None:
     tour = tour_with_counties(callers.national)
     stage = make_stage(callers.county_15, tour["id"], needs={"cyclists": 2, "team": {"host": 1}})
     person = make_person(callers.county_15, name="=Kari Formel")
-    ok(
-        callers.county_15.post(
-            f"{API}/stages/{stage['id']}/riders",
-            json={"person_id": person["id"], "role": "cyclist", "status": "confirmed"},
-        ),
-        201,
+    add_rider(
+        callers.county_15, stage["id"], person_id=person["id"], role="cyclist", status="confirmed"
     )
     url = f"{API}/stages/{stage['id']}/staffing.xlsx"
     response = callers.county_15.get(url)

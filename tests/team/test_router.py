@@ -7,6 +7,7 @@ from tests.factories import (
     API,
     STALE,
     if_match,
+    leg_keys,
     make_person,
     make_stage,
     ok,
@@ -61,7 +62,7 @@ class TestTeam:
         url = f"{API}/stages/{stage['id']}/team"
         problem(
             callers.county_15.post(
-                url, json={"person_id": person["id"], "role": "scout", "legs": [2]}
+                url, json={"person_id": person["id"], "role": "scout", "legs": ["4-end"]}
             ),
             422,
             "unknown_leg",
@@ -69,13 +70,15 @@ class TestTeam:
         upload(
             callers.county_15, stage["id"], "stage_with_waypoints.gpx", waypoints="import"
         )  # two legs now
+        _, second = leg_keys(callers.anonymous, stage["id"])
         member = ok(
             callers.county_15.post(
-                url, json={"person_id": person["id"], "role": "scout", "legs": [2]}
+                url, json={"person_id": person["id"], "role": "scout", "legs": [second]}
             ),
             201,
         )
-        assert member["legs"] == [2]
+        assert member["legs"] == [second]
+        assert not member["leg_changed"]
 
     @pytest.mark.parametrize(
         ("data", "status", "code"),

@@ -131,7 +131,10 @@ class ActivityFields(BaseModel):
 
 
 class ActivityCreate(RequestBody, ActivityFields):
-    status: ActivityStatus = ActivityStatus.idea
+    status: ActivityStatus = Field(
+        default=ActivityStatus.idea,
+        description="`idea`, the first state, and only that: an activity moves on with PATCH.",
+    )
 
 
 class ActivityUpdate(RequestBody, ActivityFields):

@@ -31,6 +31,7 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.routes.problems import KmBeyondRoute
 from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
@@ -45,6 +46,7 @@ router = APIRouter(tags=["activities"])
 
 RULE_PROBLEMS = (
     CheckpointOfOtherStage,
+    KmBeyondRoute,
     UnknownReference,
     PartnerOfOtherCounty,
     UnknownReference,
@@ -89,7 +91,12 @@ def list_activities(
     status_code=status.HTTP_201_CREATED,
     summary="Add an activity or signal event",
     responses=problem_responses(
-        Unauthorized, Forbidden, StageNotFound, ValidationFailed, *RULE_PROBLEMS
+        Unauthorized,
+        Forbidden,
+        StageNotFound,
+        ValidationFailed,
+        IllegalActivityTransition,
+        *RULE_PROBLEMS,
     ),
 )
 def create_activity(

@@ -18,7 +18,7 @@ from sykkelturen.activities.models import (
     Event,
 )
 from sykkelturen.activities.problems import ActivityNotFound, IllegalActivityTransition
-from sykkelturen.activities.status import may_change
+from sykkelturen.activities.status import FIRST, may_change, may_enter
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import Checkpoint
@@ -31,11 +31,22 @@ from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
+from sykkelturen.routes import placement
+from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.runsheet.itinerary import Stop, arrival
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.texts import Lang, label, phrase
 from sykkelturen.tours.models import Tour
+
+
+def km_of(session: Session, activity: Activity) -> float | None:
+    """An activity at a checkpoint is where the checkpoint is now."""
+    if activity.checkpoint_id is not None:
+        checkpoint = session.get(Checkpoint, activity.checkpoint_id)
+        if checkpoint is not None:
+            return checkpoint.km
+    return activity.km
 
 
 def times(
@@ -45,7 +56,8 @@ def times(
     to the minute like every planned time."""
     if activity.starts_at is not None:
         return activity.starts_at, activity.ends_at
-    if activity.minutes_from_passage is None or activity.km is None or stage.starts_at is None:
+    km = km_of(session, activity)
+    if activity.minutes_from_passage is None or km is None or stage.starts_at is None:
         return None, None
     stops = [
         Stop(km=c.km, dwell_minutes=c.dwell_minutes)
@@ -53,7 +65,7 @@ def times(
         if c.km is not None
     ]
     start = to_minute(
-        arrival(stage.starts_at, stops, activity.km, min(stage.speeds_kmh))
+        arrival(stage.starts_at, stops, km, min(stage.speeds_kmh))
         + dt.timedelta(minutes=activity.minutes_from_passage),
         dt.UTC,
     )
@@ -69,6 +81,7 @@ def public(
     session: Session, actor: Actor, stage: Stage, activity: Activity, zone: ZoneInfo
 ) -> ActivityPublic:
     start, end = times(session, stage, activity)
+    km = km_of(session, activity)
     refs = [session.get(Partner, pid) for pid in partner_ids(session, activity)]
     visible = actor.may_see_personal_data(stage.county)
     summaries = [
@@ -83,7 +96,7 @@ def public(
         title=activity.title,
         description=activity.description,
         checkpoint_id=activity.checkpoint_id,
-        km=round(activity.km, 3) if activity.km is not None else None,
+        km=round(km, 3) if km is not None else None,
         place_name=activity.place_name,
         starts_at=start.astimezone(zone) if start else None,
         ends_at=end.astimezone(zone) if end else None,
@@ -182,10 +195,14 @@ def _place(session: Session, stage: Stage, activity: Activity, changes: dict[str
             raise CheckpointOfOtherStage(
                 f"Stage {stage.id} has no checkpoint {changes['checkpoint_id']}."
             )
-        activity.checkpoint_id, activity.km = checkpoint.id, checkpoint.km
+        activity.checkpoint_id, activity.km = checkpoint.id, None  # its km follows the checkpoint
         activity.place_name = activity.place_name or checkpoint.name
     elif changes.get("km") is not None:
-        activity.checkpoint_id, activity.km = None, float(changes["km"])  # type: ignore[arg-type]
+        km = float(changes["km"])  # type: ignore[arg-type]
+        version = current_version(session, stage)
+        if version is not None:
+            km = placement.metres_along(km, float(load_line(version).distance[-1])) / 1000
+        activity.checkpoint_id, activity.km = None, km
 
 
 FIELDS = (
@@ -206,6 +223,11 @@ def create_activity(
     session: Session, *, actor: Actor, stage: Stage, data: ActivityCreate, zone: ZoneInfo
 ) -> Activity:
     actor.require_county_write(stage.county)
+    if not may_enter(data.status):
+        raise IllegalActivityTransition(
+            f"A new activity starts as an {FIRST}; move it on (planned, confirmed, done) with "
+            "PATCH."
+        )
     _check_refs(session, stage, data.partner_ids, data.person_ids)
     assert stage.id is not None
     activity = Activity(

@@ -26,8 +26,10 @@ from sykkelturen.calendars.models import (
 from sykkelturen.calendars.problems import FeedNotFound, SubscriptionNotFound
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.ical import CalendarEvent, calendar
+from sykkelturen.legs.rules import Coverage
 from sykkelturen.people.models import Person
 from sykkelturen.problems import Forbidden
+from sykkelturen.riders import service as riders
 from sykkelturen.riders.models import Rider
 from sykkelturen.riders.status import ACTIVE
 from sykkelturen.runsheet import calendars as sheet_events
@@ -35,6 +37,7 @@ from sykkelturen.runsheet import service as runsheets
 from sykkelturen.runsheet.models import StageRunSheet
 from sykkelturen.security import ANONYMOUS, Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.team import service as team
 from sykkelturen.team.models import TeamMember
 from sykkelturen.texts import Lang, label, phrase
 from sykkelturen.tours.models import Tour
@@ -199,7 +202,7 @@ def _assignment_events(
     *,
     uid: str,
     role: str,
-    legs: list[int],
+    legs: list[str],
     stage: StageRunSheet,
     changed: dt.datetime,
     lang: Lang,
@@ -234,7 +237,7 @@ def _assignment_events(
         start: dt.datetime | dt.date = span[0] if span else stage.date
         events.append(
             CalendarEvent(
-                uid=uid.replace("@", f"-leg-{run[0].number}@"),
+                uid=uid.replace("@", f"-leg-{run[0].key}@"),
                 summary=phrase("assignment", lang, role=role, stage=f"{title}, {names}"),
                 start=start,
                 end=span[1] if span else None,
@@ -251,9 +254,15 @@ class _Assignment:
     stage: Stage
     uid: str
     role: str
-    legs: list[int]
+    legs: list[str]  # the leg keys covered today; [] for the whole stage
     changed: dt.datetime
     responsibilities: str | None = None
+
+
+def _covered(cover: Coverage) -> list[str]:
+    """The legs an assignment covers today; [] for the whole stage (and for one whose legs
+    all changed under it: the day is still theirs until the county chooses again)."""
+    return sorted(cover.legs) if cover.shown else []
 
 
 def _assignments(session: Session, person: Person, lang: Lang) -> list[_Assignment]:
@@ -263,7 +272,7 @@ def _assignments(session: Session, person: Person, lang: Lang) -> list[_Assignme
             stage=stage,
             uid=f"team-{member.id}@sykkelturen",
             role=label("team_role", member.role, lang).capitalize(),
-            legs=member.legs,
+            legs=_covered(team.coverage(session, stage, member)),
             changed=member.updated_at,
             responsibilities=member.responsibilities,
         )
@@ -286,7 +295,7 @@ def _assignments(session: Session, person: Person, lang: Lang) -> list[_Assignme
                     stage=stage,
                     uid=f"rider-{rider.id}@sykkelturen",
                     role=phrase("role_status", lang, role=role, status=status),
-                    legs=rider.legs,
+                    legs=_covered(riders.coverage(session, stage, rider)),
                     changed=rider.updated_at,
                 )
             )

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Field as SQLField
 
 from sykkelturen.bodies import RequestBody
-from sykkelturen.db import Versioned
+from sykkelturen.db import Versioned, json_column
 from sykkelturen.values import IsoDateTime
 
 
@@ -25,6 +25,18 @@ class CheckpointKind(StrEnum):
 
 
 class Checkpoint(Versioned, table=True):
+    __table_args__ = (
+        # One start and one finish per stage (checkpoints/rules.py), also for racing writers.
+        sa.Index(
+            "uq_checkpoint_stage_id_start_finish",
+            "stage_id",
+            "kind",
+            unique=True,
+            sqlite_where=sa.text("kind IN ('start', 'finish')"),
+            postgresql_where=sa.text("kind IN ('start', 'finish')"),
+        ),
+    )
+
     id: int | None = SQLField(default=None, primary_key=True)
     stage_id: int = SQLField(
         sa_column_args=[sa.ForeignKey("stage.id", ondelete="CASCADE")], index=True
@@ -35,6 +47,8 @@ class Checkpoint(Versioned, table=True):
     lon: float
     km: float | None = None
     offset_m: float | None = None
+    # Where else the route passes within far_from_route of lat/lon: [{"km", "offset_m"}].
+    other_passes: list[dict[str, float]] = SQLField(default_factory=list, sa_column=json_column())
     dwell_minutes: int = 0
     municipality: str | None = SQLField(default=None, max_length=100)
     notes: str | None = SQLField(default=None, max_length=5000)
@@ -50,12 +64,23 @@ class CheckpointFields(BaseModel):
     notes: str | None = Field(default=None, max_length=5000)
 
 
+NEAR_KM_DESCRIPTION = (
+    "With lat/lon, where the route passes the place more than once: the pass nearest this "
+    "km (see `other_passes`). Without it the nearest pass is taken (on PATCH: the pass "
+    "nearest the checkpoint's current km)."
+)
+
+
 class CheckpointCreate(RequestBody, CheckpointFields):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     km: float | None = Field(
-        default=None, ge=0, le=2000, description="Or: km along the current route."
+        default=None,
+        ge=0,
+        le=2000,
+        description="Or: km along the current route, kept exactly (at most its length).",
     )
+    near_km: float | None = Field(default=None, ge=0, le=2000, description=NEAR_KM_DESCRIPTION)
 
     @model_validator(mode="after")
     def _one_position(self) -> "CheckpointCreate":
@@ -64,6 +89,8 @@ class CheckpointCreate(RequestBody, CheckpointFields):
             raise ValueError("give both lat and lon")
         if has_point == (self.km is not None):
             raise ValueError("give the position either as lat and lon or as km along the route")
+        if self.near_km is not None and not has_point:
+            raise ValueError("near_km chooses between passes of a lat/lon; with km it is moot")
         return self
 
 
@@ -75,6 +102,7 @@ class CheckpointUpdate(RequestBody):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     km: float | None = Field(default=None, ge=0, le=2000)
+    near_km: float | None = Field(default=None, ge=0, le=2000, description=NEAR_KM_DESCRIPTION)
     dwell_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
     municipality: str | None = Field(default=None, max_length=100)
     notes: str | None = Field(default=None, max_length=5000)
@@ -85,7 +113,14 @@ class CheckpointUpdate(RequestBody):
             raise ValueError("give both lat and lon")
         if self.lat is not None and self.km is not None:
             raise ValueError("give the position either as lat and lon or as km along the route")
+        if self.near_km is not None and self.km is not None:
+            raise ValueError("near_km chooses between passes of a lat/lon; with km it is moot")
         return self
+
+
+class OtherPass(BaseModel):
+    km: float
+    offset_m: float
 
 
 class CheckpointPublic(BaseModel):
@@ -99,27 +134,13 @@ class CheckpointPublic(BaseModel):
         description="Distance from the start of the current route; null without a route."
     )
     offset_m: float | None = Field(description="Distance from the route; null without a route.")
+    other_passes: list[OtherPass] = Field(
+        description="Other places where the route passes within far_from_route (200 m) of "
+        "lat/lon, with their km; choose one with `near_km`."
+    )
     dwell_minutes: int
     municipality: str | None
     notes: str | None
     warnings: list[str] = Field(description="E.g. far from the route.")
     version: int
     updated_at: IsoDateTime
-
-
-class Leg(BaseModel):
-    number: int
-    from_checkpoint_id: int | None
-    from_name: str
-    to_checkpoint_id: int | None
-    to_name: str
-    km_from: float
-    km_to: float
-    distance_m: float
-    ascent_m: float
-    descent_m: float
-
-
-class Legs(BaseModel):
-    route_version: int | None
-    items: list[Leg]

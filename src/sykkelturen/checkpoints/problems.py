@@ -1,4 +1,4 @@
-from sykkelturen.problems import NotFound, Unprocessable
+from sykkelturen.problems import Conflict, NotFound, Unprocessable
 
 
 class CheckpointNotFound(NotFound):
@@ -7,3 +7,11 @@ class CheckpointNotFound(NotFound):
 
 class NoRouteForKm(Unprocessable):
     title, code = "No route to measure km on", "no_route_for_km"
+
+
+class CheckpointInUse(Conflict):
+    title, code = "Measures or activities are placed at this checkpoint", "checkpoint_in_use"
+
+
+class CheckpointKindTaken(Conflict):
+    title, code = "The stage already has one", "checkpoint_kind_taken"

@@ -8,9 +8,13 @@ from sykkelturen.checkpoints.models import (
     CheckpointCreate,
     CheckpointPublic,
     CheckpointUpdate,
-    Legs,
 )
-from sykkelturen.checkpoints.problems import CheckpointNotFound, NoRouteForKm
+from sykkelturen.checkpoints.problems import (
+    CheckpointInUse,
+    CheckpointKindTaken,
+    CheckpointNotFound,
+    NoRouteForKm,
+)
 from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page
@@ -21,6 +25,7 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.routes.problems import KmBeyondRoute
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
@@ -55,7 +60,13 @@ def list_checkpoints(session: SessionDep, stage: StageDep) -> Page[CheckpointPub
     status_code=status.HTTP_201_CREATED,
     summary="Add a checkpoint (by lat/lon or by km along the route)",
     responses=problem_responses(
-        Unauthorized, Forbidden, StageNotFound, NoRouteForKm, ValidationFailed
+        Unauthorized,
+        Forbidden,
+        StageNotFound,
+        NoRouteForKm,
+        KmBeyondRoute,
+        CheckpointKindTaken,
+        ValidationFailed,
     ),
 )
 def create_checkpoint(
@@ -90,7 +101,14 @@ def read_checkpoint(
 @router.patch(
     "/stages/{stage_id}/checkpoints/{checkpoint_id}",
     summary="Update a checkpoint",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, CheckpointNotFound, NoRouteForKm),
+    responses=problem_responses(
+        *WRITE_PROBLEMS,
+        StageNotFound,
+        CheckpointNotFound,
+        NoRouteForKm,
+        KmBeyondRoute,
+        CheckpointKindTaken,
+    ),
 )
 def update_checkpoint(
     response: Response,
@@ -111,7 +129,9 @@ def update_checkpoint(
     "/stages/{stage_id}/checkpoints/{checkpoint_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a checkpoint",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, CheckpointNotFound),
+    responses=problem_responses(
+        *WRITE_PROBLEMS, StageNotFound, CheckpointNotFound, CheckpointInUse
+    ),
 )
 def delete_checkpoint(
     session: SessionDep,
@@ -123,12 +143,3 @@ def delete_checkpoint(
     service.delete_checkpoint(
         session, actor=actor, stage=stage, checkpoint=checkpoint, if_match=if_match
     )
-
-
-@router.get(
-    "/stages/{stage_id}/legs",
-    summary="The legs between consecutive start, handover and finish checkpoints",
-    responses=problem_responses(StageNotFound, ValidationFailed),
-)
-def list_legs(session: SessionDep, stage: StageDep) -> Legs:
-    return service.legs(session, stage)

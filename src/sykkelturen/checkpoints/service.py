@@ -1,31 +1,35 @@
-"""Checkpoints snapped to the stage's current route, and the legs between handovers."""
-
-import itertools
+"""Checkpoints placed on the stage's current route."""
 
 from sqlmodel import Session, col, select
 
+from sykkelturen.activities.models import Activity
 from sykkelturen.audit import service as audit
+from sykkelturen.checkpoints import rules
 from sykkelturen.checkpoints.models import (
     Checkpoint,
     CheckpointCreate,
     CheckpointKind,
     CheckpointPublic,
     CheckpointUpdate,
-    Leg,
-    Legs,
+    OtherPass,
 )
-from sykkelturen.checkpoints.problems import CheckpointNotFound, NoRouteForKm
+from sykkelturen.checkpoints.problems import (
+    CheckpointInUse,
+    CheckpointKindTaken,
+    CheckpointNotFound,
+    NoRouteForKm,
+)
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
+from sykkelturen.measures.models import Measure
+from sykkelturen.routes import placement
+from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
-
-FAR_FROM_ROUTE_M = 200.0
-LEG_BOUNDARIES = {CheckpointKind.start, CheckpointKind.handover, CheckpointKind.finish}
 
 
 def public(checkpoint: Checkpoint) -> CheckpointPublic:
@@ -34,6 +38,12 @@ def public(checkpoint: Checkpoint) -> CheckpointPublic:
         warnings.append(
             f"far_from_route: {checkpoint.offset_m:,.0f} m from the route "
             f"(over {FAR_FROM_ROUTE_M:.0f} m)"
+        )
+    if checkpoint.other_passes:
+        at = ", ".join(f"km {p['km']:.1f}" for p in checkpoint.other_passes)
+        warnings.append(
+            f"several_passes: the route also passes within {FAR_FROM_ROUTE_M:.0f} m at {at}; "
+            "send near_km to choose the pass"
         )
     if checkpoint.km is None:
         warnings.append("not_snapped: the stage has no route yet")
@@ -47,6 +57,10 @@ def public(checkpoint: Checkpoint) -> CheckpointPublic:
         lon=checkpoint.lon,
         km=round(checkpoint.km, 3) if checkpoint.km is not None else None,
         offset_m=round(checkpoint.offset_m, 1) if checkpoint.offset_m is not None else None,
+        other_passes=[
+            OtherPass(km=round(p["km"], 3), offset_m=round(p["offset_m"], 1))
+            for p in checkpoint.other_passes
+        ],
         dwell_minutes=checkpoint.dwell_minutes,
         municipality=checkpoint.municipality,
         notes=checkpoint.notes,
@@ -77,47 +91,84 @@ def get_checkpoint(session: Session, stage: Stage, checkpoint_id: int) -> Checkp
     return checkpoint
 
 
-def _snapper(session: Session, stage: Stage) -> geometry.SnapLine | None:
+def _check_kind(session: Session, stage: Stage, kind: str, itself: int | None) -> None:
+    with session.no_autoflush:
+        others = session.exec(
+            select(Checkpoint.id, Checkpoint.kind).where(Checkpoint.stage_id == stage.id)
+        ).all()
+    holder = rules.holder_of(kind, [(i, k) for i, k in others if i is not None], itself)
+    if holder is not None:
+        name = session.get(Checkpoint, holder)
+        raise CheckpointKindTaken(
+            f"Stage {stage.id} already has a {kind}: checkpoint {holder}"
+            f"{f' ({name.name})' if name else ''}. A stage has one start and one finish; "
+            "move that one instead, or change its kind first."
+        )
+
+
+def _line(session: Session, stage: Stage) -> geometry.SnapLine | None:
     version = current_version(session, stage)
     return load_line(version).snapper() if version is not None else None
 
 
-def _place(checkpoint: Checkpoint, snapper: geometry.SnapLine | None) -> None:
-    if snapper is None:
+def _set_place(checkpoint: Checkpoint, place: placement.Placement | None) -> None:
+    if place is None:
         checkpoint.km = checkpoint.offset_m = None
+        checkpoint.other_passes = []
         return
-    snap = snapper.snap(checkpoint.lat, checkpoint.lon)
-    checkpoint.km, checkpoint.offset_m = snap.km, snap.offset_m
+    checkpoint.lat, checkpoint.lon = place.lat, place.lon
+    checkpoint.km, checkpoint.offset_m = place.km, place.offset_m
+    checkpoint.other_passes = [{"km": p.km, "offset_m": p.offset_m} for p in place.other_passes]
 
 
-def _position_from_km(snapper: geometry.SnapLine | None, km: float) -> tuple[float, float]:
-    if snapper is None:
+def _by_km(line: geometry.SnapLine | None, km: float) -> placement.Placement:
+    if line is None:
         raise NoRouteForKm("A position given as km needs a route; upload one, or give lat and lon.")
-    return snapper.at(km * 1000)
+    return placement.by_km(line, km)
 
 
-def resnap_all(session: Session, *, stage: Stage, snapper: geometry.SnapLine) -> None:
-    """A new route version moves every checkpoint's km and offset onto the new line."""
+def _by_point(
+    line: geometry.SnapLine | None, lat: float, lon: float, near_km: float | None
+) -> placement.Placement | None:
+    return placement.by_point(line, lat, lon, near_km=near_km) if line is not None else None
+
+
+def resnap_all(session: Session, *, stage: Stage, line: geometry.SnapLine) -> None:
+    """A new route version moves every checkpoint onto the new line: the place itself
+    (lat/lon), on the pass nearest where it was (its old km), so a place the route passes
+    twice keeps its pass."""
     for checkpoint in session.exec(select(Checkpoint).where(Checkpoint.stage_id == stage.id)).all():
-        _place(checkpoint, snapper)
+        _set_place(checkpoint, _by_point(line, checkpoint.lat, checkpoint.lon, checkpoint.km))
         session.add(checkpoint)
 
 
-def add_snapped(
+def add_checkpoint(
     session: Session,
     *,
     actor: Actor,
     stage: Stage,
-    snapper: geometry.SnapLine | None,
+    line: geometry.SnapLine | None,
     name: str,
     kind: CheckpointKind,
-    lat: float,
-    lon: float,
+    lat: float | None = None,
+    lon: float | None = None,
+    km: float | None = None,
+    near_km: float | None = None,
     dwell_minutes: int = 0,
     municipality: str | None = None,
     notes: str | None = None,
 ) -> Checkpoint:
+    """A checkpoint at km along `line` (kept exactly), or at lat/lon (snapped)."""
     assert stage.id is not None
+    _check_kind(session, stage, kind, None)
+    if km is not None:
+        place: placement.Placement | None = _by_km(line, km)
+        assert place is not None
+        lat, lon = place.lat, place.lon
+    else:
+        assert lat is not None
+        assert lon is not None
+        place = _by_point(line, lat, lon, near_km)
     checkpoint = Checkpoint(
         stage_id=stage.id,
         name=name,
@@ -128,7 +179,7 @@ def add_snapped(
         municipality=municipality,
         notes=notes,
     )
-    _place(checkpoint, snapper)
+    _set_place(checkpoint, place)
     session.add(checkpoint)
     session.flush()
     audit.record(
@@ -145,22 +196,17 @@ def create_checkpoint(
     session: Session, *, actor: Actor, stage: Stage, data: CheckpointCreate
 ) -> Checkpoint:
     actor.require_county_write(stage.county)
-    snapper = _snapper(session, stage)
-    if data.km is not None:
-        lat, lon = _position_from_km(snapper, data.km)
-    else:
-        assert data.lat is not None
-        assert data.lon is not None
-        lat, lon = data.lat, data.lon
-    return add_snapped(
+    return add_checkpoint(
         session,
         actor=actor,
         stage=stage,
-        snapper=snapper,
+        line=_line(session, stage),
         name=data.name,
         kind=data.kind,
-        lat=lat,
-        lon=lon,
+        lat=data.lat,
+        lon=data.lon,
+        km=data.km,
+        near_km=data.near_km,
         dwell_minutes=data.dwell_minutes,
         municipality=data.municipality,
         notes=data.notes,
@@ -188,12 +234,19 @@ def update_checkpoint(
         if v is not None or k in _NULLABLE
     }
     km = changes.pop("km", None)
-    snapper = _snapper(session, stage)
-    if km is not None:
-        changes["lat"], changes["lon"] = _position_from_km(snapper, km)
+    near_km = changes.pop("near_km", None)
+    if changes.get("kind") is not None:
+        _check_kind(session, stage, changes["kind"], checkpoint.id)
+    moved = "lat" in changes or km is not None or near_km is not None
+    line = _line(session, stage) if moved else None  # read before anything changes
     for name, value in changes.items():
         setattr(checkpoint, name, value)
-    _place(checkpoint, snapper)
+    if moved:  # a km stays exactly where it was given unless the position changes
+        if km is not None:
+            _set_place(checkpoint, _by_km(line, km))
+        else:
+            near = near_km if near_km is not None else checkpoint.km
+            _set_place(checkpoint, _by_point(line, checkpoint.lat, checkpoint.lon, near))
     checkpoint.updated_at = utcnow()
     session.add(checkpoint)
     session.flush()
@@ -208,59 +261,36 @@ def update_checkpoint(
     return checkpoint
 
 
+def _placed_here(session: Session, checkpoint: Checkpoint) -> list[str]:
+    measures = session.exec(
+        select(Measure.id).where(Measure.checkpoint_id == checkpoint.id).order_by(col(Measure.id))
+    ).all()
+    activities = session.exec(
+        select(Activity.id)
+        .where(Activity.checkpoint_id == checkpoint.id)
+        .order_by(col(Activity.id))
+    ).all()
+    return [f"measure {i}" for i in measures] + [f"activity {i}" for i in activities]
+
+
 def delete_checkpoint(
     session: Session, *, actor: Actor, stage: Stage, checkpoint: Checkpoint, if_match: str
 ) -> None:
+    """Refused while measures or activities are placed at it: they follow the checkpoint,
+    and deleting it would leave them nowhere."""
     actor.require_county_write(stage.county)
     before = public(checkpoint)
     check_if_match(if_match, etag_of(before))
+    placed = _placed_here(session, checkpoint)
+    if placed:
+        raise CheckpointInUse(
+            f"{', '.join(placed).capitalize()} {'is' if len(placed) == 1 else 'are'} placed at "
+            f"checkpoint {checkpoint.id}; place {'it' if len(placed) == 1 else 'them'} "
+            "elsewhere first."
+        )
     tombstones.bury(session, stage, TombstoneType.checkpoint, checkpoint.id)
     session.delete(checkpoint)
     session.flush()
     audit.record(
         session, actor=actor, action="delete", resource=_resource(stage, checkpoint), before=before
-    )
-
-
-def legs(session: Session, stage: Stage) -> Legs:
-    """The stretches between consecutive start/handover/finish checkpoints; without any,
-    the whole route is one leg."""
-    version = current_version(session, stage)
-    if version is None:
-        return Legs(route_version=None, items=[])
-    line = load_line(version)
-    total = float(line.distance[-1])
-    boundaries: list[tuple[Checkpoint | None, float]] = [
-        (c, c.km * 1000)
-        for c in ordered(session, stage)
-        if c.kind in LEG_BOUNDARIES and c.km is not None
-    ]
-    if not boundaries or boundaries[0][1] > 0:
-        boundaries.insert(0, (None, 0.0))
-    if boundaries[-1][1] < total and (
-        boundaries[-1][0] is None or boundaries[-1][0].kind != CheckpointKind.finish
-    ):
-        boundaries.append((None, total))
-    items = []
-    for number, ((start, start_m), (end, end_m)) in enumerate(itertools.pairwise(boundaries), 1):
-        inside = (line.distance >= start_m) & (line.distance <= end_m)
-        ascent, descent, _, _ = geometry.climb(line.ele[inside])
-        items.append(
-            Leg(
-                number=number,
-                from_checkpoint_id=start.id if start else None,
-                # Without a start or finish checkpoint, the stage's own places name the ends.
-                from_name=start.name if start else (stage.start_place or "Start"),
-                to_checkpoint_id=end.id if end else None,
-                to_name=end.name if end else (stage.finish_place or "Mål"),
-                km_from=round(start_m / 1000, 3),
-                km_to=round(end_m / 1000, 3),
-                distance_m=round(end_m - start_m, 1),
-                ascent_m=round(ascent, 1),
-                descent_m=round(descent, 1),
-            )
-        )
-    return Legs(
-        route_version=version.number,
-        items=[leg for leg in items if leg.distance_m > 0 or len(items) == 1],
     )

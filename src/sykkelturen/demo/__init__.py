@@ -18,16 +18,17 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from sykkelturen.activities import service as activities
-from sykkelturen.activities.models import ActivityCreate
+from sykkelturen.activities.models import ActivityCreate, ActivityStatus, ActivityUpdate
 from sykkelturen.calendars import service as calendars
 from sykkelturen.calendars.models import SubscriptionCreate
 from sykkelturen.checkpoints import service as checkpoints
-from sykkelturen.checkpoints.models import CheckpointCreate
+from sykkelturen.checkpoints.models import Checkpoint, CheckpointCreate
 from sykkelturen.config import Settings
 from sykkelturen.content import service as content
 from sykkelturen.content.models import ContentCreate
 from sykkelturen.daylog import service as daylog
 from sykkelturen.daylog.models import LogEntryCreate
+from sykkelturen.legs.rules import END, START
 from sykkelturen.measures import service as measures
 from sykkelturen.measures.models import MeasureCreate
 from sykkelturen.partners import service as partners
@@ -37,7 +38,7 @@ from sykkelturen.people.models import Person, PersonCreate
 from sykkelturen.press import service as press
 from sykkelturen.press.models import OutreachCreate, PressContact, PressContactCreate
 from sykkelturen.riders import service as riders
-from sykkelturen.riders.models import RiderCreate
+from sykkelturen.riders.models import RiderCreate, RiderStatus, RiderUpdate
 from sykkelturen.routes import service as routes
 from sykkelturen.routes.models import RouteStatus
 from sykkelturen.routes.versions import current_version, require_current
@@ -62,6 +63,13 @@ STAGE_EXTRAS = (
     "log",
     "calendar_subscriptions",
 )  # beside StageCreate
+ACTIVITY_STEPS = {
+    "idea": [],
+    "planned": ["planned"],
+    "confirmed": ["planned", "confirmed"],
+    "done": ["planned", "confirmed", "done"],
+    "cancelled": ["cancelled"],
+}
 STATUS_STEPS = {"draft": [], "reported": ["report"], "final": ["report", "finalize"]}
 
 
@@ -209,13 +217,24 @@ def _add_promotion(
         for activity in item["activities"]:
             fields = {k: v for k, v in activity.items() if k != "partners"}
             fields["partner_ids"] = [partner_ids[name] for name in activity.get("partners", [])]
-            activities.create_activity(
+            status = fields.pop("status", ActivityStatus.idea)
+            created = activities.create_activity(
                 session,
                 actor=actor,
                 stage=stage,
                 data=ActivityCreate.model_validate(fields),
                 zone=zone,
             )
+            for step in ACTIVITY_STEPS[status]:  # entered at its first state, then moved on
+                activities.update_activity(
+                    session,
+                    actor=actor,
+                    stage=stage,
+                    activity=created,
+                    data=ActivityUpdate(status=step),
+                    if_match="*",
+                    zone=zone,
+                )
     if item.get("outreach") and not press.list_outreach(session, stage):
         for entry in item["outreach"]:
             fields = {k: v for k, v in entry.items() if k != "outlet"}
@@ -281,21 +300,45 @@ def _add_people(
                 person_id=_person_id(by_email, member["email"]),
                 role=member["role"],
                 responsibilities=member["responsibilities"],
+                legs=[_leg_key(session, stage, leg) for leg in member.get("legs", [])],
             )
             team.add_member(session, actor=actor, stage=stage, data=data)
     if item.get("riders") and not riders.list_riders(session, stage):
         for rider in item["riders"]:
-            riders.add_rider(
+            added = riders.add_rider(
                 session,
                 actor=actor,
                 stage=stage,
                 data=RiderCreate(
                     person_id=_person_id(by_email, rider["email"]),
                     role=rider["role"],
-                    status=rider["status"],
-                    legs=rider["legs"],
+                    legs=[_leg_key(session, stage, leg) for leg in rider["legs"]],
                 ),
             )
+            if rider["status"] != RiderStatus.invited:  # invited first, then the answer
+                riders.update_rider(
+                    session,
+                    actor=actor,
+                    stage=stage,
+                    rider=added,
+                    data=RiderUpdate(status=rider["status"]),
+                    if_match="*",
+                )
+
+
+def _leg_key(session: Session, stage: Stage, leg: dict[str, str]) -> str:
+    """A leg of the demo file, named by its bounding checkpoints' names (it knows no ids),
+    as the API names it: `start`, `end` or the checkpoint's id on each side."""
+
+    def side(name: str) -> str:
+        if name in (START, END):
+            return name
+        checkpoint = session.exec(
+            select(Checkpoint).where(Checkpoint.stage_id == stage.id, Checkpoint.name == name)
+        ).one()
+        return str(checkpoint.id)
+
+    return f"{side(leg['from'])}-{side(leg['to'])}"
 
 
 def _add_route(

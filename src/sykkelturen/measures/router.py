@@ -28,6 +28,7 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.routes.problems import KmBeyondRoute
 from sykkelturen.security import CountyWriter, CurrentActor, NationalOnly
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import Stage
@@ -39,6 +40,7 @@ router = APIRouter(tags=["measures"])
 
 RULE_PROBLEMS = (
     CheckpointOfOtherStage,
+    KmBeyondRoute,
     UnknownReference,
     PersonOfOtherCounty,
     UnknownReference,

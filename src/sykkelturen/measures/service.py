@@ -29,6 +29,7 @@ from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
 from sykkelturen.problems import Forbidden
+from sykkelturen.routes import placement
 from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
@@ -51,7 +52,17 @@ def is_overdue(measure: Measure, on: dt.date) -> bool:
     )
 
 
+def place_of(session: Session, measure: Measure) -> tuple[float | None, float | None, float | None]:
+    """(km, lat, lon): a measure at a checkpoint is where the checkpoint is now."""
+    if measure.checkpoint_id is not None:
+        checkpoint = session.get(Checkpoint, measure.checkpoint_id)
+        if checkpoint is not None:
+            return checkpoint.km, checkpoint.lat, checkpoint.lon
+    return measure.km, measure.lat, measure.lon
+
+
 def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> MeasurePublic:
+    km, lat, lon = place_of(session, measure)
     person = (
         session.get(Person, measure.responsible_person_id)
         if measure.responsible_person_id
@@ -76,9 +87,9 @@ def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> Me
         title=measure.title,
         description=measure.description,
         checkpoint_id=measure.checkpoint_id,
-        km=round(measure.km, 3) if measure.km is not None else None,
-        lat=measure.lat,
-        lon=measure.lon,
+        km=round(km, 3) if km is not None else None,
+        lat=lat,
+        lon=lon,
         starts_at=measure.starts_at,
         ends_at=measure.ends_at,
         responsible_name=measure.responsible_name
@@ -134,25 +145,30 @@ def get_measure(session: Session, measure_id: int) -> Measure:
 
 
 def _place(session: Session, stage: Stage, measure: Measure, fields: dict[str, object]) -> None:
-    """Resolve the place to km and lat/lon on the current route, whichever way it was given."""
+    """Keep the place as given: a checkpoint (referenced: its km and lat/lon follow it), a
+    km (exactly, at most the route's length) or a lat/lon (snapped to the nearest pass)."""
+    if not any(fields.get(name) is not None for name in ("checkpoint_id", "km", "lat")):
+        return
     version = current_version(session, stage)
-    snapper = load_line(version).snapper() if version is not None else None
+    line = load_line(version).snapper() if version is not None else None
     if fields.get("checkpoint_id") is not None:
         checkpoint = session.get(Checkpoint, fields["checkpoint_id"])
         if checkpoint is None or checkpoint.stage_id != stage.id:
             raise CheckpointOfOtherStage(
                 f"Stage {stage.id} has no checkpoint {fields['checkpoint_id']}."
             )
-        measure.checkpoint_id, measure.km = checkpoint.id, checkpoint.km
-        measure.lat, measure.lon = checkpoint.lat, checkpoint.lon
+        measure.checkpoint_id = checkpoint.id
+        measure.km = measure.lat = measure.lon = None
     elif fields.get("km") is not None:
         km = float(fields["km"])  # type: ignore[arg-type]
-        measure.checkpoint_id, measure.km = None, km
-        measure.lat, measure.lon = snapper.at(km * 1000) if snapper else (None, None)
-    elif fields.get("lat") is not None:
+        measure.checkpoint_id, measure.km, measure.lat, measure.lon = None, km, None, None
+        if line is not None:
+            at = placement.by_km(line, km)
+            measure.km, measure.lat, measure.lon = at.km, at.lat, at.lon
+    else:
         lat, lon = float(fields["lat"]), float(fields["lon"])  # type: ignore[arg-type]
         measure.checkpoint_id, measure.lat, measure.lon = None, lat, lon
-        measure.km = snapper.snap(lat, lon).km if snapper else None
+        measure.km = placement.by_point(line, lat, lon).km if line is not None else None
 
 
 def _responsible(

@@ -4,6 +4,8 @@ it back to submitted."""
 
 from sykkelturen.measures.models import MeasureStatus
 
+FIRST = MeasureStatus.draft  # every new measure: its body has no status
+
 TRANSITIONS: dict[tuple[MeasureStatus, str], MeasureStatus] = {
     (MeasureStatus.draft, "submit"): MeasureStatus.submitted,
     (MeasureStatus.returned, "submit"): MeasureStatus.submitted,

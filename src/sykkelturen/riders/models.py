@@ -7,9 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 
 from sykkelturen.bodies import RequestBody
-from sykkelturen.db import UTCDateTime, Versioned, json_column, utcnow
+from sykkelturen.db import UTCDateTime, Versioned, utcnow
+from sykkelturen.legs.models import AssignedLeg, ChangedLeg, LegKeys
 from sykkelturen.people.models import PersonSummary
-from sykkelturen.team.models import LegNumbers
+from sykkelturen.team.models import LEGS_SHOWN
 from sykkelturen.values import MAX_ID, IsoDateTime
 
 
@@ -35,7 +36,6 @@ class Rider(Versioned, table=True):
         default=None, sa_column_args=[sa.ForeignKey("person.id", ondelete="SET NULL")], index=True
     )
     role: str = SQLField(max_length=20)
-    legs: list[int] = SQLField(default_factory=list, sa_column=json_column())
     status: str = SQLField(default=RiderStatus.invited, max_length=20)
     invited_by: str = SQLField(max_length=200)
     status_changed_at: IsoDateTime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
@@ -48,9 +48,11 @@ class RiderCreate(RequestBody):
 
     person_id: int = Field(ge=1, le=MAX_ID)
     role: RiderRole
-    legs: LegNumbers = Field(default_factory=list)
+    legs: LegKeys = Field(default_factory=list)
     status: RiderStatus = Field(
-        default=RiderStatus.invited, description="Usually `invited`; or straight to `confirmed`."
+        default=RiderStatus.invited,
+        description="`invited`, the first state, and only that: a rider is confirmed or "
+        "declined afterwards (PATCH), through the same checks.",
     )
 
 
@@ -58,15 +60,29 @@ class RiderUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     role: RiderRole | None = None
-    legs: LegNumbers | None = None
+    legs: LegKeys | None = None
     status: RiderStatus | None = None
+
+
+class RiderLeg(AssignedLeg, table=True):
+    """A stretch of legs a rider rides (none: the whole stage)."""
+
+    __tablename__ = "rider_leg"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
+    rider_id: int = SQLField(foreign_key="rider.id", ondelete="CASCADE", index=True)
 
 
 class RiderPublic(BaseModel):
     id: int
     stage_id: int
     role: RiderRole
-    legs: list[int]
+    legs: list[str] = Field(description=LEGS_SHOWN)
+    leg_changed: bool = Field(
+        description="Part of the legs assigned no longer exists (a handover was removed or "
+        "reordered): choose the legs again. Until then that part counts nowhere."
+    )
+    changed_legs: list[ChangedLeg]
     status: RiderStatus
     person: PersonSummary | None = Field(
         description="Null when the caller may not see personal data, or the person was erased."

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
+from sykkelturen.legs.problems import UnknownLeg
 from sykkelturen.pagination import Page
 from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
@@ -25,7 +26,6 @@ from sykkelturen.riders.problems import (
 from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
-from sykkelturen.team.problems import UnknownLeg
 from sykkelturen.values import MAX_ID
 
 router = APIRouter(tags=["riders"])

@@ -2,18 +2,23 @@
 without anyone being confirmed in two places at once."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.checkpoints.service import legs as stage_legs
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
+from sykkelturen.legs import rules
+from sykkelturen.legs import service as legs
+from sykkelturen.legs.rules import Boundary, Coverage, Stretch
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
+from sykkelturen.riders import seats
 from sykkelturen.riders.models import (
     Rider,
     RiderCreate,
+    RiderLeg,
     RiderPublic,
     RiderRole,
     RiderStatus,
@@ -24,12 +29,12 @@ from sykkelturen.riders.problems import (
     IllegalRiderTransition,
     RickshawFull,
     RiderNotFound,
+    SeatsTaken,
 )
-from sykkelturen.riders.status import ACTIVE, may_change
+from sykkelturen.riders.status import ACTIVE, FIRST, may_change, may_enter
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
 from sykkelturen.stages.timing import ride_duration
-from sykkelturen.team.service import leg_numbers, require_legs
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
 
@@ -38,18 +43,35 @@ from sykkelturen.tombstones.models import TombstoneType
 DUTY_LIMIT = dt.timedelta(hours=5)
 
 
-def covers(legs: list[int], leg: int) -> bool:
-    return not legs or leg in legs
+def stored_legs(session: Session, rider: Rider) -> list[str]:
+    """The stretches of legs as stored ([] for the whole stage)."""
+    if rider.id is None:
+        return []
+    return legs.stored_keys(
+        session.exec(select(RiderLeg).where(RiderLeg.rider_id == rider.id)).all()
+    )
 
 
-def overlaps(a: list[int], b: list[int]) -> bool:
-    return not a or not b or bool(set(a) & set(b))
+def coverage(
+    session: Session, stage: Stage, rider: Rider, bounds: Sequence[Boundary] | None = None
+) -> Coverage:
+    return legs.assignment_legs(session, stage, stored_legs(session, rider), bounds)[0]
 
 
-def riding_time(session: Session, stage: Stage, legs: list[int]) -> dt.timedelta:
+def _store_legs(session: Session, rider: Rider, stretches: list[Stretch]) -> None:
+    for ref in session.exec(select(RiderLeg).where(RiderLeg.rider_id == rider.id)).all():
+        session.delete(ref)
+    assert rider.id is not None
+    for stretch in stretches:
+        session.add(RiderLeg.model_validate(legs.reference(stretch), update={"rider_id": rider.id}))
+    session.flush()
+
+
+def riding_time(session: Session, stage: Stage, cover: Coverage) -> dt.timedelta:
     """Time on the bike at the slowest planned speed; zero while the stage has no route."""
-    all_legs = stage_legs(session, stage).items
-    distance = sum(leg.distance_m for leg in all_legs if covers(legs, leg.number))
+    distance = sum(
+        leg.distance_m for leg in legs.stage_legs(session, stage).items if leg.key in cover.legs
+    )
     return ride_duration(distance, stage.speeds_kmh) if distance else dt.timedelta()
 
 
@@ -64,7 +86,10 @@ def duty_on(session: Session, person_id: int, day: dt.date, tour_id: int) -> dt.
             Stage.tour_id == tour_id,
         )
     ).all()
-    return sum((riding_time(session, stage, rider.legs) for rider, stage in rows), dt.timedelta())
+    return sum(
+        (riding_time(session, stage, coverage(session, stage, rider)) for rider, stage in rows),
+        dt.timedelta(),
+    )
 
 
 def warnings(session: Session, stage: Stage, rider: Rider, person: Person | None) -> list[str]:
@@ -83,12 +108,15 @@ def warnings(session: Session, stage: Stage, rider: Rider, person: Person | None
 def public(session: Session, actor: Actor, stage: Stage, rider: Rider) -> RiderPublic:
     person = session.get(Person, rider.person_id) if rider.person_id is not None else None
     visible = actor.may_see_personal_data(stage.county)
+    cover, changed = legs.assignment_legs(session, stage, stored_legs(session, rider))
     assert rider.id is not None
     return RiderPublic(
         id=rider.id,
         stage_id=rider.stage_id,
         role=RiderRole(rider.role),
-        legs=rider.legs,
+        legs=list(cover.shown),
+        leg_changed=cover.leg_changed,
+        changed_legs=changed,
         status=RiderStatus(rider.status),
         person=people.summary(person, actor, stage.county),
         erased=rider.erased,
@@ -125,28 +153,52 @@ def get_rider(session: Session, stage: Stage, rider_id: int) -> Rider:
     return rider
 
 
-def _check_seats(session: Session, stage: Stage, rider: Rider) -> None:
+def _passengers(
+    session: Session, stage: Stage, bounds: Sequence[Boundary], but: Rider
+) -> list[Coverage]:
+    """What the stage's other seat-holding passengers ride."""
+    return [
+        coverage(session, stage, r, bounds)
+        for r in list_riders(session, stage)
+        if r.id != but.id and r.role == RiderRole.passenger and r.status in ACTIVE
+    ]
+
+
+def _check_seats(session: Session, stage: Stage, rider: Rider, cover: Coverage) -> None:
     """At most two passengers per rickshaw on every leg the passenger rides."""
     if rider.role != RiderRole.passenger or rider.status not in ACTIVE:
         return
-    seats = stage.bikes * PASSENGERS_PER_BIKE
-    others = [
-        r
+    bounds = legs.boundaries(session, stage)
+    full = seats.overfull(
+        [cover, *_passengers(session, stage, bounds, but=rider)],
+        rules.leg_keys(bounds),
+        stage.bikes,
+    )
+    if full:
+        raise RickshawFull(
+            f"Leg {full[0].leg} already has {full[0].passengers - 1} passengers on "
+            f"{stage.bikes} rickshaws ({PASSENGERS_PER_BIKE} seats each)."
+        )
+
+
+def check_seats_for_bikes(session: Session, stage: Stage, bikes: int) -> None:
+    """The seats rule when a stage's bikes change: every passenger keeps a seat."""
+    bounds = legs.boundaries(session, stage)
+    riding = [
+        coverage(session, stage, r, bounds)
         for r in list_riders(session, stage)
-        if r.id != rider.id and r.role == RiderRole.passenger and r.status in ACTIVE
+        if r.role == RiderRole.passenger and r.status in ACTIVE
     ]
-    for leg in leg_numbers(session, stage):
-        if not covers(rider.legs, leg):
-            continue
-        taken = sum(1 for r in others if covers(r.legs, leg))
-        if taken >= seats:
-            raise RickshawFull(
-                f"Leg {leg} already has {taken} passengers on {stage.bikes} rickshaws "
-                f"({PASSENGERS_PER_BIKE} seats each)."
-            )
+    full = seats.overfull(riding, rules.leg_keys(bounds), bikes)
+    if full:
+        where = ", ".join(f"leg {load.leg} has {load.passengers}" for load in full)
+        raise SeatsTaken(
+            f"{bikes} rickshaws seat {bikes * PASSENGERS_PER_BIKE} passengers, but {where} "
+            "invited or confirmed; decline or move passengers first."
+        )
 
 
-def _check_double_booking(session: Session, stage: Stage, rider: Rider) -> None:
+def _check_double_booking(session: Session, stage: Stage, rider: Rider, cover: Coverage) -> None:
     """A person is confirmed in one place at a time: same date, overlapping legs, any stage
     of the tour (two stages on one day count as overlapping)."""
     if rider.status != RiderStatus.confirmed or rider.person_id is None:
@@ -163,33 +215,42 @@ def _check_double_booking(session: Session, stage: Stage, rider: Rider) -> None:
         )
     ).all()
     for other, other_stage in rows:
-        if other_stage.id != stage.id or overlaps(other.legs, rider.legs):
+        if other_stage.id != stage.id or rules.overlaps(coverage(session, stage, other), cover):
             raise DoubleBooking(
                 f"This person is already confirmed as {other.role} (rider {other.id}) on stage "
                 f"{other_stage.sequence} {other_stage.name} that day."
             )
 
 
+def _candidate(session: Session, stage: Stage, stretches: list[Stretch]) -> Coverage:
+    """What a rider with these stretches would cover."""
+    return legs.assignment_legs(session, stage, [rules.key(a, b) for a, b in stretches])[0]
+
+
 def add_rider(session: Session, *, actor: Actor, stage: Stage, data: RiderCreate) -> Rider:
     actor.require_county_write(stage.county)
     people.person_for_stage(session, stage, data.person_id)
-    if data.status not in (RiderStatus.invited, RiderStatus.confirmed):
-        raise IllegalRiderTransition("A new rider starts as invited or confirmed.")
+    if not may_enter(data.status):
+        raise IllegalRiderTransition(
+            f"A new rider starts as {FIRST}; confirm (or decline) with PATCH once they answer."
+        )
+    stretches = legs.stretches(session, stage, data.legs)
     assert stage.id is not None
     rider = Rider(
         stage_id=stage.id,
         person_id=data.person_id,
         role=data.role,
-        legs=require_legs(session, stage, data.legs),
         status=data.status,
         invited_by=actor.name,
         status_changed_by=actor.name,
     )
     with session.no_autoflush:
-        _check_seats(session, stage, rider)
-        _check_double_booking(session, stage, rider)
+        cover = _candidate(session, stage, stretches)
+        _check_seats(session, stage, rider, cover)
+        _check_double_booking(session, stage, rider, cover)
     session.add(rider)
     session.flush()
+    _store_legs(session, rider, stretches)
     audit.record(
         session,
         actor=actor,
@@ -224,14 +285,20 @@ def update_rider(
         rider.status_changed_by = actor.name
     if changes.get("role") is not None:
         rider.role = changes["role"]
-    if changes.get("legs") is not None:
-        rider.legs = require_legs(session, stage, changes["legs"])
     with session.no_autoflush:
-        _check_seats(session, stage, rider)
-        _check_double_booking(session, stage, rider)
+        if changes.get("legs") is not None:
+            stretches: list[Stretch] | None = legs.stretches(session, stage, changes["legs"])
+            assert stretches is not None
+            cover = _candidate(session, stage, stretches)
+        else:
+            stretches, cover = None, coverage(session, stage, rider)
+        _check_seats(session, stage, rider, cover)
+        _check_double_booking(session, stage, rider, cover)
     rider.updated_at = utcnow()
     session.add(rider)
     session.flush()
+    if stretches is not None:
+        _store_legs(session, rider, stretches)
     audit.record(
         session,
         actor=actor,

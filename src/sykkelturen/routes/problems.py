@@ -25,3 +25,7 @@ class IllegalRouteTransition(Conflict):
 
 class RouteNeedsStartAndFinish(Conflict):
     title, code = "Start and finish checkpoints missing", "route_needs_start_and_finish"
+
+
+class KmBeyondRoute(Unprocessable):
+    title, code = "Past the end of the route", "km_beyond_route"

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
+from sykkelturen.checkpoints.problems import CheckpointKindTaken
 from sykkelturen.concurrency import (
     IfMatch,
     conditional_get,
@@ -134,6 +135,7 @@ ROUTE_MEDIA = {RouteFormat.json: JSON, RouteFormat.gpx: GPX, RouteFormat.geojson
             UnsupportedMediaType,
             GpxRejected,
             MissingFile,
+            CheckpointKindTaken,
             ValidationFailed,
         ),
     },

@@ -249,15 +249,15 @@ def upload_route(
     session.add(version)
     session.flush()
     snapper = geometry.SnapLine(line.lat, line.lon, distance)
-    checkpoints.resnap_all(session, stage=stage, snapper=snapper)
+    checkpoints.resnap_all(session, stage=stage, line=snapper)
     imported = 0
     if import_waypoints:
         for waypoint in line.waypoints:
-            checkpoints.add_snapped(
+            checkpoints.add_checkpoint(
                 session,
                 actor=actor,
                 stage=stage,
-                snapper=snapper,
+                line=snapper,
                 name=(waypoint.name or waypoint.kind or "Waypoint")[:200],
                 kind=_WAYPOINT_KINDS.get((waypoint.kind or "").lower(), CheckpointKind.other),
                 lat=waypoint.lat,

@@ -5,6 +5,8 @@ A new upload starts a new draft version; the old versions keep their history.
 
 from sykkelturen.routes.models import RouteStatus
 
+FIRST = RouteStatus.draft  # every new version: an upload has no status
+
 TRANSITIONS: dict[tuple[RouteStatus, str], RouteStatus] = {
     (RouteStatus.draft, "report"): RouteStatus.reported,
     (RouteStatus.reported, "finalize"): RouteStatus.final,

@@ -138,11 +138,11 @@ def measure_events(stage: StageRunSheet, lang: Lang) -> list[CalendarEvent]:
 
 
 def legs_span(
-    stage: StageRunSheet, numbers: list[int]
+    stage: StageRunSheet, keys: list[str]
 ) -> list[tuple[list[RunSheetLeg], tuple[dt.datetime, dt.datetime] | None]]:
-    """The stage's legs among `numbers`, grouped into runs of consecutive legs, each with
+    """The stage's legs among `keys`, grouped into runs of consecutive legs, each with
     the window from its first leg's earliest start to its last leg's latest end."""
-    chosen = [leg for leg in stage.legs if leg.number in set(numbers)]
+    chosen = [leg for leg in stage.legs if leg.key in set(keys)]
     runs: list[list[RunSheetLeg]] = []
     for leg in chosen:
         if runs and runs[-1][-1].number + 1 == leg.number:

@@ -50,6 +50,7 @@ class LegClock(BaseModel):
 
 
 class RunSheetLeg(BaseModel):
+    key: str = Field(description="The leg's name: its bounding checkpoints (see …/legs).")
     number: int
     from_name: str
     to_name: str
@@ -131,6 +132,12 @@ class TourRunSheet(BaseModel):
     )
 
 
+class PassingAgain(BaseModel):
+    km: float
+    distance_m: float
+    times: list[Clock]
+
+
 class Passing(BaseModel):
     stage_id: int
     sequence: int
@@ -142,6 +149,10 @@ class Passing(BaseModel):
     lon: float
     times: list[Clock] = Field(
         description="Expected passage at each planned speed; empty without start time."
+    )
+    other_passes: list[PassingAgain] = Field(
+        description="Where the same stage passes within 200 m of the place again (a road "
+        "ridden out and back), with km and times."
     )
     expected: dt.datetime | None = Field(
         default=None, description="On the day: the expected (or past) passage from the log."

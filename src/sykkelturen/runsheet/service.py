@@ -14,14 +14,16 @@ from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.clock import to_minute
 from sykkelturen.gpx import geometry
+from sykkelturen.legs.service import stage_legs
 from sykkelturen.live import service as live
-from sykkelturen.live.expected import StageForecast
+from sykkelturen.live.expected import PlaceForecast, StageForecast
 from sykkelturen.measures import service as measures
 from sykkelturen.people.models import Person
 from sykkelturen.problems import NotFound
 from sykkelturen.riders import service as riders
 from sykkelturen.routes import service as routes
 from sykkelturen.routes.models import RouteVersion
+from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import VersionKey, current_bounds, current_version, load_line
 from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
 from sykkelturen.runsheet.models import (
@@ -31,6 +33,7 @@ from sykkelturen.runsheet.models import (
     LegClock,
     OverdueMeasure,
     Passing,
+    PassingAgain,
     RunSheetLeg,
     RunSheetLine,
     RunSheetMeasure,
@@ -69,6 +72,12 @@ def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
     )
 
 
+def _on_day(forecast: StageForecast | None, checkpoint_id: int) -> PlaceForecast | None:
+    if forecast is None:
+        return None
+    return next((p for p in forecast.places if p.place.id == checkpoint_id), None)
+
+
 def stage_run_sheet(
     session: Session,
     *,
@@ -105,11 +114,7 @@ def stage_run_sheet(
                 zone,
             )
         assert checkpoint.id is not None
-        on_day = (
-            next((p for p in forecast.places if p.place.id == checkpoint.id), None)
-            if forecast is not None
-            else None
-        )
+        on_day = _on_day(forecast, checkpoint.id)
         lines.append(
             RunSheetLine(
                 checkpoint_id=checkpoint.id,
@@ -136,7 +141,7 @@ def stage_run_sheet(
             zone,
         )
     legs = []
-    for leg in checkpoints.legs(session, stage).items:
+    for leg in stage_legs(session, stage).items:
         leg_times = []
         if timed:
             assert start is not None
@@ -160,11 +165,12 @@ def stage_run_sheet(
     measure_rows = []
     for measure in measures.list_measures(session, stage):
         times = []
-        if measure.starts_at is None and timed and measure.km is not None:
+        km, _, _ = measures.place_of(session, measure)
+        if measure.starts_at is None and timed and km is not None:
             assert start is not None
             times = _clocks(
                 [
-                    (s, arrival(start, stops, measure.km, s), arrival(start, stops, measure.km, s))
+                    (s, arrival(start, stops, km, s), arrival(start, stops, km, s))
                     for s in stage.speeds_kmh
                 ],
                 zone,
@@ -409,37 +415,46 @@ def _bounds_distance_m(bounds: dict[str, float], lat: float, lon: float) -> floa
 def passing(
     session: Session, *, tour: Tour, lat: float, lon: float, now: dt.datetime | None = None
 ) -> Passing:
-    best: tuple[float, int, geometry.Snap] | None = None
+    best: tuple[float, int, geometry.Snap, VersionKey] | None = None
     for stage_id, key, bounds in route_index(session, tour):
         if _bounds_distance_m(bounds, lat, lon) > PASSING_MAX_M:
             continue
         snap = _snapline(session, key).snap(lat, lon)
         if best is None or snap.offset_m < best[0]:
-            best = (snap.offset_m, stage_id, snap)
+            best = (snap.offset_m, stage_id, snap, key)
     if best is None or best[0] > PASSING_MAX_M:
         raise NotNearTheTour(
             f"No route of tour {tour.id} passes within {PASSING_MAX_M / 1000:.0f} km "
             f"of {lat:.5f}, {lon:.5f}."
         )
-    offset, stage_id, snap = best
+    offset, stage_id, snap, key = best
     stage = session.get(Stage, stage_id)
     assert stage is not None
     zone = ZoneInfo(tour.time_zone)
-    times = []
-    if stage.starts_at is not None:
-        stops = [
-            Stop(km=c.km, dwell_minutes=c.dwell_minutes)
-            for c in checkpoints.ordered(session, stage)
-            if c.km is not None
-        ]
-        times = [
+    stops = [
+        Stop(km=c.km, dwell_minutes=c.dwell_minutes)
+        for c in checkpoints.ordered(session, stage)
+        if c.km is not None
+    ]
+
+    def times_at(km: float) -> list[Clock]:
+        if stage.starts_at is None:
+            return []
+        return [
             Clock(
                 speed_kmh=s,
-                arrive=to_minute(arrival(stage.starts_at, stops, snap.km, s), zone),
-                depart=to_minute(arrival(stage.starts_at, stops, snap.km, s), zone),
+                arrive=to_minute(arrival(stage.starts_at, stops, km, s), zone),
+                depart=to_minute(arrival(stage.starts_at, stops, km, s), zone),
             )
             for s in stage.speeds_kmh
         ]
+
+    others = [
+        p
+        for p in _snapline(session, key).passes(lat, lon, within_m=FAR_FROM_ROUTE_M)
+        if abs(p.km - snap.km) > 0.001
+    ]
+    times = times_at(snap.km)
     assert stage.id is not None
     on_day = live.forecasts_for(session, tour, [stage], now or dt.datetime.now(dt.UTC)).get(
         stage.id
@@ -456,4 +471,8 @@ def passing(
         lon=snap.lon,
         times=times,
         expected=to_minute(expected, zone) if expected is not None else None,
+        other_passes=[
+            PassingAgain(km=round(p.km, 3), distance_m=round(p.offset_m, 1), times=times_at(p.km))
+            for p in others
+        ],
     )

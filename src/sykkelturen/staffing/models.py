@@ -12,7 +12,10 @@ class RoleCount(BaseModel):
 
 
 class LegStaffing(BaseModel):
-    leg: int
+    key: str = Field(description="The leg's key (see `GET …/legs`).", examples=["12-15"])
+    number: int = Field(description="Its position today, for display.")
+    from_name: str
+    to_name: str
     roles: list[RoleCount]
 
 
@@ -20,6 +23,17 @@ class StaffingIssue(BaseModel):
     code: str = Field(examples=["pilot_not_trained", "long_duty", "double_booking"])
     rider_id: int | None
     message: str
+
+
+class LegChange(BaseModel):
+    """An assignment whose legs no longer all exist: it counts nowhere for that part
+    until the county chooses its legs again."""
+
+    rider_id: int | None
+    team_member_id: int | None
+    role: str
+    key: str = Field(description="The legs as assigned.")
+    reason: str
 
 
 class StageStaffing(BaseModel):
@@ -34,6 +48,10 @@ class StageStaffing(BaseModel):
         description="Roles (and the legs) where confirmed is short of need."
     )
     warnings: list[StaffingIssue]
+    leg_changed: list[LegChange] = Field(
+        description="Riders and team members whose legs changed under them (a handover "
+        "removed or reordered)."
+    )
 
 
 class StageStaffingSummary(BaseModel):

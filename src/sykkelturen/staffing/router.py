@@ -59,7 +59,7 @@ def stage_staffing_xlsx(
         for r in staffing.roles
     ]
     legs: list[list[Value]] = [
-        [leg.leg, _label(r.role), r.role, r.needed, r.confirmed, r.invited, r.missing]
+        [leg.key, _label(r.role), r.role, r.needed, r.confirmed, r.invited, r.missing]
         for leg in staffing.legs
         for r in leg.roles
     ]

@@ -1,14 +1,20 @@
 """Staffing: a stage's needs against its confirmed and invited people, and the tour's
 roll-up per county, so NF sees where recruitment lags."""
 
+import itertools
+
 from sqlmodel import Session, col, select
 
+from sykkelturen.legs import rules
+from sykkelturen.legs import service as legs
+from sykkelturen.legs.rules import Boundary, Coverage
 from sykkelturen.people.models import Person
 from sykkelturen.riders import service as riders
 from sykkelturen.riders.models import Rider, RiderRole, RiderStatus
 from sykkelturen.security import Actor
 from sykkelturen.staffing.models import (
     CountyStaffing,
+    LegChange,
     LegStaffing,
     RoleCount,
     StaffingIssue,
@@ -63,11 +69,14 @@ def stage_staffing(session: Session, stage: Stage) -> StageStaffing:
         _count(role, team_needs.get(role, 0), sum(1 for m in members if m.role == role), 0)
         for role in sorted(set(team_needs) | {m.role for m in members})
     ]
-    legs = []
+    bounds = legs.boundaries(session, stage)
+    covers = {r.id: riders.coverage(session, stage, r, bounds) for r in rider_rows}
+    per_leg = []
     gaps = [r for r in roles if r.missing]
-    leg_list = team.leg_numbers(session, stage)
-    for leg in leg_list:
-        on_leg = [r for r in rider_rows if riders.covers(r.legs, leg)]
+    leg_list = list(itertools.pairwise(bounds))
+    for number, (start, end) in enumerate(leg_list, 1):
+        leg = rules.key(start, end)
+        on_leg = [r for r in rider_rows if rules.covers(covers[r.id], leg)]
         counts = [
             _count(
                 role,
@@ -77,7 +86,11 @@ def stage_staffing(session: Session, stage: Stage) -> StageStaffing:
             )
             for role in RIDER_ROLES
         ]
-        legs.append(LegStaffing(leg=leg, roles=counts))
+        per_leg.append(
+            LegStaffing(
+                key=leg, number=number, from_name=start.name, to_name=end.name, roles=counts
+            )
+        )
         if len(leg_list) > 1:
             gaps += [
                 c.model_copy(update={"role": f"{c.role} (leg {leg})"}) for c in counts if c.missing
@@ -88,13 +101,45 @@ def stage_staffing(session: Session, stage: Stage) -> StageStaffing:
         sequence=stage.sequence,
         county=stage.county,
         roles=roles,
-        legs=legs,
+        legs=per_leg,
         gaps=gaps,
-        warnings=_issues(session, stage, rider_rows),
+        warnings=_issues(session, stage, rider_rows, covers),
+        leg_changed=_leg_changes(session, stage, bounds, rider_rows),
     )
 
 
-def _issues(session: Session, stage: Stage, rider_rows: list[Rider]) -> list[StaffingIssue]:
+def _leg_changes(
+    session: Session, stage: Stage, bounds: list[Boundary], rider_rows: list[Rider]
+) -> list[LegChange]:
+    found = []
+    for rider in rider_rows:
+        _, changed = legs.assignment_legs(
+            session, stage, riders.stored_legs(session, rider), bounds
+        )
+        found += [
+            LegChange(
+                rider_id=rider.id, team_member_id=None, role=rider.role, key=c.key, reason=c.reason
+            )
+            for c in changed
+        ]
+    for member in team.list_team(session, stage):
+        _, changed = legs.assignment_legs(session, stage, team.stored_legs(session, member), bounds)
+        found += [
+            LegChange(
+                rider_id=None,
+                team_member_id=member.id,
+                role=member.role,
+                key=c.key,
+                reason=c.reason,
+            )
+            for c in changed
+        ]
+    return found
+
+
+def _issues(
+    session: Session, stage: Stage, rider_rows: list[Rider], covers: dict[int | None, Coverage]
+) -> list[StaffingIssue]:
     issues = []
     for rider in rider_rows:
         if (
@@ -119,7 +164,7 @@ def _issues(session: Session, stage: Stage, rider_rows: list[Rider]) -> list[Sta
                 )
             ).all()
             for other, other_stage in elsewhere:
-                if other_stage.id != stage.id or riders.overlaps(other.legs, rider.legs):
+                if other_stage.id != stage.id or rules.overlaps(covers[other.id], covers[rider.id]):
                     issues.append(
                         StaffingIssue(
                             code="double_booking",
@@ -175,6 +220,12 @@ def tour_staffing(session: Session, tour: Tour) -> TourStaffing:
     return TourStaffing(tour_id=tour.id, counties=counties)
 
 
+def _legs_shown(session: Session, stage: Stage, row: TeamMember | Rider) -> tuple[str, ...]:
+    if isinstance(row, TeamMember):
+        return team.coverage(session, stage, row).shown
+    return riders.coverage(session, stage, row).shown
+
+
 def crew(
     session: Session, actor: Actor, stage: Stage
 ) -> tuple[list[str], list[list[str | int | None]]]:
@@ -191,7 +242,7 @@ def crew(
         line: list[str | int | None] = [
             label(group, role, Lang.nb),
             role,
-            ", ".join(str(n) for n in row.legs) or None,
+            ", ".join(_legs_shown(session, stage, row)) or None,
             status,
         ]
         if personal:

@@ -14,6 +14,7 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.riders.problems import SeatsTaken
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
 from sykkelturen.stages.dependencies import StageDep
@@ -118,7 +119,9 @@ def read_stage(
     description="National (or a token of both counties) may move a stage to another county "
     "of the tour, once nothing on it names people, partners or press contacts of its county "
     "(409 `stage_has_people_of_county` lists them).",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS, *MOVE_PROBLEMS),
+    responses=problem_responses(
+        *WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS, *MOVE_PROBLEMS, SeatsTaken
+    ),
 )
 def update_stage(
     session: SessionDep,

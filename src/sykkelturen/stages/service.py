@@ -18,6 +18,7 @@ from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
 from sykkelturen.press.models import Outreach, PressContact
+from sykkelturen.riders import service as riders
 from sykkelturen.riders.models import Rider
 from sykkelturen.routes.versions import current_statuses
 from sykkelturen.security import Actor
@@ -372,6 +373,10 @@ def update_stage(
     stage.sqlmodel_update(changes)
     stage.starts_at = _starts_at(stage.date, start_time, zone)
     _check_rules(session, tour=tour, stage=stage)
+    if stage.bikes < before.bikes:
+        with session.no_autoflush:
+            # The one rule of the layer above a stage reads: passengers keep their seats.
+            riders.check_seats_for_bikes(session, stage, stage.bikes)
     stage.updated_at = utcnow()
     session.add(stage)
     session.flush()

@@ -1,25 +1,30 @@
 """The stage team (etappeteam): a person in a role, with responsibilities in words."""
 
-from typing import Annotated
-
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 
 from sykkelturen.bodies import RequestBody
-from sykkelturen.db import Versioned, json_column
+from sykkelturen.db import Versioned
+from sykkelturen.legs.models import AssignedLeg, ChangedLeg, LegKeys
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.stages.models import TeamRole
 from sykkelturen.values import MAX_ID, IsoDateTime
 
-LegNumbers = Annotated[
-    list[Annotated[int, Field(ge=1, le=1000)]],
-    Field(max_length=200, description="Leg numbers this covers; empty for the whole stage."),
-]
+LEGS_SHOWN = (
+    "The legs covered today, by key, in route order; empty for the whole stage. A part "
+    "that no longer exists keeps its old key here and is listed in `changed_legs`."
+)
 
 
 class TeamMember(Versioned, table=True):
     __tablename__ = "team_member"
+    # A person holds a role on a stage once (team/roles.py), also for racing writers.
+    __table_args__ = (
+        sa.Index(
+            "uq_team_member_stage_id_person_id_role", "stage_id", "person_id", "role", unique=True
+        ),
+    )
 
     id: int | None = SQLField(default=None, primary_key=True)
     stage_id: int = SQLField(
@@ -30,7 +35,6 @@ class TeamMember(Versioned, table=True):
     )
     role: str = SQLField(max_length=30)
     responsibilities: str | None = SQLField(default=None, max_length=2000)
-    legs: list[int] = SQLField(default_factory=list, sa_column=json_column())
     erased: bool = SQLField(
         default=False, description="The person was erased; this keeps the place."
     )
@@ -44,7 +48,7 @@ class TeamMemberCreate(RequestBody):
     responsibilities: str | None = Field(
         default=None, max_length=2000, examples=["Sikkerhet ved kryssing av Rv 650"]
     )
-    legs: LegNumbers = Field(default_factory=list)
+    legs: LegKeys = Field(default_factory=list)
 
 
 class TeamMemberUpdate(RequestBody):
@@ -52,7 +56,16 @@ class TeamMemberUpdate(RequestBody):
 
     role: TeamRole | None = None
     responsibilities: str | None = Field(default=None, max_length=2000)
-    legs: LegNumbers | None = None
+    legs: LegKeys | None = None
+
+
+class TeamMemberLeg(AssignedLeg, table=True):
+    """A stretch of legs a team member covers (none: the whole stage)."""
+
+    __tablename__ = "team_member_leg"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
+    team_member_id: int = SQLField(foreign_key="team_member.id", ondelete="CASCADE", index=True)
 
 
 class TeamMemberPublic(BaseModel):
@@ -60,7 +73,12 @@ class TeamMemberPublic(BaseModel):
     stage_id: int
     role: TeamRole
     responsibilities: str | None
-    legs: list[int]
+    legs: list[str] = Field(description=LEGS_SHOWN)
+    leg_changed: bool = Field(
+        description="Part of the legs assigned no longer exists (a handover was removed or "
+        "reordered): choose the legs again. Until then that part counts nowhere."
+    )
+    changed_legs: list[ChangedLeg]
     person: PersonSummary | None = Field(
         description="Null when the caller may not see personal data, or the person was erased."
     )

@@ -1,9 +1,9 @@
-from sykkelturen.problems import NotFound, Unprocessable
+from sykkelturen.problems import Conflict, NotFound
 
 
 class TeamMemberNotFound(NotFound):
     title, code = "Team member not found", "team_member_not_found"
 
 
-class UnknownLeg(Unprocessable):
-    title, code = "No such leg", "unknown_leg"
+class DuplicateRoleHolder(Conflict):
+    title, code = "Already in this role on the stage", "duplicate_role_holder"

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
+from sykkelturen.legs.problems import UnknownLeg
 from sykkelturen.pagination import Page
 from sykkelturen.people.problems import PersonOfOtherCounty
 from sykkelturen.problems import (
@@ -19,7 +20,7 @@ from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.team import service
 from sykkelturen.team.models import TeamMember, TeamMemberCreate, TeamMemberPublic, TeamMemberUpdate
-from sykkelturen.team.problems import TeamMemberNotFound, UnknownLeg
+from sykkelturen.team.problems import DuplicateRoleHolder, TeamMemberNotFound
 from sykkelturen.values import MAX_ID
 
 router = APIRouter(tags=["team"])
@@ -58,6 +59,7 @@ def list_team(session: SessionDep, actor: CurrentActor, stage: StageDep) -> Page
         UnknownReference,
         PersonOfOtherCounty,
         UnknownLeg,
+        DuplicateRoleHolder,
         ValidationFailed,
     ),
 )
@@ -98,7 +100,9 @@ def read_team_member(
 @router.patch(
     "/stages/{stage_id}/team/{member_id}",
     summary="Change a team member's role, responsibilities or legs",
-    responses=problem_responses(*WRITE_PROBLEMS, StageNotFound, TeamMemberNotFound, UnknownLeg),
+    responses=problem_responses(
+        *WRITE_PROBLEMS, StageNotFound, TeamMemberNotFound, UnknownLeg, DuplicateRoleHolder
+    ),
 )
 def update_team_member(
     response: Response,

@@ -1,43 +1,83 @@
 """The stage team: people in roles, checked against the stage's county and legs."""
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.checkpoints.service import legs as stage_legs
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
+from sykkelturen.legs import service as legs
+from sykkelturen.legs.rules import Boundary, Coverage, Stretch
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage, TeamRole
-from sykkelturen.team.models import TeamMember, TeamMemberCreate, TeamMemberPublic, TeamMemberUpdate
-from sykkelturen.team.problems import TeamMemberNotFound, UnknownLeg
+from sykkelturen.team import roles
+from sykkelturen.team.models import (
+    TeamMember,
+    TeamMemberCreate,
+    TeamMemberLeg,
+    TeamMemberPublic,
+    TeamMemberUpdate,
+)
+from sykkelturen.team.problems import DuplicateRoleHolder, TeamMemberNotFound
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
 
 
-def leg_numbers(session: Session, stage: Stage) -> list[int]:
-    """The stage's legs; until it has a route with handovers, the whole stage is leg 1."""
-    return [leg.number for leg in stage_legs(session, stage).items] or [1]
+def stored_legs(session: Session, member: TeamMember) -> list[str]:
+    """The stretches of legs as stored ([] for the whole stage)."""
+    return legs.stored_keys(
+        session.exec(select(TeamMemberLeg).where(TeamMemberLeg.team_member_id == member.id)).all()
+    )
 
 
-def require_legs(session: Session, stage: Stage, legs: list[int]) -> list[int]:
-    available = leg_numbers(session, stage)
-    unknown = sorted(set(legs) - set(available))
-    if unknown:
-        raise UnknownLeg(f"Stage {stage.id} has legs {available}; there is no leg {unknown[0]}.")
-    return sorted(set(legs))
+def coverage(
+    session: Session, stage: Stage, member: TeamMember, bounds: Sequence[Boundary] | None = None
+) -> Coverage:
+    return legs.assignment_legs(session, stage, stored_legs(session, member), bounds)[0]
+
+
+def _store_legs(session: Session, member: TeamMember, stretches: list[Stretch]) -> None:
+    for ref in session.exec(
+        select(TeamMemberLeg).where(TeamMemberLeg.team_member_id == member.id)
+    ).all():
+        session.delete(ref)
+    assert member.id is not None
+    for stretch in stretches:
+        session.add(
+            TeamMemberLeg.model_validate(
+                legs.reference(stretch), update={"team_member_id": member.id}
+            )
+        )
+    session.flush()
+
+
+def _check_holder(
+    session: Session, stage: Stage, person_id: int | None, role: str, itself: int | None
+) -> None:
+    with session.no_autoflush:
+        members = [(m.id, m.person_id, m.role) for m in list_team(session, stage) if m.id]
+    holder = roles.holder_of(members, person_id, role, itself)
+    if holder is not None:
+        raise DuplicateRoleHolder(
+            f"This person is already {role} on stage {stage.id} (team member {holder})."
+        )
 
 
 def public(session: Session, actor: Actor, stage: Stage, member: TeamMember) -> TeamMemberPublic:
     person = session.get(Person, member.person_id) if member.person_id is not None else None
+    cover, changed = legs.assignment_legs(session, stage, stored_legs(session, member))
     assert member.id is not None
     return TeamMemberPublic(
         id=member.id,
         stage_id=member.stage_id,
         role=TeamRole(member.role),
         responsibilities=member.responsibilities,
-        legs=member.legs,
+        legs=list(cover.shown),
+        leg_changed=cover.leg_changed,
+        changed_legs=changed,
         person=people.summary(person, actor, stage.county),
         erased=member.erased,
         version=member.version,
@@ -77,16 +117,18 @@ def add_member(
 ) -> TeamMember:
     actor.require_county_write(stage.county)
     people.person_for_stage(session, stage, data.person_id)
+    _check_holder(session, stage, data.person_id, data.role, None)
+    stretches = legs.stretches(session, stage, data.legs)
     assert stage.id is not None
     member = TeamMember(
         stage_id=stage.id,
         person_id=data.person_id,
         role=data.role,
         responsibilities=data.responsibilities,
-        legs=require_legs(session, stage, data.legs),
     )
     session.add(member)
     session.flush()
+    _store_legs(session, member, stretches)
     audit.record(
         session,
         actor=actor,
@@ -110,15 +152,19 @@ def update_member(
     before = public(session, actor, stage, member)
     check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
+    stretches = (
+        legs.stretches(session, stage, changes["legs"]) if changes.get("legs") is not None else None
+    )
     if changes.get("role") is not None:
+        _check_holder(session, stage, member.person_id, changes["role"], member.id)
         member.role = changes["role"]
     if "responsibilities" in changes:
         member.responsibilities = changes["responsibilities"]
-    if changes.get("legs") is not None:
-        member.legs = require_legs(session, stage, changes["legs"])
     member.updated_at = utcnow()
     session.add(member)
     session.flush()
+    if stretches is not None:
+        _store_legs(session, member, stretches)
     audit.record(
         session,
         actor=actor,

@@ -5,8 +5,8 @@ rows carry no version. Ids order the live stream (`Last-Event-ID`), hence AUTOIN
 on SQLite: an id is never handed out twice. A stage-day token names its stage; deleting
 the stage deletes the token with it.
 
-Revision ID: 20261202_10
-Revises: 20261202_09
+Revision ID: 20261202_17
+Revises: 20261202_12b
 Create Date: 2026-12-01 08:44:31.489482
 """
 
@@ -17,8 +17,8 @@ from alembic import context, op
 
 from sykkelturen.db import UTCDateTime
 
-revision: str = "20261202_10"
-down_revision: str | None = "20261202_09"
+revision: str = "20261202_17"
+down_revision: str | None = "20261202_12b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
