@@ -72,10 +72,17 @@ def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
     )
 
 
-def _on_day(forecast: StageForecast | None, checkpoint_id: int) -> PlaceForecast | None:
-    if forecast is None:
-        return None
-    return next((p for p in forecast.places if p.place.id == checkpoint_id), None)
+def _line_day(
+    forecast: StageForecast | None, checkpoint_id: int, zone: ZoneInfo
+) -> dict[str, dt.datetime | None]:
+    """A checkpoint's expected and actual time on the day, from the stage's forecast."""
+    on_day: PlaceForecast | None = None
+    if forecast is not None:
+        on_day = next((p for p in forecast.places if p.place.id == checkpoint_id), None)
+    return {
+        "expected": to_minute(on_day.expected, zone) if on_day and on_day.expected else None,
+        "actual": on_day.actual.astimezone(zone) if on_day and on_day.actual else None,
+    }
 
 
 def stage_run_sheet(
@@ -114,7 +121,6 @@ def stage_run_sheet(
                 zone,
             )
         assert checkpoint.id is not None
-        on_day = _on_day(forecast, checkpoint.id)
         lines.append(
             RunSheetLine(
                 checkpoint_id=checkpoint.id,
@@ -126,8 +132,7 @@ def stage_run_sheet(
                 else None,
                 dwell_minutes=checkpoint.dwell_minutes,
                 times=times,
-                expected=to_minute(on_day.expected, zone) if on_day and on_day.expected else None,
-                actual=on_day.actual.astimezone(zone) if on_day and on_day.actual else None,
+                **_line_day(forecast, checkpoint.id, zone),
             )
         )
     finish = []
