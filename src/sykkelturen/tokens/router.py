@@ -64,8 +64,16 @@ def list_tokens(
 
 
 def token_to_manage(session: SessionDep, actor: CountyWriter, token_id: TokenId) -> Token:
-    """The token, if the caller may manage it (checked before any If-Match)."""
-    token = service.get_token(session, token_id)
+    """The token, if the caller may manage it (checked before any If-Match). A county
+    contact learns nothing of tokens it may not manage, not even whether they exist."""
+    try:
+        token = service.get_token(session, token_id)
+    except TokenNotFound:
+        if not actor.is_national:
+            raise Forbidden(
+                "A county contact manages only its own stages' stage-day tokens."
+            ) from None
+        raise
     service.require_token_admin(session, actor=actor, role=token.role, stage_id=token.stage_id)
     return token
 
