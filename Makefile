@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test fuzz lint lint-openapi openapi bench bench-runsheet bench-load bench-http clean
+.PHONY: run test fuzz lint lint-openapi openapi bench bench-runsheet bench-load bench-http bench-live clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench-load: $(STAMP)
 # Needs wrk (apt-get install wrk).
 bench-http: $(STAMP)
 	$(BIN)/python -m bench.http
+
+# 40 stages checking in every 30 s, 20 live-stream listeners, two workers (about 2 minutes).
+bench-live: $(STAMP)
+	$(BIN)/python -m bench.live
 
 clean:
 	rm -rf $(VENV) sykkelturen.db sykkelturen.db-wal sykkelturen.db-shm

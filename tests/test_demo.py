@@ -70,7 +70,24 @@ def test_demo_loads_the_2022_tour_once(callers: Callers, settings_env: None) -> 
         m["status"]
         for m in ok(callers.anonymous.get(f"{API}/stages/{valldal['id']}/measures"))["items"]
     ]
-    assert sorted(statuses) == ["accepted", "draft", "submitted"]
+    assert sorted(statuses) == ["accepted", "accepted", "draft", "submitted"]
+    # The day itself on Valldal – Stordal: a corrected late start, a flat tyre, a handover.
+    entries = ok(callers.anonymous.get(f"{API}/stages/{valldal['id']}/log"))["items"]
+    assert [e["kind"] for e in entries][:3] == ["start", "start", "pass"]
+    assert entries[0]["superseded_by"] == entries[1]["id"]
+    assert entries[-1]["kind"] == "arrive"
+    replay = ok(
+        callers.anonymous.get(
+            f"{API}/tours/{tour['id']}/live", params={"at": "2022-06-16T13:20:00+02:00"}
+        )
+    )
+    assert replay["date"] == "2022-06-16", replay
+    (live,) = replay["stages"]
+    assert (live["status"], live["started_at"]) == ("paused", "2022-06-16T11:48:00+02:00")
+    assert live["open_incidents"][0]["text"] is None
+    assert [m["title"] for m in live["measures_at_risk"]] == [
+        "Politiet holder kryssingen av fv. 63 ved Linge"
+    ]
     sheet = ok(callers.anonymous.get(f"{API}/tours/{tour['id']}/run-sheet"))
     assert len(sheet["stages"]) == len(stages)
     assert sheet["overdue_measures"]  # 2022 is long past: anything not accepted is overdue

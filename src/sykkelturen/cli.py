@@ -158,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="create, list and revoke access tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create", help="create a token; prints only the token")
-    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    # Stage-day tokens are made through the API, by the stage's county contact.
+    create.add_argument(
+        "--role", required=True, choices=[r.value for r in Role if r != Role.stage_day]
+    )
     create.add_argument("--county", action="append", help="county number (repeat for several)")
     create.add_argument("--name", required=True, help="who or what holds the token")
     create.add_argument(

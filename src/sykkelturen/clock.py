@@ -1,9 +1,49 @@
-"""Clock times as plans show them: to the minute, in the tour's zone."""
+"""Time: what time it is, as one injectable thing, and clock times as plans show them.
+
+The day-of log stamps entries with `now`, a stage-day token is checked against it, and the
+live view computes from it; tests replace `app.state.clock` with a `FixedClock` to play a
+day at any pace. Plans show times to the minute, in the tour's zone (`to_minute`)."""
 
 import datetime as dt
+from typing import Annotated, Protocol
 from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
 
 
 def to_minute(moment: dt.datetime, zone: ZoneInfo | dt.timezone) -> dt.datetime:
     """Plans are made to the minute: the nearest one, in the tour's zone."""
     return (moment + dt.timedelta(seconds=30)).replace(second=0, microsecond=0).astimezone(zone)
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved (tests)."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> dt.datetime:
+        self.at += dt.timedelta(**delta)
+        return self.at
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]

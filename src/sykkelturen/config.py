@@ -46,6 +46,19 @@ class Settings(BaseSettings):
         description="How long `serve --workers N` waits for a new worker to answer its health "
         "check; importing the app takes seconds on a small, busy machine.",
     )
+    live_heartbeat_s: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="How often the live stream sends a heartbeat comment when nothing happens.",
+    )
+    live_poll_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often a live stream on SQLite looks for new log entries (PostgreSQL "
+        "wakes streams by LISTEN/NOTIFY and looks this often only as a safety net).",
+    )
     log_level: str = Field(default="info", pattern="^(critical|error|warning|info|debug)$")
 
     @field_validator("cors_origins", mode="before")

@@ -14,14 +14,17 @@ from sykkelturen.audit.router import router as audit_router
 from sykkelturen.bodies import check_content_encoding
 from sykkelturen.calendars.router import router as calendars_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
+from sykkelturen.clock import SystemClock
 from sykkelturen.concurrency import install_not_modified_handler
 from sykkelturen.config import Settings, get_settings
 from sykkelturen.content.router import router as content_router
 from sykkelturen.counties.router import router as counties_router
 from sykkelturen.coverage.router import router as coverage_router
+from sykkelturen.daylog.router import router as daylog_router
 from sykkelturen.db import create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.legs.router import router as legs_router
+from sykkelturen.live.router import router as live_router
 from sykkelturen.measures.router import router as measures_router
 from sykkelturen.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware
 from sykkelturen.negotiation import require_acceptable
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.write_engine = writer_engine(engine)
+    app.state.clock = SystemClock()  # tests put a FixedClock here
 
     # Every API request: its query string and body coding checked, a token it presents valid.
     api = APIRouter(
@@ -117,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outcomes_router,
         coverage_router,
         report_router,
+        daylog_router,
+        live_router,
         tokens_router,
         audit_router,
     ):

@@ -9,6 +9,7 @@ from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.content.models import ContentItem
 from sykkelturen.counties.models import County, CountySuccession
 from sykkelturen.coverage.models import Coverage, CoveragePartner
+from sykkelturen.daylog.models import StageLogEntry
 from sykkelturen.db import never_reuse_ids
 from sykkelturen.measures.models import Measure
 from sykkelturen.outcomes.models import OutcomeAudience, OutcomeContribution, StageOutcome
@@ -49,6 +50,7 @@ __all__ = [
     "RiderLeg",
     "RouteVersion",
     "Stage",
+    "StageLogEntry",
     "StageOutcome",
     "TeamMember",
     "TeamMemberLeg",

@@ -161,6 +161,10 @@ TAGS: list[dict[str, str]] = [
         "partners' thank-you sheets.",
     },
     {"name": "calendars", "description": "Calendars to subscribe to without a token."},
+    {
+        "name": "day",
+        "description": "The day itself: the day-of log, the live view and its event stream.",
+    },
     {"name": "access", "description": "Tokens and who the caller is."},
     {"name": "audit", "description": "Who changed what, when."},
     {"name": "health", "description": "Liveness and readiness, for load balancers."},
@@ -185,6 +189,15 @@ def _declare_headers(method: str, operation: dict[str, Any]) -> None:
             headers.setdefault(name, ref)
 
 
+def _without_item_schemas(operation: dict[str, Any]) -> None:
+    """FastAPI describes a Server-Sent Events stream with OpenAPI 3.2's `itemSchema`; this
+    document is 3.1, where a stream is a string (its events are described in words)."""
+    for response in operation.get("responses", {}).values():
+        for media in response.get("content", {}).values():
+            if media.pop("itemSchema", None) is not None:
+                media.setdefault("schema", {"type": "string"})
+
+
 def complete_document(schema: dict[str, Any]) -> dict[str, Any]:
     schema.setdefault("components", {})["headers"] = HEADERS
     schema["tags"] = TAGS
@@ -198,6 +211,7 @@ def complete_document(schema: dict[str, Any]) -> dict[str, Any]:
             for problem in _shared_problems(operation):
                 _declare(operation, problem)
             _declare_headers(method, operation)
+            _without_item_schemas(operation)
             operation["responses"] = dict(
                 sorted(operation["responses"].items(), key=lambda item: item[0])
             )

@@ -1,8 +1,9 @@
 """Who is calling: bearer tokens, roles, and the `Annotated` aliases endpoints declare.
 
 Roles: `national` (everything), `county` (writes inside the counties on its token),
-`reader` (reads; personal data only with the token's explicit grant) and anonymous
-(public data only).
+`reader` (reads; personal data only with the token's explicit grant), `stage_day` (a stage
+leader's phone: writes its one stage's day-of log on the stage's date, nothing else) and
+anonymous (public data only).
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from sykkelturen.problems import Forbidden, Unauthorized
 from sykkelturen.tokens.models import Token
 
 ANONYMOUS = "anonymous"
+STAGE_DAY = "stage_day"
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -32,6 +34,7 @@ class Actor:
     counties: frozenset[str] = field(default_factory=frozenset)
     personal_data: bool = False
     request_id: str | None = None
+    stage_id: int | None = None  # the one stage a stage-day token may log
 
     @property
     def is_national(self) -> bool:
@@ -94,21 +97,29 @@ def get_actor(
         counties=frozenset(token.counties),
         personal_data=token.personal_data,
         request_id=request_id,
+        stage_id=token.stage_id,
     )
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
+def _refuse_stage_day(actor: Actor) -> None:
+    if actor.role == STAGE_DAY:
+        raise Forbidden("A stage-day token may only write its stage's day-of log.")
+
+
 def _signed_in(actor: CurrentActor) -> Actor:
     if actor.role == ANONYMOUS:
         raise Unauthorized("This needs a token.")
+    _refuse_stage_day(actor)
     return actor
 
 
 def _national_only(actor: CurrentActor) -> Actor:
     if actor.role == ANONYMOUS:
         raise Unauthorized("This needs a national token.")
+    _refuse_stage_day(actor)
     if not actor.is_national:
         raise Forbidden("Only the national organisation (a national token) may do this.")
     return actor
@@ -117,7 +128,16 @@ def _national_only(actor: CurrentActor) -> Actor:
 def _writer(actor: CurrentActor) -> Actor:
     if actor.role == ANONYMOUS:
         raise Unauthorized("This needs a county or national token.")
+    _refuse_stage_day(actor)
     if actor.role not in ("national", "county"):
+        raise Forbidden("Reader tokens may not change anything.")
+    return actor
+
+
+def _log_writer(actor: CurrentActor) -> Actor:
+    if actor.role == ANONYMOUS:
+        raise Unauthorized("This needs a stage-day, county or national token.")
+    if actor.role not in ("national", "county", STAGE_DAY):
         raise Forbidden("Reader tokens may not change anything.")
     return actor
 
@@ -125,6 +145,9 @@ def _writer(actor: CurrentActor) -> Actor:
 SignedIn = Annotated[Actor, Depends(_signed_in)]
 NationalOnly = Annotated[Actor, Depends(_national_only)]
 CountyWriter = Annotated[Actor, Depends(_writer)]
+# The day-of log: county and national as everywhere, and stage-day tokens (checked against
+# the stage and its date by the log's service).
+LogWriter = Annotated[Actor, Depends(_log_writer)]
 
 # The dependencies that turn anonymous callers away; every other endpoint answers them too.
-NEEDS_TOKEN = (_signed_in, _national_only, _writer)
+NEEDS_TOKEN = (_signed_in, _national_only, _writer, _log_writer)

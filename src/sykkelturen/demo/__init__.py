@@ -10,6 +10,7 @@ outcomes (one cancelled, one not reported yet) and some press coverage, so the i
 report and the partners' thank-you sheets show something.
 """
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from importlib.resources import files
@@ -29,6 +30,8 @@ from sykkelturen.content import service as content
 from sykkelturen.content.models import ContentCreate
 from sykkelturen.coverage import service as coverage
 from sykkelturen.coverage.models import CoverageCreate
+from sykkelturen.daylog import service as daylog
+from sykkelturen.daylog.models import LogEntryCreate
 from sykkelturen.legs import service as legs_service
 from sykkelturen.legs.rules import END, START, leg_keys
 from sykkelturen.measures import service as measures
@@ -64,6 +67,7 @@ STAGE_EXTRAS = (
     "activities",
     "outreach",
     "content",
+    "log",
     "calendar_subscriptions",
     "outcome",
     "coverage",
@@ -130,6 +134,7 @@ def load_demo(
         if item.get("measures") and not measures.list_measures(session, stage):
             _add_measures(session, actor, stage, item["measures"], people_by_email)
         _add_promotion(session, actor, tour, stage, item, partner_ids, outlet_ids)
+        _add_log(session, actor, tour, stage, item.get("log", []))
         if item.get("calendar_subscriptions") and not calendars.list_for(
             session, stage_id=stage.id
         ):
@@ -190,6 +195,35 @@ def _add_report(
             coverage.create_coverage(
                 session, actor=actor, stage=stage, data=CoverageCreate.model_validate(fields)
             )
+
+
+def _add_log(
+    session: Session, actor: Actor, tour: Tour, stage: Stage, items: list[dict[str, Any]]
+) -> None:
+    """The day as a stage leader logged it: checkpoints by name, references by key."""
+    if not items or daylog.entries(session, stage):
+        return
+    by_name = {c.name: c.id for c in checkpoints.ordered(session, stage)}
+    by_key: dict[str, int | None] = {}
+    for item in items:
+        fields = {k: v for k, v in item.items() if k not in ("key", "checkpoint", "incident")}
+        if "checkpoint" in item:
+            fields["checkpoint_id"] = by_name[item["checkpoint"]]
+        if "incident" in item:
+            fields["incident_id"] = by_key[item["incident"]]
+        if "supersedes" in item:
+            fields["supersedes"] = by_key[item["supersedes"]]
+        entry, _ = daylog.add_entry(
+            session,
+            actor=actor,
+            stage=stage,
+            tour=tour,
+            data=LogEntryCreate.model_validate(fields),
+            idempotency_key=item["key"],
+            # Received a little after it happened, as from a phone with signal.
+            now=dt.datetime.fromisoformat(item["occurred_at"]) + dt.timedelta(seconds=20),
+        )
+        by_key[item["key"]] = entry.id
 
 
 def _add_partners_and_press(

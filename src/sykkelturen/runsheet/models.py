@@ -27,6 +27,20 @@ class RunSheetLine(BaseModel):
     times: list[Clock] = Field(
         description="One per planned speed; empty without start time or route."
     )
+    expected: dt.datetime | None = Field(
+        default=None, description="On the day: expected from the day-of log (see `/live`)."
+    )
+    actual: dt.datetime | None = Field(default=None, description="On the day: from the log.")
+
+
+class DayTimes(BaseModel):
+    """The stage on the day, from its log (the same figures as `/tours/{tour_id}/live`)."""
+
+    status: str = Field(description="planned, waiting, riding, paused, arrived or cancelled.")
+    started_at: dt.datetime | None
+    delay_minutes: float | None
+    finish_expected: dt.datetime | None
+    finish_actual: dt.datetime | None
 
 
 class LegClock(BaseModel):
@@ -85,6 +99,9 @@ class StageRunSheet(BaseModel):
         description="Null unless the caller may see the county's personal data."
     )
     warnings: list[str]
+    day: DayTimes | None = Field(
+        default=None, description="Expected and actual on the day; null off the day, unlogged."
+    )
     last_changed: dt.datetime = Field(
         description="The latest change to the stage or anything on it."
     )
@@ -136,4 +153,7 @@ class Passing(BaseModel):
     other_passes: list[PassingAgain] = Field(
         description="Where the same stage passes within 200 m of the place again (a road "
         "ridden out and back), with km and times."
+    )
+    expected: dt.datetime | None = Field(
+        default=None, description="On the day: the expected (or past) passage from the log."
     )

@@ -6,10 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
+from sykkelturen.clock import ClockDep, get_clock
 from sykkelturen.concurrency import NotModified, not_modified, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
+from sykkelturen.live import service as live
 from sykkelturen.negotiation import add_vary, choose
 from sykkelturen.openapi import download_responses
 from sykkelturen.problems import BadRequest, ValidationFailed, problem_responses
@@ -180,12 +182,25 @@ def _stage_file(
     negotiated: bool = False,
 ) -> Response:
     tour = get_tour(session, stage.tour_id)
+    now = get_clock(request).now()
     tag = service.fingerprint(
-        session, tour, "stage", stage.id, chosen, dialect, checkpoints, lang, _variant(actor)
+        session,
+        tour,
+        "stage",
+        stage.id,
+        chosen,
+        dialect,
+        checkpoints,
+        lang,
+        _variant(actor),
+        service.day_marker(session, tour, now),
     )
 
     def build() -> bytes:
-        sheet = service.stage_run_sheet(session, actor=actor, stage=stage, tour=tour)
+        on_day = live.forecasts_for(session, tour, [stage], now).get(stage.id or 0)
+        sheet = service.stage_run_sheet(
+            session, actor=actor, stage=stage, tour=tour, forecast=on_day
+        )
         if chosen == Format.json:
             return json.dumps(sheet.model_dump(mode="json"), ensure_ascii=False).encode()
         return _render(
@@ -409,6 +424,7 @@ def _tour_file(
 ) -> Response:
     if updated_since is not None and updated_since.tzinfo is None:
         raise BadRequest("`updated_since` needs a UTC offset, e.g. 2026-06-01T00:00:00+02:00.")
+    now = get_clock(request).now()
     tag = service.fingerprint(
         session,
         tour,
@@ -422,6 +438,7 @@ def _tour_file(
         dialect,
         lang,
         _variant(actor),
+        service.day_marker(session, tour, now),
     )
 
     def build() -> bytes:
@@ -433,6 +450,7 @@ def _tour_file(
             date_from=date_from,
             date_to=date_to,
             updated_since=updated_since,
+            now=now,
         )
         return _render(
             session,
@@ -671,5 +689,6 @@ def passing(
     tour: TourDep,
     lat: Annotated[float, Query(ge=-90, le=90)],
     lon: Annotated[float, Query(ge=-180, le=180)],
+    clock: ClockDep,
 ) -> Passing:
-    return service.passing(session, tour=tour, lat=lat, lon=lon)
+    return service.passing(session, tour=tour, lat=lat, lon=lon, now=clock.now())

@@ -15,6 +15,8 @@ from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.clock import to_minute
 from sykkelturen.gpx import geometry
 from sykkelturen.legs.service import stage_legs
+from sykkelturen.live import service as live
+from sykkelturen.live.expected import PlaceForecast, StageForecast
 from sykkelturen.measures import service as measures
 from sykkelturen.people.models import Person
 from sykkelturen.problems import NotFound
@@ -27,6 +29,7 @@ from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
+    DayTimes,
     LegClock,
     OverdueMeasure,
     Passing,
@@ -58,9 +61,40 @@ def _clocks(items: list[tuple[float, dt.datetime, dt.datetime]], zone: ZoneInfo)
     ]
 
 
+def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
+    finish = made.finish
+    return DayTimes(
+        status=made.status,
+        started_at=made.started_at.astimezone(zone) if made.started_at else None,
+        delay_minutes=round(made.delay_minutes, 1) if made.delay_minutes is not None else None,
+        finish_expected=to_minute(finish.expected, zone) if finish.expected else None,
+        finish_actual=finish.actual.astimezone(zone) if finish.actual else None,
+    )
+
+
+def _line_day(
+    forecast: StageForecast | None, checkpoint_id: int, zone: ZoneInfo
+) -> dict[str, dt.datetime | None]:
+    """A checkpoint's expected and actual time on the day, from the stage's forecast."""
+    on_day: PlaceForecast | None = None
+    if forecast is not None:
+        on_day = next((p for p in forecast.places if p.place.id == checkpoint_id), None)
+    return {
+        "expected": to_minute(on_day.expected, zone) if on_day and on_day.expected else None,
+        "actual": on_day.actual.astimezone(zone) if on_day and on_day.actual else None,
+    }
+
+
 def stage_run_sheet(
-    session: Session, *, actor: Actor, stage: Stage, tour: Tour, with_hazards: bool = True
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    tour: Tour,
+    with_hazards: bool = True,
+    forecast: StageForecast | None = None,
 ) -> StageRunSheet:
+    """`forecast`: the stage on the day (`live.forecasts_for`), for expected and actual."""
     zone = ZoneInfo(tour.time_zone)
     version = current_version(session, stage)
     points = checkpoints.ordered(session, stage)
@@ -98,6 +132,7 @@ def stage_run_sheet(
                 else None,
                 dwell_minutes=checkpoint.dwell_minutes,
                 times=times,
+                **_line_day(forecast, checkpoint.id, zone),
             )
         )
     finish = []
@@ -202,6 +237,7 @@ def stage_run_sheet(
         transfer_after=stage.transfer_after,
         contacts=contacts,
         warnings=warnings,
+        day=_day_times(forecast, zone) if forecast is not None else None,
         last_changed=max(changes),
     )
 
@@ -248,10 +284,20 @@ def tour_run_sheet(
     date_from: dt.date | None,
     date_to: dt.date | None,
     updated_since: dt.datetime | None,
+    now: dt.datetime | None = None,
 ) -> TourRunSheet:
     stages = select_stages(session, tour, county=county, date_from=date_from, date_to=date_to)
+    on_day = live.forecasts_for(session, tour, stages, now or dt.datetime.now(dt.UTC))
     sheets = [
-        stage_run_sheet(session, actor=actor, stage=s, tour=tour, with_hazards=True) for s in stages
+        stage_run_sheet(
+            session,
+            actor=actor,
+            stage=s,
+            tour=tour,
+            with_hazards=True,
+            forecast=on_day.get(s.id or 0),
+        )
+        for s in stages
     ]
     if updated_since is not None:
         sheets = [s for s in sheets if s.last_changed > updated_since]
@@ -319,6 +365,12 @@ def newest_change(session: Session) -> tuple[object, object]:
     return newest[0], newest[1]
 
 
+def day_marker(session: Session, tour: Tour, now: dt.datetime) -> str:
+    """For the ETag: while a stage of the tour rides today, expected times move with the
+    clock, so the minute is part of the tag; otherwise nothing."""
+    return now.strftime("%Y-%m-%dT%H:%M") if live.rides_today(session, tour, now) else ""
+
+
 def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
     """An ETag for a run sheet, without building it: the newest change changes whenever
     anything the sheet shows may have; the date is in it because overdue flags change at
@@ -365,7 +417,9 @@ def _bounds_distance_m(bounds: dict[str, float], lat: float, lon: float) -> floa
     )
 
 
-def passing(session: Session, *, tour: Tour, lat: float, lon: float) -> Passing:
+def passing(
+    session: Session, *, tour: Tour, lat: float, lon: float, now: dt.datetime | None = None
+) -> Passing:
     best: tuple[float, int, geometry.Snap, VersionKey] | None = None
     for stage_id, key, bounds in route_index(session, tour):
         if _bounds_distance_m(bounds, lat, lon) > PASSING_MAX_M:
@@ -407,6 +461,10 @@ def passing(session: Session, *, tour: Tour, lat: float, lon: float) -> Passing:
     ]
     times = times_at(snap.km)
     assert stage.id is not None
+    on_day = live.forecasts_for(session, tour, [stage], now or dt.datetime.now(dt.UTC)).get(
+        stage.id
+    )
+    expected = on_day.passage(snap.km) if on_day is not None else None
     return Passing(
         stage_id=stage.id,
         sequence=stage.sequence,
@@ -417,6 +475,7 @@ def passing(session: Session, *, tour: Tour, lat: float, lon: float) -> Passing:
         lat=snap.lat,
         lon=snap.lon,
         times=times,
+        expected=to_minute(expected, zone) if expected is not None else None,
         other_passes=[
             PassingAgain(km=round(p.km, 3), distance_m=round(p.offset_m, 1), times=times_at(p.km))
             for p in others

@@ -18,6 +18,7 @@ class Role(StrEnum):
     national = "national"
     county = "county"
     reader = "reader"
+    stage_day = "stage_day"
 
 
 class Token(SQLModel, table=True):
@@ -31,6 +32,10 @@ class Token(SQLModel, table=True):
     created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str = SQLField(max_length=200)
     revoked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    # A stage-day token's one stage; deleting the stage deletes its tokens.
+    stage_id: int | None = SQLField(
+        default=None, sa_column_args=[sa.ForeignKey("stage.id", ondelete="CASCADE")]
+    )
 
 
 class TokenCreate(RequestBody):
@@ -47,6 +52,13 @@ class TokenCreate(RequestBody):
         default=False,
         description="Grant a `reader` token access to personal data (names, phones, e-mails).",
     )
+    stage_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="A `stage_day` token's stage: it writes that stage's day-of log on the "
+        "stage's date, nothing else.",
+    )
 
     @model_validator(mode="after")
     def _role_fits(self) -> "TokenCreate":
@@ -61,6 +73,8 @@ class TokenCreate(RequestBody):
             raise ValueError(
                 "personal_data is a grant for reader tokens; other roles have their own rules"
             )
+        if (self.role == Role.stage_day) != (self.stage_id is not None):
+            raise ValueError("stage_id is given with, and only with, a stage_day token")
         self.counties = sorted(set(self.counties))
         return self
 
@@ -77,6 +91,7 @@ class TokenPublic(BaseModel):
     created_at: datetime
     created_by: str
     revoked_at: datetime | None
+    stage_id: int | None = Field(description="A stage-day token's stage; null otherwise.")
 
 
 class TokenCreated(TokenPublic):

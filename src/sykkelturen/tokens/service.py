@@ -7,15 +7,42 @@ from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
-from sykkelturen.problems import referenced
+from sykkelturen.problems import Forbidden, referenced
 from sykkelturen.security import Actor, hash_token
-from sykkelturen.tokens.models import Token, TokenCreate, TokenCreated, TokenPublic
+from sykkelturen.stages.models import Stage
+from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.tokens.models import Role, Token, TokenCreate, TokenCreated, TokenPublic
 from sykkelturen.tokens.problems import TokenNotFound
 
 TOKEN_PREFIX = "syk_"  # noqa: S105 - a recognisable prefix, not a secret
 
 
+def _stage_of(session: Session, stage_id: int) -> Stage:
+    stage = session.get(Stage, stage_id)
+    if stage is None:
+        with referenced("stage_id"):
+            raise StageNotFound(f"There is no stage {stage_id}.")
+    assert stage is not None
+    return stage
+
+
+def require_token_admin(session: Session, *, actor: Actor, role: str, stage_id: int | None) -> None:
+    """National manages every token; a county contact the stage-day tokens of the stages
+    of its own counties (for its stage leaders' phones)."""
+    if actor.is_national:
+        return
+    if role == Role.stage_day and stage_id is not None:
+        stage = session.get(Stage, stage_id)
+        if stage is not None and actor.may_write_county(stage.county):
+            return
+        raise Forbidden("A county contact manages stage-day tokens of its own counties' stages.")
+    raise Forbidden("A county contact may manage only stage-day tokens of its own stages.")
+
+
 def create_token(session: Session, *, actor: Actor, data: TokenCreate) -> TokenCreated:
+    if data.stage_id is not None:
+        _stage_of(session, data.stage_id)
+    require_token_admin(session, actor=actor, role=data.role, stage_id=data.stage_id)
     for number in data.counties:
         with referenced("counties"):
             get_county(session, number)
@@ -25,6 +52,7 @@ def create_token(session: Session, *, actor: Actor, data: TokenCreate) -> TokenC
         role=data.role,
         counties=data.counties,
         personal_data=data.personal_data,
+        stage_id=data.stage_id,
         token_hash=hash_token(secret),
         prefix=secret[:10],
         created_by=actor.name,
