@@ -19,9 +19,10 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
+# The field's constraints come before the validator, so that JSON Schema keeps the pattern
+# (pydantic drops constraints listed after a BeforeValidator from the schema).
 LegKey = Annotated[
     str,
-    BeforeValidator(_not_a_number),
     Field(
         pattern=KEY_PATTERN,
         max_length=40,
@@ -30,6 +31,7 @@ LegKey = Annotated[
         "checkpoints, `<from>-<to>`, each `start`, `end` or a handover's checkpoint id. "
         "Any two boundaries in order name the stretch of legs between them.",
     ),
+    BeforeValidator(_not_a_number),
 ]
 LegKeys = Annotated[
     list[LegKey],
