@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 
 from sykkelturen.activities import status as activity_status
+from sykkelturen.activities.models import ActivityStatus
 from sykkelturen.checkpoints.rules import holder_of as kind_holder
 from sykkelturen.measures import status as measure_status
 from sykkelturen.riders import status as rider_status
+from sykkelturen.riders.models import RiderStatus
 from sykkelturen.routes import status as route_status
 from sykkelturen.team.roles import holder_of as role_holder
 from tests.conftest import Callers
@@ -98,18 +100,10 @@ def test_every_status_is_reached_from_the_first(module: ModuleType, states: set[
 @pytest.mark.parametrize(
     ("module", "status", "enters"),
     [
-        (activity_status, activity_status.ActivityStatus.idea, True),
-        *(
-            (activity_status, s, False)
-            for s in activity_status.ActivityStatus
-            if s != activity_status.ActivityStatus.idea
-        ),
-        (rider_status, rider_status.RiderStatus.invited, True),
-        *(
-            (rider_status, s, False)
-            for s in rider_status.RiderStatus
-            if s != rider_status.RiderStatus.invited
-        ),
+        (activity_status, ActivityStatus.idea, True),
+        *((activity_status, s, False) for s in ActivityStatus if s != ActivityStatus.idea),
+        (rider_status, RiderStatus.invited, True),
+        *((rider_status, s, False) for s in RiderStatus if s != RiderStatus.invited),
     ],
 )
 def test_a_new_row_enters_at_the_first_state(module: ModuleType, status: Any, enters: bool) -> None:

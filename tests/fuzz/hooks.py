@@ -27,7 +27,7 @@ def _breaks_the_document(problem: dict[str, object]) -> bool:
 
 @schemathesis.check
 def refusals_of_valid_data_name_a_rule(
-    ctx: CheckContext, response: Response, case: Case
+    ctx: CheckContext, response: Response, case: Case[Any]
 ) -> bool | None:
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive or _made_hostile(case):
@@ -104,7 +104,7 @@ def flatmap_query(ctx: schemathesis.HookContext, query: Any) -> st.SearchStrateg
     )
 
 
-def _made_hostile(case: Case) -> bool:
+def _made_hostile(case: Case[Any]) -> bool:
     """A case the hooks above turned hostile is no longer valid by the document."""
     query = case.query or {}
     if any(key in query for key in ("countty", "note")) or any(

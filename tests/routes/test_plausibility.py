@@ -25,7 +25,9 @@ def gpx(points: list[tuple[float, float, str]], *, wrap: str = "", extra: str = 
     ).encode()
 
 
-def line(n: int = 50, start: tuple[float, float] = (62.30, 7.26), step: float = 0.001) -> list:
+def line(
+    n: int = 50, start: tuple[float, float] = (62.30, 7.26), step: float = 0.001
+) -> list[tuple[float, float, str]]:
     return [(start[0] + i * step, start[1] + i * step, "") for i in range(n)]
 
 
