@@ -37,7 +37,8 @@ from lxml import etree
 from sykkelturen.config import Settings
 from sykkelturen.gpx import geometry
 from sykkelturen.gpx.reader import GpxRefused, read_gpx
-from sykkelturen.routes.service import _encode_line, inflate, measure
+from sykkelturen.routes.measurement import encode_line, measure
+from sykkelturen.routes.service import inflate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "tests" / "data" / "gpx"
@@ -70,7 +71,7 @@ def ingest(data: bytes) -> int:
     line = read_gpx(data, max_points=10_000_000)
     _, _, distance = measure(line)
     geometry.simplify(line.lat, line.lon, line.ele, 5.0)
-    _encode_line(line, distance)
+    encode_line(line, distance)
     geometry.SnapLine(line.lat, line.lon, distance)
     return line.point_count
 
