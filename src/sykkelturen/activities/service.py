@@ -33,8 +33,8 @@ from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
 from sykkelturen.routes import placement
 from sykkelturen.routes.versions import current_version, load_line
-from sykkelturen.runsheet.itinerary import Stop, arrival
 from sykkelturen.security import Actor
+from sykkelturen.stages.itinerary import Stop, arrival
 from sykkelturen.stages.models import Stage
 from sykkelturen.texts import Lang, label, phrase
 from sykkelturen.tours.models import Tour

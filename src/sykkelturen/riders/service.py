@@ -33,8 +33,8 @@ from sykkelturen.riders.problems import (
 )
 from sykkelturen.riders.status import ACTIVE, FIRST, may_change, may_enter
 from sykkelturen.security import Actor
+from sykkelturen.stages.itinerary import ride_duration
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
-from sykkelturen.stages.timing import ride_duration
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
 

@@ -25,7 +25,6 @@ from sykkelturen.routes import service as routes
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import VersionKey, current_bounds, current_version, load_line
-from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
@@ -41,6 +40,7 @@ from sykkelturen.runsheet.models import (
     TourRunSheet,
 )
 from sykkelturen.security import Actor
+from sykkelturen.stages.itinerary import Stop, arrival, finish_times, passages
 from sykkelturen.stages.models import Stage
 from sykkelturen.team import service as team
 from sykkelturen.tombstones import service as tombstones

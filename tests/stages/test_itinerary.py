@@ -2,7 +2,9 @@
 
 import datetime as dt
 
-from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
+import pytest
+
+from sykkelturen.stages.itinerary import Stop, arrival, finish_times, passages, ride_duration
 
 START = dt.datetime(2026, 6, 3, 9, 30, tzinfo=dt.UTC)  # 11:30 in Oslo
 
@@ -41,3 +43,18 @@ def test_a_stop_at_the_same_km_is_not_before_itself() -> None:
     stops = [Stop(km=3, dwell_minutes=10), Stop(km=3, dwell_minutes=5)]
     assert minutes(arrival(START, stops, 3, 12)) == 15
     assert minutes(arrival(START, stops, 3.5, 12)) == 32.5
+
+
+@pytest.mark.parametrize(
+    ("distance_m", "speeds_kmh", "dwell_minutes", "expected"),
+    [
+        (20_000, [20.0], 0, dt.timedelta(hours=1)),
+        (20_000, [25.0, 20.0, 16.0], 0, dt.timedelta(hours=1.25)),  # the slowest speed
+        (20_000, [20.0], 30, dt.timedelta(hours=1.5)),  # planned stops add
+        (0, [18.0], 0, dt.timedelta()),
+    ],
+)
+def test_ride_duration_at_the_slowest_speed(
+    distance_m: float, speeds_kmh: list[float], dwell_minutes: int, expected: dt.timedelta
+) -> None:
+    assert ride_duration(distance_m, speeds_kmh, dwell_minutes) == expected
