@@ -14,12 +14,13 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.progress.facts import stages_in_phase
+from sykkelturen.progress.phases import Phase
 from sykkelturen.riders.problems import SeatsTaken
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import StageCreate, StagePublic, StageUpdate
-from sykkelturen.stages.phases import Phase
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
@@ -66,7 +67,7 @@ def list_stages(
         county=county,
         date_from=date_from,
         date_to=date_to,
-        phase=phase,
+        only=stages_in_phase(session, tour, phase) if phase is not None else None,
         page=page,
     )
     zone = service.zone_of(tour)
