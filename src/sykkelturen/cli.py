@@ -16,9 +16,9 @@ from sykkelturen.db import create_db_engine
 from sykkelturen.logs import log_config
 from sykkelturen.pagination import MAX_LIMIT, PageParams
 from sykkelturen.problems import Problem
-from sykkelturen.security import system_actor
+from sykkelturen.security import Role, system_actor
 from sykkelturen.tokens import service as tokens
-from sykkelturen.tokens.models import Role, TokenCreate
+from sykkelturen.tokens.models import TokenCreate
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 
