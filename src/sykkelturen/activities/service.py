@@ -22,11 +22,11 @@ from sykkelturen.activities.status import FIRST, may_change, may_enter
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.checkpoints.models import Checkpoint
+from sykkelturen.checkpoints.problems import CheckpointOfOtherStage
 from sykkelturen.clock import to_minute
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.ical import CalendarEvent, calendar
-from sykkelturen.measures.problems import CheckpointOfOtherStage
 from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
+from sykkelturen.checkpoints.problems import CheckpointOfOtherStage
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import (
@@ -19,7 +20,6 @@ from sykkelturen.measures.models import (
     MeasureUpdate,
 )
 from sykkelturen.measures.problems import (
-    CheckpointOfOtherStage,
     IllegalMeasureTransition,
     MeasureNotFound,
 )
@@ -28,14 +28,13 @@ from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
-from sykkelturen.problems import Forbidden
+from sykkelturen.problems import Forbidden, InvalidDateRange
 from sykkelturen.routes import placement
 from sykkelturen.routes.versions import current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
-from sykkelturen.tours.problems import InvalidDateRange
 
 OSLO = ZoneInfo("Europe/Oslo")
 
