@@ -1,13 +1,13 @@
 """Measures: where and when they apply, who is responsible, and their review by NF."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.checkpoints.problems import CheckpointOfOtherStage
+from sykkelturen.clock import today_in
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import (
@@ -35,12 +35,7 @@ from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
-
-OSLO = ZoneInfo("Europe/Oslo")
-
-
-def today() -> dt.date:
-    return dt.datetime.now(OSLO).date()
+from sykkelturen.tours.service import get_tour
 
 
 def is_overdue(measure: Measure, on: dt.date) -> bool:
@@ -97,7 +92,7 @@ def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> Me
         responsible_person=summary,
         responsible_partner=partner_ref,
         due_date=measure.due_date,
-        overdue=is_overdue(measure, today()),
+        overdue=is_overdue(measure, today_in(get_tour(session, stage.tour_id).time_zone)),
         notes=measure.notes,
         status=MeasureStatus(measure.status),
         review_comment=measure.review_comment,

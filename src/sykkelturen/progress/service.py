@@ -3,7 +3,7 @@
 
 from sqlmodel import Session, col, select
 
-from sykkelturen.measures.service import today
+from sykkelturen.clock import today_in
 from sykkelturen.progress.facts import stage_facts
 from sykkelturen.progress.models import (
     ChecklistItem,
@@ -75,7 +75,7 @@ def tour_progress(session: Session, tour: Tour) -> TourProgress:
         counties.append(CountyProgress(county=county, stages=len(mine), percent_by_phase=by_phase))
     order = list(Phase)
     behind = sorted(progress, key=lambda p: (order.index(p.phase), p.percent, p.date))[:MOST_BEHIND]
-    now = today()
+    now = today_in(tour.time_zone)
     at_risk = []
     for p in progress:
         days_left = (p.date - now).days

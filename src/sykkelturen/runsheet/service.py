@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
-from sykkelturen.clock import to_minute
+from sykkelturen.clock import to_minute, today_in
 from sykkelturen.gpx import geometry
 from sykkelturen.legs.service import stage_legs
 from sykkelturen.live import service as live
@@ -302,7 +302,7 @@ def tour_run_sheet(
     if updated_since is not None:
         sheets = [s for s in sheets if s.last_changed > updated_since]
     shown = {s.stage_id for s in sheets}
-    on = measures.today()
+    on = today_in(tour.time_zone)
     overdue = [
         OverdueMeasure(
             measure_id=m.measure.id,
@@ -376,7 +376,8 @@ def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
     anything the sheet shows may have; the date is in it because overdue flags change at
     midnight."""
     key = "|".join(
-        str(p) for p in (tour.id, tour.version, *newest_change(session), measures.today(), *parts)
+        str(p)
+        for p in (tour.id, tour.version, *newest_change(session), today_in(tour.time_zone), *parts)
     )
     return '"rs-' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
