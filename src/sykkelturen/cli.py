@@ -104,7 +104,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from sykkelturen.demo import load_demo  # noqa: PLC0415 - only this command needs the demo
+    from sykkelturen.demo.loader import load_demo  # noqa: PLC0415 - only this command needs the demo
 
     schema_migrations.upgrade(settings)
     with _session(settings) as session:
