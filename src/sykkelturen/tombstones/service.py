@@ -1,12 +1,23 @@
 """Recording deletions of run-sheet rows, and listing them for `updated_since`."""
 
 import datetime as dt
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones.models import Deleted, Tombstone, TombstoneType
+
+
+class Stage(Protocol):
+    """What a tombstone keeps of the stage a deleted row was on (a `stages.models.Stage`).
+    Tombstones have no foreign keys, the stage may be gone too, so they need no more of it
+    and sit below the stages that use them."""
+
+    id: int | None
+    tour_id: int
+    county: str
+    date: dt.date
 
 
 def bury(session: Session, stage: Stage, kind: TombstoneType, resource_id: int | None) -> None:
