@@ -1,23 +1,17 @@
 """Stages: national order, the county's date window, who may change which stage."""
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sykkelturen.activities.models import Activity, ActivityPartner, ActivityPerson
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
-from sykkelturen.measures.models import Measure
 from sykkelturen.pagination import PageParams, paginate
-from sykkelturen.partners.models import Partner
-from sykkelturen.people.models import Person
-from sykkelturen.press.models import Outreach, PressContact
-from sykkelturen.riders import service as riders
-from sykkelturen.riders.models import Rider
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
     PASSENGERS_PER_BIKE,
@@ -36,7 +30,6 @@ from sykkelturen.stages.problems import (
     StageSequenceTaken,
     TooManyPassengers,
 )
-from sykkelturen.team.models import TeamMember
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tours.models import Tour, TourCounty
 
@@ -58,6 +51,19 @@ def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
             ),
         },
     )
+
+
+@dataclass(frozen=True)
+class Dependents:
+    """What hangs on a stage from the layers above it, which a change must keep whole. The
+    caller hands them in, so that stages import none of those layers:
+
+    - `county_ties`: what of the stage names its county's own people, partners and press
+      contacts (a move to another county is refused while there is any);
+    - `check_seats_for_bikes`: refuses fewer bikes than the passengers on it need."""
+
+    county_ties: Callable[[Session, Stage], list[str]]
+    check_seats_for_bikes: Callable[[Session, Stage, int], None]
 
 
 def _resource(stage: Stage) -> audit.Resource:
@@ -143,56 +149,6 @@ def _check_rules_unflushed(session: Session, *, tour: Tour, stage: Stage) -> Non
         )
 
 
-def county_ties(session: Session, stage: Stage) -> list[str]:
-    """What ties a stage to its county's own people, partners and press contacts: the team,
-    riders, responsible people and partners of measures and activities, outreach. Another
-    county may neither see nor edit these, so a stage moves to it only without them."""
-    ties: list[str] = []
-    for label, row_id, stage_id, person_id in (
-        ("team member", TeamMember.id, TeamMember.stage_id, TeamMember.person_id),
-        ("rider", Rider.id, Rider.stage_id, Rider.person_id),
-        ("measure", Measure.id, Measure.stage_id, Measure.responsible_person_id),
-    ):
-        for found_id, name in session.exec(
-            select(col(row_id), Person.name)
-            .join(Person, col(Person.id) == col(person_id))
-            .where(col(stage_id) == stage.id)
-            .order_by(col(row_id))
-        ).all():
-            ties.append(f"{name} ({label} {found_id})")
-    for activity_id, name in session.exec(
-        select(Activity.id, Person.name)
-        .join(ActivityPerson, col(ActivityPerson.activity_id) == col(Activity.id))
-        .join(Person, col(Person.id) == col(ActivityPerson.person_id))
-        .where(Activity.stage_id == stage.id)
-        .order_by(col(Activity.id))
-    ).all():
-        ties.append(f"{name} (activity {activity_id})")
-    for activity_id, name in session.exec(
-        select(Activity.id, Partner.name)
-        .join(ActivityPartner, col(ActivityPartner.activity_id) == col(Activity.id))
-        .join(Partner, col(Partner.id) == col(ActivityPartner.partner_id))
-        .where(Activity.stage_id == stage.id)
-        .order_by(col(Activity.id))
-    ).all():
-        ties.append(f"partner {name} (activity {activity_id})")
-    for measure_id, name in session.exec(
-        select(Measure.id, Partner.name)
-        .join(Partner, col(Partner.id) == col(Measure.responsible_partner_id))
-        .where(Measure.stage_id == stage.id)
-        .order_by(col(Measure.id))
-    ).all():
-        ties.append(f"partner {name} (measure {measure_id})")
-    for outreach_id, outlet in session.exec(
-        select(Outreach.id, PressContact.outlet)
-        .join(PressContact, col(PressContact.id) == col(Outreach.press_contact_id))
-        .where(Outreach.stage_id == stage.id)
-        .order_by(col(Outreach.id))
-    ).all():
-        ties.append(f"press contact {outlet} (outreach {outreach_id})")
-    return ties
-
-
 def _needs_json(needs: StageNeeds, bikes: int) -> dict[str, Any]:
     if needs.pilots is None:
         needs = needs.model_copy(update={"pilots": bikes})
@@ -242,6 +198,7 @@ def update_stage(
     stage: Stage,
     data: StageUpdate,
     if_match: str,
+    dependents: Dependents,
 ) -> Stage:
     actor.require_county_write(stage.county)
     zone = zone_of(tour)
@@ -254,7 +211,7 @@ def update_stage(
     }
     if "county" in changes and changes["county"] != stage.county:
         actor.require_county_write(changes["county"])
-        ties = county_ties(session, stage)
+        ties = dependents.county_ties(session, stage)
         if ties:
             raise StageHasPeopleOfCounty(
                 f"Stage {stage.id} still names people of county {stage.county}, whom county "
@@ -271,8 +228,7 @@ def update_stage(
     _check_rules(session, tour=tour, stage=stage)
     if stage.bikes < before.bikes:
         with session.no_autoflush:
-            # The one rule of the layer above a stage reads: passengers keep their seats.
-            riders.check_seats_for_bikes(session, stage, stage.bikes)
+            dependents.check_seats_for_bikes(session, stage, stage.bikes)
     stage.updated_at = utcnow()
     session.add(stage)
     session.flush()
