@@ -74,11 +74,18 @@ class Actor:
     def may_write_county(self, county: str) -> bool:
         return self.is_national or (self.role == "county" and county in self.counties)
 
-    def may_see_personal_data(self, county: str | None) -> bool:
-        """National sees all; a county contact their own counties; a reader with the grant."""
+    @property
+    def personal_data_counties(self) -> frozenset[str] | None:
+        """Whose personal data this caller sees, the one rule every path reads: None for
+        every county (national, a reader with the grant), a county contact's own counties,
+        and no county for anyone else."""
         if self.is_national or (self.role == "reader" and self.personal_data):
-            return True
-        return self.role == "county" and county is not None and county in self.counties
+            return None
+        return self.counties if self.role == "county" else frozenset()
+
+    def may_see_personal_data(self, county: str | None) -> bool:
+        scope = self.personal_data_counties
+        return scope is None or (county is not None and county in scope)
 
     def require_county_write(self, county: str) -> None:
         if not self.may_write_county(county):

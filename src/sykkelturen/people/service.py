@@ -35,7 +35,7 @@ def require_personal_data_reader(actor: Actor) -> None:
 def visible_counties(actor: Actor) -> frozenset[str] | None:
     """The counties whose people the caller sees; None means all."""
     require_personal_data_reader(actor)
-    return actor.counties if actor.role == "county" else None
+    return actor.personal_data_counties
 
 
 def summary(person: Person | None, actor: Actor, county: str) -> PersonSummary | None:
