@@ -19,6 +19,7 @@ from sykkelturen.progress.phases import Phase, StageFacts, phase_of
 from sykkelturen.riders.models import Rider
 from sykkelturen.routes.versions import current_statuses
 from sykkelturen.stages.models import Stage, StageNeeds
+from sykkelturen.stages.needs import riders_needed, short, team_needed
 from sykkelturen.team.models import TeamMember
 from sykkelturen.tours.models import Tour
 
@@ -130,11 +131,6 @@ def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
     facts = {}
     for stage_id, stage in stages.items():
         needs = StageNeeds.model_validate(stage.needs)
-        rider_needs = {
-            "pilot": needs.pilots if needs.pilots is not None else stage.bikes,
-            "cyclist": needs.cyclists,
-            "passenger": needs.passengers,
-        }
         live = [a for a in activities[stage_id] if a.status != "cancelled"]
         facts[stage_id] = StageFacts(
             route_status=statuses.get(stage_id),
@@ -143,16 +139,8 @@ def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
                 1 for a in live if a.id in with_partner or a.id in with_person
             ),
             activities_with_partner=sum(1 for a in live if a.id in with_partner),
-            team_short=tuple(
-                sorted(
-                    str(role)
-                    for role, count in needs.team.items()
-                    if team[stage_id][str(role)] < count
-                )
-            ),
-            riders_short=tuple(
-                role for role, count in rider_needs.items() if confirmed[stage_id][role] < count
-            ),
+            team_short=tuple(sorted(short(team_needed(needs), team[stage_id]))),
+            riders_short=short(riders_needed(needs, stage.bikes), confirmed[stage_id]),
             measure_statuses=tuple(m.status for m in measures[stage_id]),
             police_notice_in_time=any(
                 m.kind == "police_notice"

@@ -22,6 +22,7 @@ from sykkelturen.stages.models import (
     StageUpdate,
     TransferAfter,
 )
+from sykkelturen.stages.needs import pilots_needed
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
@@ -150,9 +151,7 @@ def _check_rules_unflushed(session: Session, *, tour: Tour, stage: Stage) -> Non
 
 
 def _needs_json(needs: StageNeeds, bikes: int) -> dict[str, Any]:
-    if needs.pilots is None:
-        needs = needs.model_copy(update={"pilots": bikes})
-    return needs.model_dump(mode="json")
+    return needs.model_copy(update={"pilots": pilots_needed(needs, bikes)}).model_dump(mode="json")
 
 
 def create_stage(session: Session, *, actor: Actor, tour: Tour, data: StageCreate) -> Stage:
