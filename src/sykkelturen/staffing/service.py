@@ -151,27 +151,15 @@ def _issues(
             code, _, message = warning.partition(": ")
             issues.append(StaffingIssue(code=code, rider_id=rider.id, message=message))
         if rider.status == RiderStatus.invited:
-            elsewhere = session.exec(
-                select(Rider, Stage)
-                .join(Stage, col(Stage.id) == col(Rider.stage_id))
-                .where(
-                    Rider.person_id == rider.person_id,
-                    Rider.status == RiderStatus.confirmed,
-                    Stage.date == stage.date,
-                    Stage.tour_id == stage.tour_id,
-                    col(Rider.id) != rider.id,
-                )
-            ).all()
-            for other, other_stage in elsewhere:
-                if other_stage.id != stage.id or rules.overlaps(covers[other.id], covers[rider.id]):
-                    issues.append(
-                        StaffingIssue(
-                            code="double_booking",
-                            rider_id=rider.id,
-                            message=f"Invited here, but confirmed as rider {other.id} on stage "
-                            f"{other_stage.sequence} the same day; confirming will be refused.",
-                        )
+            for other, other_stage in riders.clashing(session, stage, rider, covers[rider.id]):
+                issues.append(
+                    StaffingIssue(
+                        code="double_booking",
+                        rider_id=rider.id,
+                        message=f"Invited here, but confirmed as rider {other.id} on stage "
+                        f"{other_stage.sequence} the same day; confirming will be refused.",
                     )
+                )
     return issues
 
 
