@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
-from sykkelturen.checkpoints.problems import CheckpointOfOtherStage
+from sykkelturen.checkpoints.service import stage_checkpoint
 from sykkelturen.clock import today_in
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
@@ -30,7 +30,7 @@ from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
 from sykkelturen.problems import Forbidden, InvalidDateRange
 from sykkelturen.routes import placement
-from sykkelturen.routes.versions import current_version, load_line
+from sykkelturen.routes.versions import route_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones import service as tombstones
@@ -143,14 +143,9 @@ def _place(session: Session, stage: Stage, measure: Measure, fields: dict[str, o
     km (exactly, at most the route's length) or a lat/lon (snapped to the nearest pass)."""
     if not any(fields.get(name) is not None for name in ("checkpoint_id", "km", "lat")):
         return
-    version = current_version(session, stage)
-    line = load_line(version).snapper() if version is not None else None
+    line = route_line(session, stage)
     if fields.get("checkpoint_id") is not None:
-        checkpoint = session.get(Checkpoint, fields["checkpoint_id"])
-        if checkpoint is None or checkpoint.stage_id != stage.id:
-            raise CheckpointOfOtherStage(
-                f"Stage {stage.id} has no checkpoint {fields['checkpoint_id']}."
-            )
+        checkpoint = stage_checkpoint(session, stage, fields["checkpoint_id"])
         measure.checkpoint_id = checkpoint.id
         measure.km = measure.lat = measure.lon = None
     elif fields.get("km") is not None:
