@@ -29,12 +29,12 @@ from sykkelturen.riders.problems import (
     IllegalRiderTransition,
     RickshawFull,
     RiderNotFound,
-    SeatsTaken,
 )
 from sykkelturen.riders.status import ACTIVE, FIRST, may_change, may_enter
 from sykkelturen.security import Actor
 from sykkelturen.stages.itinerary import ride_duration
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
+from sykkelturen.stages.problems import SeatsTaken
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
 

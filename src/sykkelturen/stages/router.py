@@ -18,13 +18,13 @@ from sykkelturen.problems import (
 from sykkelturen.progress.facts import stages_in_phase
 from sykkelturen.progress.phases import Phase
 from sykkelturen.riders import service as riders
-from sykkelturen.riders.problems import SeatsTaken
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import StageCreate, StagePublic, StageUpdate
 from sykkelturen.stages.problems import (
     CountyNotInTour,
+    SeatsTaken,
     StageDateOutsideWindow,
     StageHasPeopleOfCounty,
     StageNotFound,
