@@ -1,6 +1,6 @@
 """Route ingest against libxml2 building the whole tree of the same file, in the same run.
 
-    .venv/bin/python -m bench.ingest [--rounds 9] [--against REV] [--million]
+    .venv/bin/python -m bench.ingest [--rounds 9] [--against REV ...] [--million]
 
 Generates the 150 km stage (`make_samples.py --large`, 40,061 points, 13 MB) in a
 temporary folder, then times (CPU seconds of the process), interleaved round by round
@@ -16,9 +16,9 @@ round's ratio to that round's baseline:
 - gpxpy:   `gpxpy.parse` of the same text (what the service must not run on uploads),
            three times after the rounds.
 
-With --against REV (a commit, e.g. the reader before issue 13) the reader of that commit,
-taken from git, is timed in the same rounds as read@REV and ingest@REV (the same ingest
-with that reader in place of today's).
+With --against REV (a commit, e.g. the reader before issue 13; repeatable) the reader of
+that commit, taken from git, is timed in the same rounds as read@REV and ingest@REV (the
+same ingest with that reader in place of today's).
 
 Peak memory growth is measured in a fresh process per case (VmHWM). It also inflates and
 reads a generated gzip of SYKKELTUREN_MAX_ROUTE_POINTS + 1 points (2,000,001 by default)
@@ -289,7 +289,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--against", metavar="REV", help="also time the reader of this commit")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        action="append",
+        default=[],
+        help="also time the reader of this commit (repeatable)",
+    )
     parser.add_argument("--million", action="store_true", help="also ingest a 1,000,000-point file")
     parser.add_argument("--child", nargs=2, metavar=("CASE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -297,8 +303,8 @@ def main() -> None:
         child(*args.child)
         return
     cases = dict(CASES)
-    if args.against:
-        cases |= cases_against(args.against)
+    for revision in args.against:
+        cases |= cases_against(revision)
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run(
             [sys.executable, str(SAMPLES / "make_samples.py"), "--large", folder],

@@ -1,10 +1,12 @@
 """A hardened, streaming GPX reader: untrusted bytes in, compact arrays out.
 
 Never hands untrusted bytes to gpxpy (quadratic namespace regex, a process-wide prefix
-table that only grows, exceptions that escape). lxml's iterparse streams the document
-with entity resolution, DTD loading, network access and huge trees off, and any DOCTYPE
-is refused before parsing. Each element is cleared after use, so memory stays near the
-size of the arrays, not of the tree.
+table that only grows, exceptions that escape). libxml2 is fed the document a piece at a
+time with entity resolution, DTD loading, network access and huge trees off, and any
+DOCTYPE is refused before parsing. Structure arrives as parser events; the points of
+each segment are taken out in bulk (XPath lists, numpy conversion: no Python work per
+point in the common case) and everything finished is deleted after each piece, so memory
+stays near the size of the arrays, not of the tree.
 """
 
 import re
