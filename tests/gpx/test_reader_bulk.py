@@ -5,6 +5,8 @@ after each piece of the document only the open path is left in the tree."""
 
 import gzip
 import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -21,7 +23,16 @@ DEMO_GPX = Path(str(files("sykkelturen.demo").joinpath("gpx")))
 LIMIT = 2_000_000
 
 
-def _point_by_point(data: bytes) -> dict[str, list[float] | list[int]]:
+@dataclass
+class _Walked:
+    lat: list[float]
+    lon: list[float]
+    ele: list[float]
+    time: list[float]
+    starts: list[int]
+
+
+def _point_by_point(data: bytes) -> _Walked:
     """What the file says, read from its whole tree one point at a time: the tracks'
     points (or the routes' when there is no track), each point's last <ele> and <time>."""
     root = etree.fromstring(
@@ -57,22 +68,16 @@ def _point_by_point(data: bytes) -> dict[str, list[float] | list[int]]:
     kind = "trkpt"
     if not any(seg.find(tag(kind)) is not None for seg in segments):
         segments, kind = list(root.iter(tag("rte"))), "rtept"
-    read: dict[str, list[float] | list[int]] = {
-        "lat": [],
-        "lon": [],
-        "ele": [],
-        "time": [],
-        "starts": [],
-    }
+    read = _Walked([], [], [], [], [])
     for segment in segments:
         points = segment.findall(tag(kind))
         if points:
-            read["starts"].append(len(read["lat"]))  # type: ignore[arg-type]
+            read.starts.append(len(read.lat))
         for point in points:
-            read["lat"].append(float(point.get("lat", "nan")))
-            read["lon"].append(float(point.get("lon", "nan")))
-            read["ele"].append(elevation(last_text(point, "ele")))
-            read["time"].append(epoch(last_text(point, "time")))
+            read.lat.append(float(point.get("lat", "nan")))
+            read.lon.append(float(point.get("lon", "nan")))
+            read.ele.append(elevation(last_text(point, "ele")))
+            read.time.append(epoch(last_text(point, "time")))
     return read
 
 
@@ -101,12 +106,12 @@ def test_bulk_reading_equals_a_point_by_point_walk(
     monkeypatch.setattr(reader, "CHUNK", chunk)
     line = read_gpx(data, max_points=LIMIT)
     expected = _point_by_point(data)
-    assert _same(line.lat, expected["lat"]), name  # type: ignore[arg-type]
-    assert _same(line.lon, expected["lon"]), name  # type: ignore[arg-type]
-    assert _same(line.ele, expected["ele"]), name  # type: ignore[arg-type]
+    assert _same(line.lat, expected.lat), name
+    assert _same(line.lon, expected.lon), name
+    assert _same(line.ele, expected.ele), name
     times = line.times if line.times is not None else np.full(line.point_count, np.nan)
-    assert _same(times, expected["time"]), name  # type: ignore[arg-type]
-    assert line.segment_starts == (expected["starts"] or [0])
+    assert _same(times, expected.time), name
+    assert line.segment_starts == (expected.starts or [0])
     assert line.times_known == int(np.count_nonzero(~np.isnan(times)))
 
 
@@ -223,3 +228,16 @@ def test_a_point_outside_any_segment_is_not_read() -> None:
         max_points=LIMIT,
     )
     assert line.lat.tolist() == [1.0, 2.0]
+
+
+def test_threads_reading_at_once_share_the_compiled_paths_safely() -> None:
+    """Uploads are read in worker threads; the XPath objects are compiled once per
+    namespace and shared."""
+    data = (SAMPLES / "tour_three_stages.gpx").read_bytes()
+    expected = read_gpx(data, max_points=LIMIT)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        lines = list(pool.map(lambda _: read_gpx(data, max_points=LIMIT), range(16)))
+    for line in lines:
+        assert np.array_equal(line.lat, expected.lat)
+        assert np.array_equal(line.ele, expected.ele, equal_nan=True)
+        assert line.segment_starts == expected.segment_starts

@@ -9,6 +9,7 @@ point in the common case) and everything finished is deleted after each piece, s
 stays near the size of the arrays, not of the tree.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -200,6 +201,13 @@ class _Paths:
             if child.tag == tag:
                 text = child.text
         return text or ""
+
+
+@functools.lru_cache(maxsize=16)
+def _paths(point: str, namespace: str | None) -> _Paths:
+    """Compiled once per namespace (compiling costs more than reading a small file); lxml
+    serialises evaluations of one XPath object, so threads may share them."""
+    return _Paths(point, namespace)
 
 
 @dataclass(frozen=True)
@@ -451,8 +459,8 @@ class _Collector:
     def namespace(self, root_tag: str | None) -> None:
         """Points are read in the root's namespace (a file has one GPX namespace)."""
         namespace = root_tag[1 : root_tag.index("}")] if root_tag and root_tag[0] == "{" else None
-        self.track_paths = _Paths("trkpt", namespace)
-        self.route_paths = _Paths("rtept", namespace)
+        self.track_paths = _paths("trkpt", namespace)
+        self.route_paths = _paths("rtept", namespace)
 
     def wanted(self) -> bool:
         return self.track is None or self.track == self.tracks_ended
