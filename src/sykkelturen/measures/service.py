@@ -45,11 +45,12 @@ def today() -> dt.date:
 
 
 def is_overdue(measure: Measure, on: dt.date) -> bool:
-    return (
-        measure.due_date is not None
-        and measure.due_date < on
-        and measure.status != MeasureStatus.accepted
-    )
+    return overdue(measure.due_date, measure.status, on)
+
+
+def overdue(due_date: dt.date | None, status: str, on: dt.date) -> bool:
+    """Due date passed and not accepted."""
+    return due_date is not None and due_date < on and status != MeasureStatus.accepted
 
 
 def place_of(session: Session, measure: Measure) -> tuple[float | None, float | None, float | None]:
