@@ -45,7 +45,7 @@ from sykkelturen.routes.models import HazardPublic
 from sykkelturen.routes.service import hazard_items
 from sykkelturen.routes.versions import VersionKey, decode_line, version_key
 from sykkelturen.runsheet.gather import Contents, Row, StageVersions
-from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
+from sykkelturen.runsheet.itinerary import Stop, Timetable
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
@@ -96,11 +96,21 @@ def keep(key: tuple[Any, ...], sheet: StageRunSheet) -> Fragment:
     return fragment
 
 
-def _clocks(items: list[tuple[float, dt.datetime, dt.datetime]], zone: ZoneInfo) -> list[Clock]:
-    return [
-        Clock(speed_kmh=s, arrive=to_minute(a, zone), depart=to_minute(d, zone))
-        for s, a, d in items
-    ]
+def _clocks(
+    table: Timetable, km: float, dwell_minutes: int, speeds: list[float], zone: ZoneInfo
+) -> list[Clock]:
+    """Arrival and departure at km at each speed (`itinerary.passages`), to the minute."""
+    clocks = []
+    for speed in speeds:
+        arrive = table.arrival(km, speed)
+        shown = to_minute(arrive, zone)
+        depart = (
+            to_minute(arrive + dt.timedelta(minutes=dwell_minutes), zone)
+            if dwell_minutes
+            else shown
+        )
+        clocks.append(Clock(speed_kmh=speed, arrive=shown, depart=depart))
+    return clocks
 
 
 def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
@@ -220,16 +230,12 @@ def build(
         warnings.append("no_route: upload a route to get distances and times")
     if start is None:
         warnings.append("no_start_time: set start_time to get clock times")
-    timed = start is not None and route is not None
+    table = Timetable(start, stops) if start is not None and route is not None else None
     lines = []
     for c in points:
         times = []
-        if start is not None and timed and c.km is not None:
-            stop = Stop(km=c.km, dwell_minutes=c.dwell_minutes)
-            times = _clocks(
-                [(p.speed_kmh, p.arrive, p.depart) for p in passages(start, stops, stop, speeds)],
-                zone,
-            )
+        if table is not None and c.km is not None:
+            times = _clocks(table, c.km, c.dwell_minutes, speeds, zone)
         lines.append(
             RunSheetLine(
                 checkpoint_id=c.id,
@@ -245,9 +251,8 @@ def build(
             )
         )
     finish = []
-    if start is not None and timed and distance_km is not None:
-        at_finish = finish_times(start, stops, distance_km, speeds)
-        finish = _clocks([(p.speed_kmh, p.arrive, p.depart) for p in at_finish], zone)
+    if table is not None and distance_km is not None:
+        finish = _clocks(table, distance_km, 0, speeds, zone)
     legs: list[RunSheetLeg] = []
     hazards: list[HazardPublic] = []
     if route is not None:
@@ -261,16 +266,15 @@ def build(
         names = (stage.start_place or "Start", stage.finish_place or "Mål")
         for leg in legs_along(marks, line, *names):
             leg_times = []
-            if start is not None:
+            if table is not None:
+                here = sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
                 for speed in speeds:
-                    begin = arrival(start, stops, leg.km_from, speed) + dt.timedelta(
-                        minutes=sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
-                    )
+                    begin = table.arrival(leg.km_from, speed) + dt.timedelta(minutes=here)
                     leg_times.append(
                         LegClock(
                             speed_kmh=speed,
                             start=to_minute(begin, zone),
-                            end=to_minute(arrival(start, stops, leg.km_to, speed), zone),
+                            end=to_minute(table.arrival(leg.km_to, speed), zone),
                         )
                     )
             legs.append(
@@ -286,12 +290,8 @@ def build(
         place = by_id.get(row.checkpoint_id) if row.checkpoint_id is not None else None
         public = _measure(row, place, visible, today)
         times = []
-        if public.starts_at is None and start is not None and timed and public.km is not None:
-            km = place.km if place is not None else row.km
-            times = _clocks(
-                [(s, arrival(start, stops, km, s), arrival(start, stops, km, s)) for s in speeds],
-                zone,
-            )
+        if public.starts_at is None and table is not None and public.km is not None:
+            times = _clocks(table, place.km if place is not None else row.km, 0, speeds, zone)
         measure_rows.append(RunSheetMeasure(measure=public, times=times))
     measure_rows.sort(
         key=lambda m: m.measure.starts_at or (m.times[0].arrive if m.times else FAR_FUTURE)

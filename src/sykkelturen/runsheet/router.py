@@ -427,8 +427,9 @@ def tour_run_sheet(
     actor: CurrentActor,
     tour: TourDep,
     lang: LangDep,
-    selection: SelectionDep,
     format: FormatQuery = None,
+    *,
+    selection: SelectionDep,
     checkpoints: Checkpoints = False,
     dialect: DialectQuery = Dialect.rfc4180,
 ) -> Response:
