@@ -260,7 +260,7 @@ def main() -> None:
             every.append(timed(lambda: client.get(url).raise_for_status()))
         engine.dispose()
         interleaved = statistics.median(baselines)
-        tag = first.headers["ETag"]
+        tag = client.get(url).headers["ETag"]  # the current one, after the rounds' changes
         count = 300
         conditional = median_seconds(
             lambda: [client.get(url, headers={"If-None-Match": tag}) for _ in range(count)], 3

@@ -51,6 +51,7 @@ from sykkelturen.runsheet.models import (
     Contacts,
     DayTimes,
     LegClock,
+    OverdueMeasure,
     RunSheetLeg,
     RunSheetLine,
     RunSheetMeasure,
@@ -62,10 +63,15 @@ FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 @dataclass(frozen=True)
 class Fragment:
-    """A stage's sheet and its JSON, serialised once."""
+    """A stage's sheet as JSON, serialised once, and its overdue measures. Only bytes are
+    kept (a sheet's models are thousands of objects, which the garbage collector would walk
+    again and again); the file formats read the models back from the JSON."""
 
-    sheet: StageRunSheet
     json: bytes
+    overdue: tuple[OverdueMeasure, ...]
+
+    def sheet(self) -> StageRunSheet:
+        return StageRunSheet.model_validate_json(self.json)
 
 
 # Enough for a few 300-stage tours in both visibilities; a fragment is about 15 KB of JSON.
@@ -91,7 +97,21 @@ def kept(key: tuple[Any, ...]) -> Fragment | None:
 
 
 def keep(key: tuple[Any, ...], sheet: StageRunSheet) -> Fragment:
-    fragment = Fragment(sheet=sheet, json=sheet.model_dump_json().encode())
+    overdue = tuple(
+        OverdueMeasure(
+            measure_id=m.measure.id,
+            stage_id=sheet.stage_id,
+            sequence=sheet.sequence,
+            county=sheet.county,
+            title=m.measure.title,
+            kind=m.measure.kind,
+            due_date=m.measure.due_date,
+            status=m.measure.status,
+        )
+        for m in sheet.measures
+        if m.measure.overdue and m.measure.due_date is not None
+    )
+    fragment = Fragment(json=sheet.model_dump_json().encode(), overdue=overdue)
     _fragments.get_or_make(key, lambda: fragment)
     return fragment
 

@@ -2,6 +2,7 @@
 contacts for those allowed, handovers and overdue measures; and `passing`."""
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 from collections import defaultdict
@@ -31,7 +32,6 @@ from sykkelturen.runsheet.itinerary import Stop, arrival
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
-    OverdueMeasure,
     Passing,
     PassingAgain,
     StageRunSheet,
@@ -51,17 +51,28 @@ class NotNearTheTour(NotFound):
     title, code = "Not near the tour", "not_near_the_tour"
 
 
-@dataclass(frozen=True)
+@dataclass
 class BuiltSheet:
-    """A national (or one-stage) sheet and its stages' JSON, each serialised once."""
+    """A national (or one-stage) sheet: all but its stages, and the stages' fragments."""
 
-    sheet: TourRunSheet
-    stage_json: list[bytes]
+    envelope: TourRunSheet  # `stages` empty
+    fragments: list[fragments.Fragment]
+
+    @property
+    def stage_json(self) -> list[bytes]:
+        return [f.json for f in self.fragments]
+
+    @functools.cached_property
+    def sheet(self) -> TourRunSheet:
+        """The whole sheet as models, for the file formats."""
+        return self.envelope.model_copy(update={"stages": [f.sheet() for f in self.fragments]})
 
     def to_json(self) -> bytes:
         """The sheet as JSON: the stages' kept JSON joined inside the rest of it."""
-        head = self.sheet.model_dump_json(include={"tour_id", "name", "time_zone", "generated_at"})
-        tail = self.sheet.model_dump_json(include={"handovers", "overdue_measures", "deleted"})
+        head = self.envelope.model_dump_json(
+            include={"tour_id", "name", "time_zone", "generated_at"}
+        )
+        tail = self.envelope.model_dump_json(include={"handovers", "overdue_measures", "deleted"})
         return b"".join(
             (
                 head[:-1].encode(),
@@ -166,9 +177,13 @@ def stage_run_sheet(
     now: dt.datetime | None = None,
 ) -> StageRunSheet:
     """`now`: the sheet on the day too (expected and actual from the log, as `/live`)."""
-    return stage_sheet(
-        session, actor=actor, stage=stage, tour=tour, with_hazards=with_hazards, now=now
-    ).sheet.stages[0]
+    return (
+        stage_sheet(
+            session, actor=actor, stage=stage, tour=tour, with_hazards=with_hazards, now=now
+        )
+        .fragments[0]
+        .sheet()
+    )
 
 
 def stage_sheet(
@@ -200,12 +215,12 @@ def stage_sheet(
         name=tour.name,
         time_zone=tour.time_zone,
         generated_at=dt.datetime.now(ZoneInfo(tour.time_zone)),
-        stages=[fragment.sheet],
+        stages=[],
         handovers=[],
         overdue_measures=[],
         deleted=[],
     )
-    return BuiltSheet(sheet=sheet, stage_json=[fragment.json])
+    return BuiltSheet(envelope=sheet, fragments=[fragment])
 
 
 def _selected(
@@ -264,22 +279,6 @@ def tour_run_sheet(
         on_day=True,
         with_hazards=True,
     )
-    sheets = [f.sheet for f in built]
-    overdue = [
-        OverdueMeasure(
-            measure_id=m.measure.id,
-            stage_id=s.stage_id,
-            sequence=s.sequence,
-            county=s.county,
-            title=m.measure.title,
-            kind=m.measure.kind,
-            due_date=m.measure.due_date,
-            status=m.measure.status,
-        )
-        for s in sheets
-        for m in s.measures
-        if m.measure.overdue and m.measure.due_date is not None
-    ]
     deleted = (
         tombstones.deleted_since(
             session,
@@ -297,12 +296,12 @@ def tour_run_sheet(
         name=tour.name,
         time_zone=tour.time_zone,
         generated_at=dt.datetime.now(ZoneInfo(tour.time_zone)),
-        stages=sheets,
+        stages=[],
         handovers=_handovers(found, set(selected)),
-        overdue_measures=overdue,
+        overdue_measures=[m for f in built for m in f.overdue],
         deleted=[tombstones.public(t) for t in deleted],
     )
-    return BuiltSheet(sheet=sheet, stage_json=[f.json for f in built])
+    return BuiltSheet(envelope=sheet, fragments=built)
 
 
 # Rendered run sheets by ETag: the ETag changes with every write, so a kept body is never
