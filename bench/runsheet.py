@@ -217,6 +217,25 @@ def timed(function: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def after_changes(
+    client: httpx.Client, url: str, path: str, stages: int, rounds: int
+) -> tuple[float, list[float], list[float]]:
+    """Round by round, interleaved: the baseline, the first pull after one stage changed,
+    the baseline again, the first pull after every stage changed."""
+    engine = create_engine(f"sqlite:///{path}")
+    ids = list(range(1, stages + 1))
+    one, every, baselines = [], [], []
+    for n in range(rounds):
+        baselines.append(timed(lambda: raw_baseline(path)))
+        change_stages(engine, [ids[(n * 37) % len(ids)]], n)
+        one.append(timed(lambda: client.get(url).raise_for_status()))
+        baselines.append(timed(lambda: raw_baseline(path)))
+        change_stages(engine, ids, n)
+        every.append(timed(lambda: client.get(url).raise_for_status()))
+    engine.dispose()
+    return statistics.median(baselines), one, every
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -248,18 +267,7 @@ def main() -> None:
         assert first.status_code == 200, first.text
         sheet = median_seconds(lambda: client.get(url), args.requests)
         baseline = median_seconds(lambda: raw_baseline(str(path)), args.requests)
-        engine = create_engine(f"sqlite:///{path}")
-        ids = list(range(1, args.stages + 1))
-        one, every, baselines = [], [], []
-        for n in range(args.rounds):  # interleaved: baseline, one changed, baseline, all changed
-            baselines.append(timed(lambda: raw_baseline(str(path))))
-            change_stages(engine, [ids[(n * 37) % len(ids)]], n)
-            one.append(timed(lambda: client.get(url).raise_for_status()))
-            baselines.append(timed(lambda: raw_baseline(str(path))))
-            change_stages(engine, ids, n)
-            every.append(timed(lambda: client.get(url).raise_for_status()))
-        engine.dispose()
-        interleaved = statistics.median(baselines)
+        interleaved, one, every = after_changes(client, url, str(path), args.stages, args.rounds)
         tag = client.get(url).headers["ETag"]  # the current one, after the rounds' changes
         count = 300
         conditional = median_seconds(

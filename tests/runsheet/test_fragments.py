@@ -275,7 +275,7 @@ def test_a_log_entry_and_the_clock_change_the_sheet_of_the_day(
     later = make_stage(callers.county_15, tour["id"], sequence=3, start_time="15:00", name="Etter")
     upload(callers.county_15, later["id"], "stage_valldal_stordal.gpx")
     tag, _ = pull(callers.national, tour["id"])
-    riding.advance(minutes=40)
+    riding.advance(hours=3, minutes=40)  # 14:40: the first stage's bikes have not started
     moved_tag, moved = pull(callers.national, tour["id"])
     assert moved_tag != tag
     assert moved == from_nothing(callers.national, tour["id"])
@@ -296,4 +296,7 @@ def test_a_log_entry_and_the_clock_change_the_sheet_of_the_day(
     assert logged_tag != moved_tag
     assert logged != moved
     assert logged["stages"][0]["day"]["started_at"] == "2026-06-03T11:38:00+02:00"
+    # The third stage rides the same day and waits for the bikes: the entry on the first
+    # moves its expected times too, so its kept fragment was not reused.
+    assert logged["stages"][2]["day"] != moved["stages"][2]["day"]
     assert logged == from_nothing(callers.national, tour["id"])

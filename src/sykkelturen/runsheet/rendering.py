@@ -66,9 +66,9 @@ def render(
 ) -> bytes:
     """The body: JSON from the stages' kept JSON (a stage's own sheet with `one_stage`),
     the file formats from the sheet's models."""
-    sheet = built.sheet
     if chosen == Format.json:
         return built.stage_json[0] if one_stage else built.to_json()
+    sheet = built.sheet  # read back from the fragments' JSON: only for the file formats
     if chosen == Format.csv:
         return spreadsheets.to_csv(sheet, options.dialect)
     if chosen == Format.xlsx:
