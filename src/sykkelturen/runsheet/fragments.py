@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sykkelturen.caching import LruCache
 from sykkelturen.clock import to_minute
 from sykkelturen.legs import rules as leg_rules
+from sykkelturen.legs.models import Leg
 from sykkelturen.legs.service import legs_along
 from sykkelturen.live.expected import PlaceForecast, StageForecast
 from sykkelturen.measures.models import MeasureKind, MeasurePublic, MeasureStatus
@@ -116,21 +117,42 @@ def keep(key: tuple[Any, ...], sheet: StageRunSheet) -> Fragment:
     return fragment
 
 
-def _clocks(
-    table: Timetable, km: float, dwell_minutes: int, speeds: list[float], zone: ZoneInfo
-) -> list[Clock]:
-    """Arrival and departure at km at each speed (`itinerary.passages`), to the minute."""
-    clocks = []
-    for speed in speeds:
-        arrive = table.arrival(km, speed)
-        shown = to_minute(arrive, zone)
-        depart = (
-            to_minute(arrive + dt.timedelta(minutes=dwell_minutes), zone)
-            if dwell_minutes
-            else shown
-        )
-        clocks.append(Clock(speed_kmh=speed, arrive=shown, depart=depart))
-    return clocks
+class _Times:
+    """A stage's clock times, all computed at once (`Timetable.minutes`) and shown in the
+    tour's zone to the minute; `asked` in order: one (km, dwell) per place."""
+
+    def __init__(
+        self,
+        table: Timetable,
+        asked: list[tuple[float, int]],
+        speeds: list[float],
+        local: dict[int, dt.datetime],
+        zone: ZoneInfo,
+    ) -> None:
+        self.arrive: list[list[int]] = []
+        self.depart: list[list[int]] = []
+        if asked:
+            arrive, depart = table.minutes([k for k, _ in asked], [d for _, d in asked], speeds)
+            self.arrive, self.depart = arrive.tolist(), depart.tolist()
+        self.speeds, self.local, self.zone, self.next = speeds, local, zone, 0
+
+    def _shown(self, minute: int) -> dt.datetime:
+        shown = self.local.get(minute)
+        if shown is None:
+            shown = self.local[minute] = dt.datetime.fromtimestamp(minute * 60, self.zone)
+        return shown
+
+    def take(self) -> tuple[list[dt.datetime], list[dt.datetime]]:
+        """The next place's arrival and departure at each speed."""
+        i, self.next = self.next, self.next + 1
+        return [self._shown(m) for m in self.arrive[i]], [self._shown(m) for m in self.depart[i]]
+
+    def clocks(self) -> list[Clock]:
+        arrive, depart = self.take()
+        return [
+            Clock(speed_kmh=s, arrive=a, depart=d)
+            for s, a, d in zip(self.speeds, arrive, depart, strict=True)
+        ]
 
 
 def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
@@ -220,6 +242,18 @@ def last_changed(found: StageVersions) -> dt.datetime:
     return newest
 
 
+def _along_route(
+    stage: Row, geometry: Row, marks: list[Row], with_hazards: bool
+) -> tuple[list[Leg], list[HazardPublic]]:
+    """The legs (with distance and climb) and hazards of the current route's line."""
+    key = version_key(geometry.id, geometry.sha256, geometry.uploaded_at)
+    line = decode_line(key, geometry.geometry, geometry.point_times, geometry.segment_starts)
+    bounds = [leg_rules.Mark(id=m.id, kind=m.kind, km=m.km, name=m.name) for m in marks]
+    names = (stage.start_place or "Start", stage.finish_place or "Mål")
+    hazards = _hazards.get_or_make(key, lambda: hazard_items(line)) if with_hazards else []
+    return legs_along(bounds, line, *names), hazards
+
+
 def build(
     stage_id: int,
     *,
@@ -231,9 +265,11 @@ def build(
     with_hazards: bool,
     contacts: Contacts | None,
     forecast: StageForecast | None,
+    local: dict[int, dt.datetime],
 ) -> StageRunSheet:
     """One stage's sheet from its rows (`gather.contents`): the itinerary at each planned
-    speed, legs, measures in time order, hazards, and on the day expected and actual."""
+    speed, legs, measures in time order, hazards, and on the day expected and actual.
+    `local`: minutes since the epoch already shown in the tour's zone (shared by a build)."""
     stage = rows.stages[stage_id]
     route = found.route
     stats = route.stats if route is not None else None
@@ -251,11 +287,29 @@ def build(
     if start is None:
         warnings.append("no_start_time: set start_time to get clock times")
     table = Timetable(start, stops) if start is not None and route is not None else None
+    found_legs, hazards = (
+        _along_route(stage, rows.lines[stage_id], rows.marks.get(stage_id, []), with_hazards)
+        if route is not None
+        else ([], [])
+    )
+    measured = []
+    for row in rows.measures.get(stage_id, []):
+        place = by_id.get(row.checkpoint_id) if row.checkpoint_id is not None else None
+        public = _measure(row, place, visible, today)
+        untimed = public.starts_at is None and public.km is not None
+        measured.append((public, (place.km if place is not None else row.km) if untimed else None))
+    # Every clock time of the stage, asked in the order they are taken below.
+    asked: list[tuple[float, int]] = []
+    if table is not None:
+        asked += [(c.km, c.dwell_minutes) for c in points if c.km is not None]
+        asked += [(distance_km, 0)] if distance_km is not None else []
+        for leg in found_legs:
+            here = sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
+            asked += [(leg.km_from, here), (leg.km_to, 0)]
+        asked += [(km, 0) for _, km in measured if km is not None]
+    times = _Times(table, asked, speeds, local, zone) if table is not None else None
     lines = []
     for c in points:
-        times = []
-        if table is not None and c.km is not None:
-            times = _clocks(table, c.km, c.dwell_minutes, speeds, zone)
         lines.append(
             RunSheetLine(
                 checkpoint_id=c.id,
@@ -266,53 +320,33 @@ def build(
                 if distance_km is not None and c.km is not None
                 else None,
                 dwell_minutes=c.dwell_minutes,
-                times=times,
+                times=times.clocks() if times is not None and c.km is not None else [],
                 **_line_day(forecast, c.id, zone),
             )
         )
-    finish = []
-    if table is not None and distance_km is not None:
-        finish = _clocks(table, distance_km, 0, speeds, zone)
+    finish = times.clocks() if times is not None and distance_km is not None else []
     legs: list[RunSheetLeg] = []
-    hazards: list[HazardPublic] = []
-    if route is not None:
-        geometry = rows.lines[stage_id]
-        key = version_key(geometry.id, geometry.sha256, geometry.uploaded_at)
-        line = decode_line(key, geometry.geometry, geometry.point_times, geometry.segment_starts)
-        marks = [
-            leg_rules.Mark(id=m.id, kind=m.kind, km=m.km, name=m.name)
-            for m in rows.marks.get(stage_id, [])
-        ]
-        names = (stage.start_place or "Start", stage.finish_place or "Mål")
-        for leg in legs_along(marks, line, *names):
-            leg_times = []
-            if table is not None:
-                here = sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
-                for speed in speeds:
-                    begin = table.arrival(leg.km_from, speed) + dt.timedelta(minutes=here)
-                    leg_times.append(
-                        LegClock(
-                            speed_kmh=speed,
-                            start=to_minute(begin, zone),
-                            end=to_minute(table.arrival(leg.km_to, speed), zone),
-                        )
-                    )
-            legs.append(
-                RunSheetLeg(
-                    **leg.model_dump(exclude={"from_checkpoint_id", "to_checkpoint_id"}),
-                    times=leg_times,
-                )
+    for leg in found_legs:
+        leg_times = []
+        if times is not None:
+            _, begins = times.take()
+            ends, _ = times.take()
+            leg_times = [
+                LegClock(speed_kmh=s, start=b, end=e)
+                for s, b, e in zip(speeds, begins, ends, strict=True)
+            ]
+        legs.append(
+            RunSheetLeg(
+                **leg.model_dump(exclude={"from_checkpoint_id", "to_checkpoint_id"}),
+                times=leg_times,
             )
-        if with_hazards:
-            hazards = _hazards.get_or_make(key, lambda: hazard_items(line))
-    measure_rows = []
-    for row in rows.measures.get(stage_id, []):
-        place = by_id.get(row.checkpoint_id) if row.checkpoint_id is not None else None
-        public = _measure(row, place, visible, today)
-        times = []
-        if public.starts_at is None and table is not None and public.km is not None:
-            times = _clocks(table, place.km if place is not None else row.km, 0, speeds, zone)
-        measure_rows.append(RunSheetMeasure(measure=public, times=times))
+        )
+    measure_rows = [
+        RunSheetMeasure(
+            measure=public, times=times.clocks() if times is not None and km is not None else []
+        )
+        for public, km in measured
+    ]
     measure_rows.sort(
         key=lambda m: m.measure.starts_at or (m.times[0].arrive if m.times else FAR_FUTURE)
     )

@@ -129,6 +129,7 @@ def _fragments(
         orm = {i: session.get(Stage, i) for i in stale if i in dated or _has_people(found[i])}
         on_day_stages = [s for i, s in orm.items() if s is not None and i in dated]
         forecasts = live.forecasts_for(session, tour, on_day_stages, now) if on_day_stages else {}
+        local: dict[int, dt.datetime] = {}
         for stage_id in stale:
             visible = actor.may_see_personal_data(found[stage_id].stage.county)
             stage = orm.get(stage_id)
@@ -147,6 +148,7 @@ def _fragments(
                 with_hazards=with_hazards,
                 contacts=contacts,
                 forecast=forecasts.get(stage_id),
+                local=local,
             )
             result[stage_id] = fragments.keep(keys[stage_id], sheet)
     return [result[i] for i in shown]
