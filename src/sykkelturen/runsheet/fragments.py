@@ -38,8 +38,8 @@ from sykkelturen.legs import rules as leg_rules
 from sykkelturen.legs.models import Leg
 from sykkelturen.legs.service import legs_along
 from sykkelturen.live.expected import PlaceForecast, StageForecast
-from sykkelturen.measures.models import MeasureKind, MeasurePublic, MeasureStatus
-from sykkelturen.measures.service import overdue
+from sykkelturen.measures.models import MeasurePublic
+from sykkelturen.measures.service import shown
 from sykkelturen.partners.models import PartnerKind, PartnerRef
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.routes.models import HazardPublic
@@ -94,7 +94,7 @@ def fragment_key(
 
 
 def kept(key: tuple[Any, ...]) -> Fragment | None:
-    return _fragments.values.get(key)
+    return _fragments.get(key)
 
 
 def keep(key: tuple[Any, ...], sheet: StageRunSheet) -> Fragment:
@@ -201,33 +201,7 @@ def _measure(row: Row, place: Row | None, visible: bool, today: dt.date) -> Meas
         if row.partner_id is not None
         else None
     )
-    return MeasurePublic(
-        id=row.id,
-        stage_id=row.stage_id,
-        kind=MeasureKind(row.kind),
-        title=row.title,
-        description=row.description,
-        checkpoint_id=row.checkpoint_id,
-        km=round(km, 3) if km is not None else None,
-        lat=lat,
-        lon=lon,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        responsible_name=row.responsible_name
-        or (partner.name if partner else None)
-        or (person.name if person else None),
-        responsible_person=person,
-        responsible_partner=partner,
-        due_date=row.due_date,
-        overdue=overdue(row.due_date, row.status, today),
-        notes=row.notes,
-        status=MeasureStatus(row.status),
-        review_comment=row.review_comment,
-        submitted_at=row.submitted_at,
-        reviewed_at=row.reviewed_at,
-        version=row.version,
-        updated_at=row.updated_at,
-    )
+    return shown(row, place=(km, lat, lon), person=person, partner=partner, on=today)
 
 
 def last_changed(found: StageVersions) -> dt.datetime:
