@@ -152,6 +152,10 @@ def versions(session: Session, tour_id: int, now: dt.datetime) -> dict[int, Stag
         "log": sa.select(LOG.c.stage_id, sa.func.count(LOG.c.id), sa.func.max(LOG.c.id))
         .where(LOG.c.stage_id.in_(_stages_of(tour_id)), LOG.c.received_at <= now)
         .group_by(LOG.c.stage_id),
+        # Whether the stage has a log at all: then it has a forecast (`live.forecasts_for`).
+        "logged": sa.select(LOG.c.stage_id, sa.func.count(LOG.c.id))
+        .where(LOG.c.stage_id.in_(_stages_of(tour_id)))
+        .group_by(LOG.c.stage_id),
     }  # fmt: skip
     for name, statement in parts.items():
         for row in run(statement):

@@ -109,7 +109,7 @@ def _fragments(
     dated = set()
     for stage_id in shown:
         versions = found[stage_id]
-        on_the_day = on_day and (versions.stage.date == day or versions.count("log") > 0)
+        on_the_day = on_day and (versions.stage.date == day or versions.count("logged") > 0)
         if on_the_day:
             dated.add(stage_id)
         keys[stage_id] = fragments.fragment_key(
