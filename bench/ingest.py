@@ -52,6 +52,7 @@ from sykkelturen.config import Settings
 from sykkelturen.gpx import geometry, reader
 from sykkelturen.gpx.reader import GpxRefused, read_gpx
 from sykkelturen.routes import service
+from sykkelturen.routes.measurement import encode_line
 from sykkelturen.routes.service import Upload, inflate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +78,7 @@ def ingest(data: bytes) -> int:
         import_waypoints=False,
     )
     line = prepared.line
-    service._encode_line(line, prepared.distance)
+    encode_line(line, prepared.distance)
     if line.times is not None:
         zlib.compress(line.times.astype("<f8").tobytes(), 1)
     geometry.simplify(line.lat, line.lon, line.ele, service.SIMPLIFY_MAP_M)

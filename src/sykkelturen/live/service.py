@@ -9,6 +9,7 @@ import numpy as np
 from sqlmodel import Session, col, func, select
 
 from sykkelturen.checkpoints import service as checkpoints
+from sykkelturen.clock import today_in
 from sykkelturen.daylog import service as daylog
 from sykkelturen.daylog.models import EntryKind, LogEntryPublic, Severity, StageLogEntry
 from sykkelturen.live.expected import (
@@ -98,7 +99,7 @@ def windows_of(rows: list[Measure]) -> tuple[Window, ...]:
 
 
 def today_of(tour: Tour, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(tour.time_zone)).date()
+    return today_in(tour.time_zone, now)
 
 
 def newest_entry_id(session: Session, tour: Tour) -> int | None:

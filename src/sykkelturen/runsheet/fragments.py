@@ -46,7 +46,6 @@ from sykkelturen.routes.models import HazardPublic
 from sykkelturen.routes.service import hazard_items
 from sykkelturen.routes.versions import VersionKey, decode_line, version_key
 from sykkelturen.runsheet.gather import Contents, Row, StageVersions
-from sykkelturen.runsheet.itinerary import Stop, Timetable
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
@@ -58,6 +57,7 @@ from sykkelturen.runsheet.models import (
     RunSheetMeasure,
     StageRunSheet,
 )
+from sykkelturen.stages.itinerary import Stop, Timetable
 
 FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 
