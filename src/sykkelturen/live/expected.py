@@ -34,7 +34,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sykkelturen.runsheet.itinerary import Stop, arrival
+from sykkelturen.runsheet.itinerary import Stop, arrival, reference_speed
 
 HANDOVER_LATE_MINUTES = 10
 MIN_KM_FOR_PACE = 1.0
@@ -72,8 +72,7 @@ class Plan:
 
     @property
     def reference_kmh(self) -> float:
-        speeds = sorted(self.speeds_kmh)
-        return speeds[(len(speeds) - 1) // 2]
+        return reference_speed(self.speeds_kmh)
 
     @property
     def stops(self) -> list[Stop]:
@@ -158,6 +157,8 @@ class StageForecast:
         default=lambda _km: None, compare=False, repr=False
     )
     """When the bikes pass a km: expected ahead, interpolated between entries behind."""
+    behind: Callable[[float], bool] = field(default=lambda _km: False, compare=False, repr=False)
+    """Whether the bikes have passed a km already (its passage is then interpolated)."""
 
     @property
     def finish(self) -> PlaceForecast:
@@ -347,6 +348,7 @@ def forecast(
         position_km=position,
         last_event=events[-1],
         passage=passage,
+        behind=behind,
     )
 
 

@@ -4,6 +4,7 @@ contacts for those allowed, handovers and overdue measures; and `passing`."""
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -25,7 +26,13 @@ from sykkelturen.routes import service as routes
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import VersionKey, current_bounds, current_version, load_line
-from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
+from sykkelturen.runsheet.itinerary import (
+    Stop,
+    arrival,
+    finish_times,
+    passages,
+    reference_speed,
+)
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
@@ -65,6 +72,9 @@ def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
     finish = made.finish
     return DayTimes(
         status=made.status,
+        expected_start=to_minute(made.expected_start, zone)
+        if made.expected_start is not None and made.started_at is None
+        else None,
         started_at=made.started_at.astimezone(zone) if made.started_at else None,
         delay_minutes=round(made.delay_minutes, 1) if made.delay_minutes is not None else None,
         finish_expected=to_minute(finish.expected, zone) if finish.expected else None,
@@ -72,17 +82,49 @@ def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
     )
 
 
-def _line_day(
-    forecast: StageForecast | None, checkpoint_id: int, zone: ZoneInfo
-) -> dict[str, dt.datetime | None]:
+def _line_day(forecast: StageForecast | None, checkpoint_id: int, zone: ZoneInfo) -> dict[str, Any]:
     """A checkpoint's expected and actual time on the day, from the stage's forecast."""
     on_day: PlaceForecast | None = None
     if forecast is not None:
         on_day = next((p for p in forecast.places if p.place.id == checkpoint_id), None)
+    if on_day is None:
+        return {}
+    delay = on_day.delay_minutes
     return {
-        "expected": to_minute(on_day.expected, zone) if on_day and on_day.expected else None,
-        "actual": on_day.actual.astimezone(zone) if on_day and on_day.actual else None,
+        "expected": to_minute(on_day.expected, zone) if on_day.expected else None,
+        "actual": on_day.actual.astimezone(zone) if on_day.actual else None,
+        "delay_minutes": round(delay, 1) if delay is not None else None,
+        "late": on_day.late,
     }
+
+
+def _measure_day(
+    forecast: StageForecast | None, measure_id: int | None, km: float | None, zone: ZoneInfo
+) -> dict[str, Any]:
+    """A measure's passage on the day: expected ahead, interpolated once passed, and whether
+    it leaves the measure's window (the same figures as `/live`)."""
+    if forecast is None or km is None:
+        return {}
+    window = next((w for w in forecast.windows if w.window.id == measure_id), None)
+    passage, passed = (
+        (window.passage, window.passed)
+        if window is not None
+        else (forecast.passage(km), forecast.behind(km))
+    )
+    shown = to_minute(passage, zone) if passage is not None else None
+    return {
+        "expected": None if passed else shown,
+        "actual": shown if passed else None,
+        "at_risk": window is not None and window.at_risk,
+    }
+
+
+def _planned(times: list[Clock], speeds_kmh: list[float]) -> dt.datetime | None:
+    """The time at the stage's reference speed, which the day's figures are compared with."""
+    if not speeds_kmh:
+        return None
+    speed = reference_speed(speeds_kmh)
+    return next((t.arrive for t in times if t.speed_kmh == speed), None)
 
 
 def stage_run_sheet(
@@ -132,6 +174,7 @@ def stage_run_sheet(
                 else None,
                 dwell_minutes=checkpoint.dwell_minutes,
                 times=times,
+                planned=_planned(times, stage.speeds_kmh),
                 **_line_day(forecast, checkpoint.id, zone),
             )
         )
@@ -181,7 +224,11 @@ def stage_run_sheet(
                 zone,
             )
         measure_rows.append(
-            RunSheetMeasure(measure=measures.public(session, actor, stage, measure), times=times)
+            RunSheetMeasure(
+                measure=measures.public(session, actor, stage, measure),
+                times=times,
+                **_measure_day(forecast, measure.id, km, zone),
+            )
         )
     far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
     measure_rows.sort(
