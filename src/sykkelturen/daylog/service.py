@@ -247,6 +247,9 @@ def add_entry(
     """The entry, and whether it is new: a retry with the same key and body gets the entry
     it made the first time; the same key with another body is a conflict."""
     require_log_writer(actor, stage=stage, tour=tour, now=now)
+    # One writer per stage's log at a time (PostgreSQL; SQLite writers queue anyway): a
+    # retry sent while its first attempt is still being written waits, then finds it.
+    session.exec(select(Stage.id).where(col(Stage.id) == stage.id).with_for_update()).one()
     digest = body_hash(data)
     earlier = session.exec(
         select(StageLogEntry).where(
@@ -281,6 +284,13 @@ def add_entry(
     _place(session, entry, data, stage)
     session.add(entry)
     session.flush()
+    # The stage's own body shows its log in short, so its ETag follows every entry.
+    session.execute(
+        sa.update(Stage)
+        .where(col(Stage.id) == stage.id)
+        .values(log_entries=col(Stage.log_entries) + 1, last_log_entry_id=entry.id)
+    )
+    session.expire(stage, ["log_entries", "last_log_entry_id"])
     zone = ZoneInfo(tour.time_zone)
     audit.record(
         session,

@@ -72,6 +72,9 @@ class LiveStage(BaseModel):
     open_incidents: list[LiveIncident]
     measures_at_risk: list[LiveMeasure]
     measures: list[LiveMeasure] = Field(description="Every measure with a time window.")
+    ridden_m: float | None = Field(
+        default=None, description="After the stage: the distance of its actual track."
+    )
 
 
 class TourLive(BaseModel):

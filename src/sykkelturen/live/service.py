@@ -298,6 +298,7 @@ def _stage_live(
         open_incidents=incidents,
         measures_at_risk=[w for w in windows if w.at_risk],
         measures=windows,
+        ridden_m=stage.ridden_m,
     )
 
 

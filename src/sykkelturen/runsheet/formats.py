@@ -93,6 +93,7 @@ def _stage_day(stage: StageRunSheet) -> dict[str, Any]:
         "delay_minutes": day.delay_minutes if day else None,
         "finish_expected": _iso(day.finish_expected) if day else None,
         "finish_actual": _iso(day.finish_actual) if day else None,
+        "ridden_m": day.ridden_m if day else None,
     }
 
 

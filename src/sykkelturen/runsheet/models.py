@@ -55,6 +55,9 @@ class DayTimes(BaseModel):
     delay_minutes: float | None
     finish_expected: dt.datetime | None
     finish_actual: dt.datetime | None
+    ridden_m: float | None = Field(
+        default=None, description="After the stage: the distance of its actual track."
+    )
 
 
 class LegClock(BaseModel):

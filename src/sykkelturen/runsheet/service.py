@@ -68,7 +68,7 @@ def _clocks(items: list[tuple[float, dt.datetime, dt.datetime]], zone: ZoneInfo)
     ]
 
 
-def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
+def _day_times(made: StageForecast, zone: ZoneInfo, ridden_m: float | None) -> DayTimes:
     finish = made.finish
     return DayTimes(
         status=made.status,
@@ -79,6 +79,7 @@ def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
         delay_minutes=round(made.delay_minutes, 1) if made.delay_minutes is not None else None,
         finish_expected=to_minute(finish.expected, zone) if finish.expected else None,
         finish_actual=finish.actual.astimezone(zone) if finish.actual else None,
+        ridden_m=ridden_m,
     )
 
 
@@ -284,7 +285,7 @@ def stage_run_sheet(
         transfer_after=stage.transfer_after,
         contacts=contacts,
         warnings=warnings,
-        day=_day_times(forecast, zone) if forecast is not None else None,
+        day=_day_times(forecast, zone, stage.ridden_m) if forecast is not None else None,
         last_changed=max(changes),
     )
 
