@@ -20,8 +20,12 @@ RIDDEN = sample("actual_valldal_stordal.gpx")
 GPX = {"Content-Type": "application/gpx+xml"}
 
 
-def put(client: TestClient, stage_id: int, data: bytes = RIDDEN, **headers: str) -> Any:
-    return client.put(f"{API}/stages/{stage_id}/actual-track", content=data, headers=GPX | headers)
+def put(
+    client: TestClient, stage_id: int, data: bytes = RIDDEN, headers: dict[str, str] | None = None
+) -> Any:
+    return client.put(
+        f"{API}/stages/{stage_id}/actual-track", content=data, headers=GPX | (headers or {})
+    )
 
 
 @pytest.fixture
@@ -55,7 +59,9 @@ class TestUpload:
     ) -> None:
         sid, tour = ridden["stage"]["id"], ridden["tour"]["id"]
         stage_etag = etag(callers.anonymous, f"{API}/stages/{sid}")
-        answer = put(callers.county_15, sid, gzip.compress(RIDDEN), **{"Content-Encoding": "gzip"})
+        answer = put(
+            callers.county_15, sid, gzip.compress(RIDDEN), headers={"Content-Encoding": "gzip"}
+        )
         track = ok(answer, 201)
         planned = ridden["route"]["distance_m"]
         # The detour to the quay and back (about 600 m) is in the distance ridden.
@@ -102,15 +108,18 @@ class TestUpload:
         other = track_gpx([(62.2982, 7.2630), (62.30, 7.20), (62.3815, 6.9865)])
         problem(put(callers.county_15, sid, other), 428, "if_match_required")
         problem(
-            put(callers.county_15, sid, other, **{"If-None-Match": "*"}), 412, "precondition_failed"
+            put(callers.county_15, sid, other, headers={"If-None-Match": "*"}),
+            412,
+            "precondition_failed",
         )
         problem(
-            put(callers.county_15, sid, other, **{"If-Match": '"stale"'}),
+            put(callers.county_15, sid, other, headers={"If-Match": '"stale"'}),
             412,
             "precondition_failed",
         )
         replaced = ok(
-            put(callers.county_15, sid, other, **{"If-Match": etag(callers.county_15, url)}), 201
+            put(callers.county_15, sid, other, headers={"If-Match": etag(callers.county_15, url)}),
+            201,
         )
         assert replaced["has_times"] is False
         assert (
@@ -120,7 +129,9 @@ class TestUpload:
         # A first upload with If-Match has nothing to match.
         second = make_stage(callers.county_15, ridden["tour"]["id"], sequence=2)
         problem(
-            put(callers.county_15, second["id"], **{"If-Match": '"x"'}), 412, "precondition_failed"
+            put(callers.county_15, second["id"], headers={"If-Match": '"x"'}),
+            412,
+            "precondition_failed",
         )
 
     def test_hostile_and_broken_files_are_refused_and_nothing_is_stored(

@@ -119,10 +119,12 @@ def test_icalendar_keeps_the_plan_and_says_the_day(callers: Callers, late: dict[
     urls = sheet_urls(late, "ics")
     for url in urls:
         body = callers.anonymous.get(url, params={"checkpoints": "true"}).content
-        by_icalendar = {
+        by_icalendar: dict[str, Any] = {
             str(e["summary"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")
         }
-        by_vobject = {e.summary.value: e for e in vobject.readOne(body.decode()).contents["vevent"]}
+        by_vobject: dict[str, Any] = {
+            e.summary.value: e for e in vobject.readOne(body.decode()).contents["vevent"]
+        }
         for name, events in (("icalendar", by_icalendar), ("vobject", by_vobject)):
             handover = next(e for s, e in events.items() if s.startswith("Overlevering"))
             stage = next(e for s, e in events.items() if s.startswith("Sykkelturen etappe"))
