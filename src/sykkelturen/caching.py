@@ -26,3 +26,15 @@ class LruCache(Generic[K, V]):
         if len(self.values) > self.size:
             self.values.popitem(last=False)
         return value
+
+    def get(self, key: K) -> V | None:
+        if key not in self.values:
+            return None
+        self.values.move_to_end(key)
+        return self.values[key]
+
+    def put(self, key: K, value: V) -> None:
+        self.values[key] = value
+        self.values.move_to_end(key)
+        if len(self.values) > self.size:
+            self.values.popitem(last=False)

@@ -5,27 +5,20 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from sqlmodel import Session
 
-from sykkelturen.checkpoints.problems import CheckpointNotFound
 from sykkelturen.clock import ClockDep, get_clock
 from sykkelturen.concurrency import (
     IfMatch,
     conditional_get,
     etag_of_bytes,
     read_tagged,
-    set_etag,
     tagged,
 )
 from sykkelturen.config import Settings
 from sykkelturen.daylog import service, track
-from sykkelturen.daylog.models import ActualTrack, ActualTrackPublic, LogEntryCreate, LogEntryPublic
+from sykkelturen.daylog.models import ActualTrack, ActualTrackPublic, LogEntryPublic
 from sykkelturen.daylog.problems import (
     ActualTrackNotFound,
-    EntryAlreadySuperseded,
-    EntryTimeImplausible,
-    IdempotencyKeyReused,
-    NoRouteForPlace,
     NotThisStageDay,
-    PlaceOffRoute,
     TrackBeforeTheDay,
 )
 from sykkelturen.db import SessionDep
@@ -40,7 +33,6 @@ from sykkelturen.problems import (
     PreconditionFailed,
     PreconditionRequired,
     Unauthorized,
-    UnknownReference,
     UnsupportedMediaType,
     ValidationFailed,
     problem_responses,
@@ -57,79 +49,6 @@ from sykkelturen.tours.service import get_tour
 from sykkelturen.values import MAX_ID
 
 router = APIRouter(tags=["day"])
-
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Chosen by the client, new for each entry (a UUID, say). A retry with "
-        "the same key and body gets the first answer again (200); the same key with another "
-        "body is 409.",
-    ),
-]
-
-
-def _log_etag(stage_id: int | None, marker: str, details: bool) -> str:
-    return f'"{stage_id}-{marker or "log0"}-{"full" if details else "public"}"'
-
-
-@router.post(
-    "/stages/{stage_id}/log",
-    status_code=201,
-    summary="Add an entry to the stage's day-of log",
-    description="What happened, when (`occurred_at`, the phone's clock): start, pass (at a "
-    "checkpoint or a lat/lon snapped to the route), handover, pause, resume, arrive, "
-    "incident, resolve, cancel; a correction names the entry it replaces in `supersedes` "
-    "(`retract` withdraws one). Entries are never edited. 201 for a new entry, 200 for a "
-    "retry of one already received.",
-    responses={
-        200: {"description": "A retry: the entry this key made before.", "model": LogEntryPublic},
-        **problem_responses(
-            Unauthorized,
-            Forbidden,
-            NotThisStageDay,
-            StageNotFound,
-            IdempotencyKeyReused,
-            EntryAlreadySuperseded,
-            EntryTimeImplausible,
-            PlaceOffRoute,
-            NoRouteForPlace,
-            UnknownReference,
-            CheckpointNotFound,
-            ValidationFailed,
-        ),
-    },
-)
-def add_log_entry(
-    session: SessionDep,
-    actor: LogWriter,
-    stage: StageDep,
-    data: LogEntryCreate,
-    idempotency_key: IdempotencyKey,
-    clock: ClockDep,
-    response: Response,
-) -> LogEntryPublic:
-    tour = get_tour(session, stage.tour_id)
-    entry, created = service.add_entry(
-        session,
-        actor=actor,
-        stage=stage,
-        tour=tour,
-        data=data,
-        idempotency_key=idempotency_key,
-        now=clock.now(),
-    )
-    if not created:
-        response.status_code = 200
-    details = service.may_see_details(actor, stage)
-    items = service.public_entries(
-        service.entries(session, stage), zone=ZoneInfo(tour.time_zone), details=details
-    )
-    set_etag(response, _log_etag(stage.id, service.log_marker(session, stage.id), details))
-    return next(item for item in items if item.id == entry.id)
 
 
 @router.get(
@@ -151,9 +70,7 @@ def read_log(
     response: Response,
 ) -> Page[LogEntryPublic]:
     details = service.may_see_details(actor, stage)
-    conditional_get(
-        request, response, _log_etag(stage.id, service.log_marker(session, stage.id), details)
-    )
+    conditional_get(request, response, service.log_etag(session, stage.id, details))
     tour = get_tour(session, stage.tour_id)
     items = service.public_entries(
         service.entries(session, stage), zone=ZoneInfo(tour.time_zone), details=details

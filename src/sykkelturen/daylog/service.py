@@ -151,6 +151,12 @@ def log_marker(session: Session, stage_id: int | None) -> str:
     return f"log{newest}" if newest is not None else ""
 
 
+def log_etag(session: Session, stage_id: int | None, details: bool) -> str:
+    """The log's ETag: its newest entry, and which view of it (with details or public)."""
+    marker = log_marker(session, stage_id)
+    return f'"{stage_id}-{marker or "log0"}-{"full" if details else "public"}"'
+
+
 def body_hash(data: LogEntryCreate) -> str:
     return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
 

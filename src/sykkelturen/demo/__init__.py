@@ -35,6 +35,7 @@ from sykkelturen.daylog import track
 from sykkelturen.daylog.models import LogEntryCreate
 from sykkelturen.legs import service as legs_service
 from sykkelturen.legs.rules import END, START, leg_keys
+from sykkelturen.live import service as live
 from sykkelturen.measures import service as measures
 from sykkelturen.measures.models import MeasureCreate
 from sykkelturen.outcomes import service as outcomes
@@ -216,7 +217,7 @@ def _add_log(
             fields["incident_id"] = by_key[item["incident"]]
         if "supersedes" in item:
             fields["supersedes"] = by_key[item["supersedes"]]
-        entry, _ = daylog.add_entry(
+        entry, _ = live.log_entry(
             session,
             actor=actor,
             stage=stage,
