@@ -4,8 +4,12 @@ phone, read by the hardened reader, giving the distance ridden where users look 
 If-Match, audited."""
 
 import gzip
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -13,8 +17,20 @@ from fastapi.testclient import TestClient
 from sykkelturen.clock import FixedClock
 from tests.conftest import Callers
 from tests.daylog.conftest import at, moment, post_entry
-from tests.factories import API, etag, make_stage, ok, problem, sample, track_gpx
+from tests.factories import (
+    API,
+    etag,
+    make_stage,
+    ok,
+    problem,
+    sample,
+    tour_with_counties,
+    track_gpx,
+)
 from tests.readers import valid_gpx
+from tests.routes.test_concurrency import server
+
+__all__ = ["server"]  # the real server those tests start, for the trickling upload
 
 RIDDEN = sample("actual_valldal_stordal.gpx")
 GPX = {"Content-Type": "application/gpx+xml"}
@@ -263,3 +279,52 @@ class TestReadAndDelete:
         assert ok(callers.anonymous.get(f"{API}/stages/{sid}"))["day"]["ridden_m"] is None
         audits = ok(callers.national.get(f"{API}/audit", params={"resource_type": "actual_track"}))
         assert sorted(a["action"] for a in audits["items"]) == ["delete", "upload"]
+
+
+def test_a_trickling_upload_holds_up_no_write_elsewhere(callers: Callers, server: str) -> None:
+    """The track is read and measured before the write transaction opens, as a route is:
+    while a phone on a poor connection sends it slowly, an edit of another stage goes
+    through at once (on SQLite too, whose writers share one lock)."""
+    tour = tour_with_counties(callers.national)
+    uploading = make_stage(callers.county_15, tour["id"])  # 3 June 2026: ridden by now
+    other = make_stage(callers.county_15, tour["id"], sequence=2, name="Stordal – Linge")
+    body = track_gpx([(62.0 + i * 0.0005, 7.0 + i * 0.0005) for i in range(80)])
+    started = threading.Event()
+    result: list[int] = []
+
+    def trickle() -> Iterator[bytes]:
+        for offset in range(0, len(body), 200):
+            yield body[offset : offset + 200]
+            started.set()
+            time.sleep(0.1)
+
+    def send() -> None:
+        with httpx.Client(timeout=60) as client:
+            response = client.put(
+                f"{server}{API}/stages/{uploading['id']}/actual-track",
+                content=trickle(),
+                headers={
+                    "Authorization": callers.county_15.headers["Authorization"],
+                    "Content-Type": "application/gpx+xml",
+                },
+            )
+            result.append(response.status_code)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    assert started.wait(10)
+    time.sleep(0.3)
+    with httpx.Client(timeout=60) as client:
+        began = time.monotonic()
+        edited = client.patch(
+            f"{server}{API}/stages/{other['id']}",
+            json={"notes": "Ferje 13:10"},
+            headers={"Authorization": callers.county_15.headers["Authorization"], "If-Match": "*"},
+        )
+        took = time.monotonic() - began
+    still_sending = sender.is_alive()
+    sender.join(30)
+    assert edited.status_code == 200, edited.text
+    assert took < 1.0, f"the edit waited {took:.1f} s for the upload"
+    assert still_sending, "the upload finished before the edit: the test proved nothing"
+    assert result == [201]
