@@ -17,8 +17,11 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from sykkelturen.db import UTCDateTime
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision: str = "20261203_live_tracks"
 down_revision: str | None = "20261202_17"
@@ -35,10 +38,10 @@ def upgrade() -> None:
         sa.Column("original_filename", sa.String(length=255), nullable=True),
         sa.Column("note", sa.String(length=2000), nullable=True),
         sa.Column("uploaded_by", sa.String(length=200), nullable=False),
-        sa.Column("stats", sa.JSON(), nullable=False),
-        sa.Column("warnings", sa.JSON(), nullable=False),
+        sa.Column("stats", JSON, nullable=False),
+        sa.Column("warnings", JSON, nullable=False),
         sa.Column("geometry", sa.LargeBinary(), nullable=False),
-        sa.Column("segment_starts", sa.JSON(), nullable=False),
+        sa.Column("segment_starts", JSON, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),

@@ -97,11 +97,15 @@ _plans: LruCache[tuple[int | None, object], StagePlan] = LruCache(4096)
 
 
 def plan_marker(session: Session) -> object:
-    """The newest write that may change a plan (every write adds an audit row)."""
+    """The newest write that may change a plan (every write adds an audit row): its id and
+    time, so a database made again from scratch never matches a marker kept from before."""
     marker: object = session.exec(
-        select(func.max(AuditEntry.id)).where(col(AuditEntry.resource_type).not_in(DAY_RESOURCES))
-    ).one()
-    return marker
+        select(AuditEntry.id, AuditEntry.at)
+        .where(col(AuditEntry.resource_type).not_in(DAY_RESOURCES))
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
+    ).first()
+    return tuple(marker) if marker is not None else None  # type: ignore[arg-type]
 
 
 def stage_plan(session: Session, stage: Stage, marker: object) -> StagePlan:
