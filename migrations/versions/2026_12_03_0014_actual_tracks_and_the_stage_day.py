@@ -4,7 +4,7 @@
 only the line is kept (lat, lon, ele, time as float64 rows), never the uploaded file, so
 what else a bike computer records (heart rate: health data) is not stored.
 
-`stage.log_entries` / `last_log_entry_id` / `ridden_m`: what the stage's body shows of its
+`stage.log_entries` / `last_log_entry_id` / `ridden_m` / `day_changed_at`: what the stage's body shows of its
 day-of log and actual track, kept by the log and the track in their own transactions, so
 the stage's ETag (a digest of its body) changes with each entry. Existing logs are counted.
 
@@ -61,16 +61,19 @@ def upgrade() -> None:
     )
     op.add_column("stage", sa.Column("last_log_entry_id", sa.Integer(), nullable=True))
     op.add_column("stage", sa.Column("ridden_m", sa.Float(), nullable=True))
+    op.add_column("stage", sa.Column("day_changed_at", UTCDateTime(), nullable=True))
     op.execute(
         "UPDATE stage SET "
         "log_entries = (SELECT count(*) FROM stage_log_entry e WHERE e.stage_id = stage.id), "
-        "last_log_entry_id = (SELECT max(e.id) FROM stage_log_entry e WHERE e.stage_id = stage.id)"
+        "last_log_entry_id = (SELECT max(e.id) FROM stage_log_entry e WHERE e.stage_id = stage.id), "
+        "day_changed_at = (SELECT max(e.received_at) FROM stage_log_entry e "
+        "WHERE e.stage_id = stage.id)"
     )
 
 
 def downgrade() -> None:
     # SQLite ≥ 3.35 drops a plain column in place: no table copy of `stage` (whose copy
     # would cascade through every table referring to it).
-    for column in ("ridden_m", "last_log_entry_id", "log_entries"):
+    for column in ("day_changed_at", "ridden_m", "last_log_entry_id", "log_entries"):
         op.drop_column("stage", column)
     op.drop_table("actual_track")

@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -192,7 +193,7 @@ class TestAddEntry:
 
 class TestLogAndStageEtags:
     def test_an_entry_changes_the_log_the_stage_and_its_run_sheet(
-        self, callers: Callers, day: dict[str, Any]
+        self, callers: Callers, day: dict[str, Any], clock: FixedClock
     ) -> None:
         """The log is part of the stage: its body shows the log in short (`day`), so its
         ETag, a digest of that body, changes with every entry; so does its run sheet's."""
@@ -203,8 +204,12 @@ class TestLogAndStageEtags:
             "log_entries": 0,
             "last_log_entry_id": None,
             "ridden_m": None,
+            "changed_at": None,
         }
         sheet_before = callers.county_15.get(sheet_url).headers["etag"]
+        national = f"{API}/tours/{day['tour']['id']}/run-sheet"
+        since = ok(callers.county_15.get(national))["generated_at"]
+        clock.at = dt.datetime.now(dt.UTC)  # received now (late: it happened on 3 June)
         log_before = callers.county_15.get(f"{API}/stages/{sid}/log").headers["etag"]
         entry = ok(
             post_entry(callers.county_15, sid, "e", kind="start", occurred_at=at("10:31")), 201
@@ -222,13 +227,16 @@ class TestLogAndStageEtags:
             "log_entries": 1,
             "last_log_entry_id": entry["id"],
             "ridden_m": None,
+            "changed_at": clock.at.isoformat().replace("+00:00", "Z"),
         }
         assert callers.anonymous.get(stage_url).headers["etag"] != before.headers["etag"]
-        # …and so does one caching its run sheet.
+        # …and so does one caching its run sheet, or pulling the national one's changes.
         assert (
             callers.county_15.get(sheet_url, headers={"If-None-Match": sheet_before}).status_code
             == 200
         )
+        changed = ok(callers.county_15.get(national, params={"updated_since": since}))
+        assert [s["stage_id"] for s in changed["stages"]] == [sid]
         # An edit based on the stage as it was before the entry is stale, as for any change
         # of what the stage shows; with the ETag read now it goes through.
         stale = callers.county_15.patch(

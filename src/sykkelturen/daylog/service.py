@@ -294,9 +294,11 @@ def add_entry(
     session.execute(
         sa.update(Stage)
         .where(col(Stage.id) == stage.id)
-        .values(log_entries=col(Stage.log_entries) + 1, last_log_entry_id=entry.id)
+        .values(
+            log_entries=col(Stage.log_entries) + 1, last_log_entry_id=entry.id, day_changed_at=now
+        )
     )
-    session.expire(stage, ["log_entries", "last_log_entry_id"])
+    session.expire(stage, ["log_entries", "last_log_entry_id", "day_changed_at"])
     zone = ZoneInfo(tour.time_zone)
     audit.record(
         session,

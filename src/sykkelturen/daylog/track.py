@@ -154,10 +154,14 @@ def require_track_writer(actor: Actor, *, stage: Stage, tour: Tour, now: dt.date
         )
 
 
-def _show_ridden(session: Session, stage: Stage, metres: float | None) -> None:
+def _show_ridden(session: Session, stage: Stage, metres: float | None, now: dt.datetime) -> None:
     """The stage's own body shows the distance ridden (and so its ETag follows it)."""
-    session.execute(sa.update(Stage).where(col(Stage.id) == stage.id).values(ridden_m=metres))
-    session.expire(stage, ["ridden_m"])
+    session.execute(
+        sa.update(Stage)
+        .where(col(Stage.id) == stage.id)
+        .values(ridden_m=metres, day_changed_at=now)
+    )
+    session.expire(stage, ["ridden_m", "day_changed_at"])
 
 
 def store_track(
@@ -208,7 +212,7 @@ def store_track(
     )
     session.add(track)
     session.flush()
-    _show_ridden(session, stage, prepared.stats.distance_m)
+    _show_ridden(session, stage, prepared.stats.distance_m, now)
     audit.record(
         session,
         actor=actor,
@@ -235,7 +239,7 @@ def delete_track(
     check_if_match(if_match, etag_of(before))
     session.delete(track)
     session.flush()
-    _show_ridden(session, stage, None)
+    _show_ridden(session, stage, None, now)
     audit.record(session, actor=actor, action="delete", resource=_resource(stage), before=before)
 
 

@@ -254,6 +254,7 @@ def stage_run_sheet(
         *(a.updated_at for a in (*members, *stage_riders)),
         *(p.updated_at for p in (session.get(Person, i) for i in sorted(assigned)) if p),
         *tombstones.deleted_from(session, stage),
+        *([stage.day_changed_at] if stage.day_changed_at is not None else []),  # the day's log
     ]
     if version is not None:
         changes += [

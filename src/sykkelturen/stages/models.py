@@ -119,6 +119,7 @@ class Stage(StageBase, Versioned, table=True):
     log_entries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_log_entry_id: int | None = None
     ridden_m: float | None = None
+    day_changed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class StageDay(BaseModel):
@@ -129,6 +130,10 @@ class StageDay(BaseModel):
     last_log_entry_id: int | None = Field(description="The newest of them.")
     ridden_m: float | None = Field(
         description="The distance actually ridden, from the actual track (`…/actual-track`)."
+    )
+    changed_at: dt.datetime | None = Field(
+        description="When the log or the actual track last changed (UTC); the run sheet's "
+        "`updated_since` counts it."
     )
 
 

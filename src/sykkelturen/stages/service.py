@@ -66,6 +66,7 @@ def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
                 log_entries=stage.log_entries,
                 last_log_entry_id=stage.last_log_entry_id,
                 ridden_m=stage.ridden_m,
+                changed_at=stage.day_changed_at,
             ),
         },
     )
