@@ -17,6 +17,13 @@ class LruCache(Generic[K, V]):
         self.size = size
         self.values: OrderedDict[K, V] = OrderedDict()
 
+    def get(self, key: K) -> V | None:
+        """The value if kept (now the most recently used), else None."""
+        if key not in self.values:
+            return None
+        self.values.move_to_end(key)
+        return self.values[key]
+
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         if key in self.values:
             self.values.move_to_end(key)
@@ -26,12 +33,6 @@ class LruCache(Generic[K, V]):
         if len(self.values) > self.size:
             self.values.popitem(last=False)
         return value
-
-    def get(self, key: K) -> V | None:
-        if key not in self.values:
-            return None
-        self.values.move_to_end(key)
-        return self.values[key]
 
     def put(self, key: K, value: V) -> None:
         self.values[key] = value
