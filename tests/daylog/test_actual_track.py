@@ -75,6 +75,10 @@ class TestUpload:
     ) -> None:
         sid, tour = ridden["stage"]["id"], ridden["tour"]["id"]
         stage_etag = etag(callers.anonymous, f"{API}/stages/{sid}")
+        # The sheets as they stood before the track (kept per worker): they must not linger.
+        assert ok(callers.anonymous.get(f"{API}/stages/{sid}/run-sheet"))["day"]["ridden_m"] is None
+        national = ok(callers.national.get(f"{API}/tours/{tour}/run-sheet"))
+        assert national["stages"][0]["day"]["ridden_m"] is None
         answer = put(
             callers.county_15, sid, gzip.compress(RIDDEN), headers={"Content-Encoding": "gzip"}
         )
@@ -93,6 +97,8 @@ class TestUpload:
         assert live["ridden_m"] == track["distance_m"]
         sheet = ok(callers.anonymous.get(f"{API}/stages/{sid}/run-sheet"))
         assert sheet["day"]["ridden_m"] == track["distance_m"]
+        national = ok(callers.national.get(f"{API}/tours/{tour}/run-sheet"))
+        assert national["stages"][0]["day"]["ridden_m"] == track["distance_m"]
         outcome = ok(
             callers.county_15.put(
                 f"{API}/stages/{sid}/outcome",

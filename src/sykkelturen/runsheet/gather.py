@@ -140,6 +140,7 @@ def versions(session: Session, tour_id: int, now: dt.datetime) -> dict[int, Stag
     parts = {
         "checkpoints": _versioned(CHECKPOINT, tour_id),
         "measures": _versioned(MEASURE, tour_id),
+        "actual_track": _versioned(T["actual_track"], tour_id),  # the day's `ridden_m`
         "team": _versioned(TEAM, tour_id),
         "riders": _versioned(RIDER, tour_id),
         "measure_people": _people(MEASURE, "responsible_person_id", tour_id),
