@@ -33,3 +33,9 @@ class LruCache(Generic[K, V]):
         if len(self.values) > self.size:
             self.values.popitem(last=False)
         return value
+
+    def put(self, key: K, value: V) -> None:
+        self.values[key] = value
+        self.values.move_to_end(key)
+        if len(self.values) > self.size:
+            self.values.popitem(last=False)

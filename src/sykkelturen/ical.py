@@ -40,6 +40,8 @@ class CalendarEvent:
     location: str | None = None
     description: str | None = None
     categories: tuple[str, ...] = ()
+    # Extra properties for programs (`X-…` names), each a moment written in UTC.
+    moments: tuple[tuple[str, dt.datetime], ...] = ()
 
 
 def _event(item: CalendarEvent, zone: zoneinfo.ZoneInfo) -> icalendar.Event:
@@ -62,6 +64,8 @@ def _event(item: CalendarEvent, zone: zoneinfo.ZoneInfo) -> icalendar.Event:
         event.add("description", item.description)
     if item.categories:
         event.add("categories", list(item.categories))
+    for name, moment in item.moments:
+        event.add(name, icalendar.vDatetime(to_minute(moment, dt.UTC)))
     return event
 
 

@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -191,29 +192,70 @@ class TestAddEntry:
 
 
 class TestLogAndStageEtags:
-    def test_an_entry_changes_the_log_etag_and_leaves_the_stage_edit_valid(
-        self, callers: Callers, day: dict[str, Any]
+    def test_an_entry_changes_the_log_the_stage_and_its_run_sheet(
+        self, callers: Callers, day: dict[str, Any], clock: FixedClock
     ) -> None:
+        """The log is part of the stage: its body shows the log in short (`day`), so its
+        ETag, a digest of that body, changes with every entry; so does its run sheet's."""
         sid = day["stage"]["id"]
-        before = callers.county_15.get(f"{API}/stages/{sid}").headers["etag"]
+        stage_url, sheet_url = f"{API}/stages/{sid}", f"{API}/stages/{sid}/run-sheet"
+        before = callers.county_15.get(stage_url)
+        assert before.json()["day"] == {
+            "log_entries": 0,
+            "last_log_entry_id": None,
+            "ridden_m": None,
+            "changed_at": None,
+        }
+        sheet_before = callers.county_15.get(sheet_url).headers["etag"]
+        national = f"{API}/tours/{day['tour']['id']}/run-sheet"
+        since = ok(callers.county_15.get(national))["generated_at"]
+        clock.at = dt.datetime.now(dt.UTC)  # received now (late: it happened on 3 June)
         log_before = callers.county_15.get(f"{API}/stages/{sid}/log").headers["etag"]
-        ok(post_entry(callers.county_15, sid, "e", kind="start", occurred_at=at("10:31")), 201)
+        entry = ok(
+            post_entry(callers.county_15, sid, "e", kind="start", occurred_at=at("10:31")), 201
+        )
         log_after = callers.county_15.get(f"{API}/stages/{sid}/log")
         assert log_after.headers["etag"] != log_before
         revalidated = callers.county_15.get(
             f"{API}/stages/{sid}/log", headers={"If-None-Match": log_after.headers["etag"]}
         )
         assert revalidated.status_code == 304
-        # The stage's ETag is a digest of what its body shows (no log): a check-in does not
-        # make the county contact's open edit stale.
-        assert callers.county_15.get(f"{API}/stages/{sid}").headers["etag"] == before
+        # A client caching the stage gets the new body, not a 304…
+        cached = callers.county_15.get(stage_url, headers={"If-None-Match": before.headers["etag"]})
+        assert cached.status_code == 200
+        assert cached.json()["day"] == {
+            "log_entries": 1,
+            "last_log_entry_id": entry["id"],
+            "ridden_m": None,
+            "changed_at": clock.at.isoformat().replace("+00:00", "Z"),
+        }
+        assert callers.anonymous.get(stage_url).headers["etag"] != before.headers["etag"]
+        # …and so does one caching its run sheet, or pulling the national one's changes.
+        assert (
+            callers.county_15.get(sheet_url, headers={"If-None-Match": sheet_before}).status_code
+            == 200
+        )
+        changed = ok(callers.county_15.get(national, params={"updated_since": since}))
+        assert [s["stage_id"] for s in changed["stages"]] == [sid]
+        # An edit based on the stage as it was before the entry is stale, as for any change
+        # of what the stage shows; with the ETag read now it goes through.
+        stale = callers.county_15.patch(
+            stage_url,
+            json={"notes": "Kaffe ved målet"},
+            headers={"If-Match": before.headers["etag"]},
+        )
+        problem(stale, 412, "precondition_failed")
         ok(
             callers.county_15.patch(
-                f"{API}/stages/{sid}",
+                stage_url,
                 json={"notes": "Kaffe ved målet"},
-                headers={"If-Match": before},
+                headers={"If-Match": cached.headers["etag"]},
             )
         )
+        # A retry of the same entry changes nothing: the stage's ETag stays.
+        now = callers.county_15.get(stage_url).headers["etag"]
+        ok(post_entry(callers.county_15, sid, "e", kind="start", occurred_at=at("10:31")), 200)
+        assert callers.county_15.get(stage_url).headers["etag"] == now
 
     def test_the_log_answers_304_to_its_own_etag(
         self, callers: Callers, day: dict[str, Any]

@@ -9,6 +9,7 @@ and out of order.
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,7 +17,8 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from sykkelturen.bodies import RequestBody
-from sykkelturen.db import UTCDateTime
+from sykkelturen.db import UTCDateTime, Versioned, json_column
+from sykkelturen.routes.models import RouteStats, RouteWarning
 from sykkelturen.values import MAX_ID, AwareIsoDateTime
 
 
@@ -156,3 +158,42 @@ class LogEntryPublic(BaseModel):
     superseded_by: int | None = Field(description="The correction that replaced this entry.")
     incident_id: int | None
     author: str | None = Field(description="Who sent it (token name); personal data.")
+
+
+class ActualTrack(Versioned, table=True):
+    """The track actually ridden (GPX from a phone or bike computer), one per stage,
+    uploaded after the stage. Only the line is kept: positions, elevations and times as
+    read. The file itself is not, so whatever else a bike computer records (heart rate,
+    cadence: health data of whoever carried it) is never stored."""
+
+    __tablename__ = "actual_track"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    stage_id: int = SQLField(
+        sa_column_args=[sa.ForeignKey("stage.id", ondelete="CASCADE")], unique=True
+    )
+    sha256: str = SQLField(max_length=64, description="Of the GPX as uploaded (ungzipped).")
+    original_filename: str | None = SQLField(default=None, max_length=255)
+    note: str | None = SQLField(default=None, max_length=2000)
+    uploaded_by: str = SQLField(max_length=200)
+    stats: dict[str, Any] = SQLField(default_factory=dict, sa_column=json_column())
+    warnings: list[dict[str, Any]] = SQLField(default_factory=list, sa_column=json_column())
+    # zlib-compressed float64 rows of lat, lon, ele, seconds since the epoch (NaN: unknown).
+    geometry: bytes = SQLField(sa_type=sa.LargeBinary)
+    segment_starts: list[int] = SQLField(default_factory=list, sa_column=json_column())
+
+
+class ActualTrackPublic(RouteStats):
+    stage_id: int
+    planned_distance_m: float | None = Field(
+        description="The current route's distance, to compare the ridden one with."
+    )
+    started_at: dt.datetime | None = Field(description="The track's first time (tour's zone).")
+    ended_at: dt.datetime | None = Field(description="Its last time.")
+    sha256: str = Field(description="Of the GPX file as uploaded, without any gzip.")
+    original_filename: str | None
+    note: str | None = Field(description="Null for callers who may not see the county's people.")
+    uploaded_at: dt.datetime
+    uploaded_by: str | None = Field(description="Who uploaded it (token name); personal data.")
+    warnings: list[RouteWarning]

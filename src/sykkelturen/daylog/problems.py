@@ -1,4 +1,4 @@
-from sykkelturen.problems import Conflict, Forbidden, Unprocessable
+from sykkelturen.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class IdempotencyKeyReused(Conflict):
@@ -23,3 +23,11 @@ class NoRouteForPlace(Unprocessable):
 
 class NotThisStageDay(Forbidden):
     title, code = "Not this stage's day", "not_this_stage_day"
+
+
+class ActualTrackNotFound(NotFound):
+    title, code = "No actual track", "actual_track_not_found"
+
+
+class TrackBeforeTheDay(Conflict):
+    title, code = "Stage not ridden yet", "stage_not_ridden_yet"

@@ -151,6 +151,12 @@ def log_marker(session: Session, stage_id: int | None) -> str:
     return f"log{newest}" if newest is not None else ""
 
 
+def log_etag(session: Session, stage_id: int | None, details: bool) -> str:
+    """The log's ETag: its newest entry, and which view of it (with details or public)."""
+    marker = log_marker(session, stage_id)
+    return f'"{stage_id}-{marker or "log0"}-{"full" if details else "public"}"'
+
+
 def body_hash(data: LogEntryCreate) -> str:
     return hashlib.sha256(data.model_dump_json().encode()).hexdigest()
 
@@ -247,6 +253,9 @@ def add_entry(
     """The entry, and whether it is new: a retry with the same key and body gets the entry
     it made the first time; the same key with another body is a conflict."""
     require_log_writer(actor, stage=stage, tour=tour, now=now)
+    # One writer per stage's log at a time (PostgreSQL; SQLite writers queue anyway): a
+    # retry sent while its first attempt is still being written waits, then finds it.
+    session.exec(select(Stage.id).where(col(Stage.id) == stage.id).with_for_update()).one()
     digest = body_hash(data)
     earlier = session.exec(
         select(StageLogEntry).where(
@@ -281,6 +290,15 @@ def add_entry(
     _place(session, entry, data, stage)
     session.add(entry)
     session.flush()
+    # The stage's own body shows its log in short, so its ETag follows every entry.
+    session.execute(
+        sa.update(Stage)
+        .where(col(Stage.id) == stage.id)
+        .values(
+            log_entries=col(Stage.log_entries) + 1, last_log_entry_id=entry.id, day_changed_at=now
+        )
+    )
+    session.expire(stage, ["log_entries", "last_log_entry_id", "day_changed_at"])
     zone = ZoneInfo(tour.time_zone)
     audit.record(
         session,

@@ -31,9 +31,11 @@ from sykkelturen.content.models import ContentCreate
 from sykkelturen.coverage import service as coverage
 from sykkelturen.coverage.models import CoverageCreate
 from sykkelturen.daylog import service as daylog
+from sykkelturen.daylog import track
 from sykkelturen.daylog.models import LogEntryCreate
 from sykkelturen.legs import service as legs_service
 from sykkelturen.legs.rules import END, START, leg_keys
+from sykkelturen.live import service as live
 from sykkelturen.measures import service as measures
 from sykkelturen.measures.models import MeasureCreate
 from sykkelturen.outcomes import service as outcomes
@@ -68,6 +70,7 @@ STAGE_EXTRAS = (
     "outreach",
     "content",
     "log",
+    "actual_track",
     "calendar_subscriptions",
     "outcome",
     "coverage",
@@ -135,6 +138,7 @@ def load_demo(
             _add_measures(session, actor, stage, item["measures"], people_by_email)
         _add_promotion(session, actor, tour, stage, item, partner_ids, outlet_ids)
         _add_log(session, actor, tour, stage, item.get("log", []))
+        _add_actual_track(session, actor, settings, tour, stage, item.get("actual_track"))
         if item.get("calendar_subscriptions") and not calendars.list_for(
             session, stage_id=stage.id
         ):
@@ -213,7 +217,7 @@ def _add_log(
             fields["incident_id"] = by_key[item["incident"]]
         if "supersedes" in item:
             fields["supersedes"] = by_key[item["supersedes"]]
-        entry, _ = daylog.add_entry(
+        entry, _ = live.log_entry(
             session,
             actor=actor,
             stage=stage,
@@ -224,6 +228,36 @@ def _add_log(
             now=dt.datetime.fromisoformat(item["occurred_at"]) + dt.timedelta(seconds=20),
         )
         by_key[item["key"]] = entry.id
+
+
+def _add_actual_track(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    tour: Tour,
+    stage: Stage,
+    item: dict[str, Any] | None,
+) -> None:
+    """The track the stage leader's bike computer recorded on the day."""
+    if item is None or track.find_track(session, stage) is not None:
+        return
+    raw = files(__package__).joinpath("gpx", item["file"]).read_bytes()
+    prepared = track.prepare_track(
+        routes.Upload(raw=raw, filename=item["file"], note=None, gzip_encoded=False),
+        max_inflated_bytes=settings.max_inflated_bytes,
+        max_points=settings.max_route_points,
+    )
+    track.store_track(
+        session,
+        actor=actor,
+        stage=stage,
+        tour=tour,
+        prepared=prepared,
+        note=item.get("note"),
+        if_match=None,
+        if_none_match="*",
+        now=dt.datetime.now(dt.UTC),
+    )
 
 
 def _add_partners_and_press(

@@ -34,7 +34,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sykkelturen.stages.itinerary import Stop, arrival
+from sykkelturen.stages.itinerary import Stop, arrival, reference_speed
 
 HANDOVER_LATE_MINUTES = 10
 MIN_KM_FOR_PACE = 1.0
@@ -72,8 +72,7 @@ class Plan:
 
     @property
     def reference_kmh(self) -> float:
-        speeds = sorted(self.speeds_kmh)
-        return speeds[(len(speeds) - 1) // 2]
+        return reference_speed(self.speeds_kmh)
 
     @property
     def stops(self) -> list[Stop]:
@@ -158,6 +157,8 @@ class StageForecast:
         default=lambda _km: None, compare=False, repr=False
     )
     """When the bikes pass a km: expected ahead, interpolated between entries behind."""
+    behind: Callable[[float], bool] = field(default=lambda _km: False, compare=False, repr=False)
+    """Whether the bikes have passed a km already (its passage is then interpolated)."""
 
     @property
     def finish(self) -> PlaceForecast:
@@ -347,6 +348,7 @@ def forecast(
         position_km=position,
         last_event=events[-1],
         passage=passage,
+        behind=behind,
     )
 
 
@@ -424,10 +426,29 @@ class StageDay:
     transfer_minutes: int | None = None  # a fixed transfer to the next stage
 
 
-def tour_forecasts(days: list[StageDay], now: dt.datetime) -> dict[int, StageForecast]:
+@dataclass(frozen=True)
+class DayForecasts:
+    forecasts: dict[int, StageForecast]
+    ready_at: dict[int, dt.datetime | None]  # what each stage's forecast was made with
+    recomputed: frozenset[int]
+
+
+def day_forecasts(
+    days: list[StageDay],
+    now: dt.datetime,
+    *,
+    earlier: DayForecasts | None = None,
+    touched: frozenset[int] = frozenset(),
+) -> DayForecasts:
     """Each stage's forecast, feeding each finish (plus a fixed transfer) into the next
-    stage's start when that one rides the same day or the transfer has a duration."""
+    stage's start when that one rides the same day or the transfer has a duration.
+
+    With `earlier` (the same day a moment ago), only the `touched` stages (a new entry in
+    their log) are forecast again, and those after them whose bikes are now ready at
+    another time; every other stage keeps its earlier forecast."""
     result: dict[int, StageForecast] = {}
+    ready_at_of: dict[int, dt.datetime | None] = {}
+    recomputed: set[int] = set()
     ready: dt.datetime | None = None
     previous: StageDay | None = None
     for day in days:
@@ -440,9 +461,24 @@ def tour_forecasts(days: list[StageDay], now: dt.datetime) -> dict[int, StageFor
             ready_at = ready
         ready = None
         if day.plan is not None:
-            made = forecast(day.plan, day.events, now, windows=day.windows, ready_at=ready_at)
-            result[day.stage_id] = made
-            if made.status != "cancelled" and made.finish.best is not None:
-                ready = made.finish.best + _minutes(day.transfer_minutes or 0)
+            kept = (
+                earlier.forecasts.get(day.stage_id)
+                if earlier is not None
+                and day.stage_id not in touched
+                and earlier.ready_at.get(day.stage_id) == ready_at
+                else None
+            )
+            if kept is None:
+                kept = forecast(day.plan, day.events, now, windows=day.windows, ready_at=ready_at)
+                recomputed.add(day.stage_id)
+            result[day.stage_id] = kept
+            ready_at_of[day.stage_id] = ready_at
+            if kept.status != "cancelled" and kept.finish.best is not None:
+                ready = kept.finish.best + _minutes(day.transfer_minutes or 0)
         previous = day
-    return result
+    return DayForecasts(result, ready_at_of, frozenset(recomputed))
+
+
+def tour_forecasts(days: list[StageDay], now: dt.datetime) -> dict[int, StageForecast]:
+    """Every stage's forecast (see `day_forecasts`)."""
+    return day_forecasts(days, now).forecasts

@@ -72,6 +72,9 @@ class LiveStage(BaseModel):
     open_incidents: list[LiveIncident]
     measures_at_risk: list[LiveMeasure]
     measures: list[LiveMeasure] = Field(description="Every measure with a time window.")
+    ridden_m: float | None = Field(
+        default=None, description="After the stage: the distance of its actual track."
+    )
 
 
 class TourLive(BaseModel):
@@ -87,3 +90,19 @@ class TourLive(BaseModel):
     stages: list[LiveStage] = Field(
         description="Today's stages with a start time and a route, in national order."
     )
+
+
+class DayFlag(BaseModel):
+    """A derived change on the day, as the audit log records it: a handover flagged late, a
+    measure's window at risk, a stage's delay past the limit (`on`), or cleared again."""
+
+    stage_id: int
+    flag: str = Field(description="handover_late, measure_at_risk or stage_delayed.")
+    on: bool
+    checkpoint_id: int | None = None
+    measure_id: int | None = None
+    delay_minutes: float | None = None
+    expected: dt.datetime | None = Field(
+        default=None, description="The expected (or passed) time that set the flag."
+    )
+    entry_id: int = Field(description="The log entry whose arrival changed it.")

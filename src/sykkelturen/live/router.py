@@ -1,23 +1,40 @@
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlmodel import Session
 
+from sykkelturen.checkpoints.problems import CheckpointNotFound
 from sykkelturen.clock import ClockDep
+from sykkelturen.concurrency import set_etag
+from sykkelturen.daylog import service as daylog
+from sykkelturen.daylog.models import LogEntryCreate, LogEntryPublic
+from sykkelturen.daylog.problems import (
+    EntryAlreadySuperseded,
+    EntryTimeImplausible,
+    IdempotencyKeyReused,
+    NoRouteForPlace,
+    NotThisStageDay,
+    PlaceOffRoute,
+)
 from sykkelturen.db import SessionDep
 from sykkelturen.live import service, stream
 from sykkelturen.live.models import TourLive
 from sykkelturen.problems import (
+    Forbidden,
     Unauthorized,
+    UnknownReference,
     ValidationFailed,
     ValueOutOfRange,
     problem_responses,
 )
-from sykkelturen.security import Actor, CurrentActor, bearer, get_actor
+from sykkelturen.security import Actor, CurrentActor, LogWriter, bearer, get_actor
+from sykkelturen.stages.dependencies import StageDep
+from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.tours.dependencies import TourDep
 from sykkelturen.tours.models import Tour
 from sykkelturen.tours.problems import TourNotFound
@@ -25,6 +42,77 @@ from sykkelturen.tours.service import get_tour
 from sykkelturen.values import MAX_ID, AwareIsoDateTime
 
 router = APIRouter(tags=["day"])
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Chosen by the client, new for each entry (a UUID, say). A retry with "
+        "the same key and body gets the first answer again (200); the same key with another "
+        "body is 409.",
+    ),
+]
+
+
+@router.post(
+    "/stages/{stage_id}/log",
+    status_code=201,
+    summary="Add an entry to the stage's day-of log",
+    description="What happened, when (`occurred_at`, the phone's clock): start, pass (at a "
+    "checkpoint or a lat/lon snapped to the route), handover, pause, resume, arrive, "
+    "incident, resolve, cancel; a correction names the entry it replaces in `supersedes` "
+    "(`retract` withdraws one). Entries are never edited. 201 for a new entry, 200 for a "
+    "retry of one already received. What the entry changes on the day (a handover flagged "
+    "late, a measure at risk, a stage's delay past the limit) is audited with it.",
+    responses={
+        200: {"description": "A retry: the entry this key made before.", "model": LogEntryPublic},
+        **problem_responses(
+            Unauthorized,
+            Forbidden,
+            NotThisStageDay,
+            StageNotFound,
+            IdempotencyKeyReused,
+            EntryAlreadySuperseded,
+            EntryTimeImplausible,
+            PlaceOffRoute,
+            NoRouteForPlace,
+            UnknownReference,
+            CheckpointNotFound,
+            ValidationFailed,
+        ),
+    },
+)
+def add_log_entry(
+    session: SessionDep,
+    actor: LogWriter,
+    stage: StageDep,
+    data: LogEntryCreate,
+    idempotency_key: IdempotencyKey,
+    clock: ClockDep,
+    response: Response,
+) -> LogEntryPublic:
+    # Here, above the log, because what an entry changes is the live view's to say.
+    tour = get_tour(session, stage.tour_id)
+    entry, created = service.log_entry(
+        session,
+        actor=actor,
+        stage=stage,
+        tour=tour,
+        data=data,
+        idempotency_key=idempotency_key,
+        now=clock.now(),
+    )
+    if not created:
+        response.status_code = 200
+    details = daylog.may_see_details(actor, stage)
+    items = daylog.public_entries(
+        daylog.entries(session, stage), zone=ZoneInfo(tour.time_zone), details=details
+    )
+    set_etag(response, daylog.log_etag(session, stage.id, details))
+    return next(item for item in items if item.id == entry.id)
 
 
 @router.get(

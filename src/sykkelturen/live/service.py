@@ -2,18 +2,30 @@
 the pure forecast (`expected.py`) and shaped for the caller."""
 
 import datetime as dt
+import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlmodel import Session, col, func, select
 
+from sykkelturen.audit import service as audit
+from sykkelturen.audit.models import AuditEntry
+from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.clock import today_in
 from sykkelturen.daylog import service as daylog
-from sykkelturen.daylog.models import EntryKind, LogEntryPublic, Severity, StageLogEntry
+from sykkelturen.daylog.models import (
+    EntryKind,
+    LogEntryCreate,
+    LogEntryPublic,
+    Severity,
+    StageLogEntry,
+)
 from sykkelturen.live.expected import (
     HANDOVER_LATE_MINUTES,
+    DayForecasts,
     Event,
     Place,
     PlaceForecast,
@@ -21,9 +33,10 @@ from sykkelturen.live.expected import (
     StageDay,
     StageForecast,
     Window,
-    tour_forecasts,
+    day_forecasts,
 )
 from sykkelturen.live.models import (
+    DayFlag,
     LiveIncident,
     LiveMeasure,
     LivePlace,
@@ -33,10 +46,13 @@ from sykkelturen.live.models import (
 )
 from sykkelturen.measures import service as measures
 from sykkelturen.measures.models import Measure
-from sykkelturen.routes.versions import current_version, load_line
+from sykkelturen.routes.versions import Line, current_version, load_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tours.models import Tour
+
+# The audit's resource type of a derived change (a handover flagged late …).
+DAY_FLAG = "stage_day_flag"
 
 TIMING_KINDS = frozenset(
     {
@@ -65,10 +81,42 @@ def events(rows: list[StageLogEntry]) -> list[Event]:
     ]
 
 
-def plan_of(session: Session, stage: Stage) -> tuple[Plan | None, list[Measure]]:
+@dataclass(frozen=True)
+class StagePlan:
+    """What the forecast and the live view need of a stage's plan: kept per worker until
+    the next write that is not a log entry (`plan_marker`), so a check-in rereads only logs."""
+
+    plan: Plan | None
+    windows: tuple[Window, ...]
+    measures: dict[int, tuple[str, str]]  # id: (title, kind), of those with a window
+    line: Line | None
+
+
+# Audit rows of the day itself: they change logs and flags, never a plan.
+DAY_RESOURCES = ("stage_log_entry", DAY_FLAG)
+_plans: LruCache[tuple[int | None, object], StagePlan] = LruCache(4096)
+
+
+def plan_marker(session: Session) -> object:
+    """The newest write that may change a plan (every write adds an audit row): its id and
+    time, so a database made again from scratch never matches a marker kept from before."""
+    marker: object = session.exec(
+        select(AuditEntry.id, AuditEntry.at)
+        .where(col(AuditEntry.resource_type).not_in(DAY_RESOURCES))
+        .order_by(col(AuditEntry.id).desc())
+        .limit(1)
+    ).first()
+    return tuple(marker) if marker is not None else None  # type: ignore[arg-type]
+
+
+def stage_plan(session: Session, stage: Stage, marker: object) -> StagePlan:
+    return _plans.get_or_make((stage.id, marker), lambda: _read_plan(session, stage))
+
+
+def _read_plan(session: Session, stage: Stage) -> StagePlan:
     version = current_version(session, stage)
     if version is None or stage.starts_at is None:
-        return None, []
+        return StagePlan(None, (), {}, None)
     distance_km = version.stats["distance_m"] / 1000
     points = [c for c in checkpoints.ordered(session, stage) if c.km is not None]
     finish = next((c for c in points if c.kind == "finish"), None)
@@ -87,7 +135,15 @@ def plan_of(session: Session, stage: Stage) -> tuple[Plan | None, list[Measure]]
         distance_km=distance_km,
         places=tuple(places),
     )
-    return plan, measures.list_measures(session, stage)
+    rows = measures.list_measures(session, stage)
+    windows = windows_of(rows)
+    shown = {w.id for w in windows}
+    return StagePlan(
+        plan=plan,
+        windows=windows,
+        measures={m.id: (m.title, m.kind) for m in rows if m.id in shown},
+        line=load_line(version),
+    )
 
 
 def windows_of(rows: list[Measure]) -> tuple[Window, ...]:
@@ -133,15 +189,49 @@ def _local(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
 @dataclass(frozen=True)
 class Day:
     """One date of a tour: its stages in national order, their logs (as received by `now`),
-    plans and measures, and their forecasts."""
+    plans, and forecasts; `revisions` changes for a stage whenever its forecast is made
+    again, so a live view rebuilds only those stages."""
 
     stages: list[Stage]
     logs: dict[int | None, list[StageLogEntry]]
-    measures: dict[int | None, list[Measure]]
-    forecasts: dict[int, StageForecast]
+    plans: dict[int | None, StagePlan]
+    made: DayForecasts
+    revisions: dict[int, int]
+    marker: object
+    now: dt.datetime
+
+    @property
+    def forecasts(self) -> dict[int, StageForecast]:
+        return self.made.forecasts
 
 
-def day_of(session: Session, tour: Tour, date: dt.date, now: dt.datetime) -> Day:
+_revision = itertools.count(1)
+
+
+def _logs(
+    session: Session, stage_ids: list[int | None], now: dt.datetime, known: set[int]
+) -> list[StageLogEntry]:
+    """The entries of these stages received by `now` and not already `known`: the ids
+    first (one small query), then only the rows not held yet. (PostgreSQL may commit a
+    lower id after a higher one, so "newer than the newest held" would miss it.)"""
+    ids = session.exec(
+        select(StageLogEntry.id).where(
+            col(StageLogEntry.stage_id).in_(stage_ids), col(StageLogEntry.received_at) <= now
+        )
+    ).all()
+    wanted = [i for i in ids if i not in known]
+    if not wanted:
+        return []
+    return list(session.exec(select(StageLogEntry).where(col(StageLogEntry.id).in_(wanted))).all())
+
+
+def day_of(
+    session: Session, tour: Tour, date: dt.date, now: dt.datetime, *, earlier: Day | None = None
+) -> Day:
+    """The day at `now`. With `earlier` (the same day a moment before, same plans), only
+    new log entries are read and only the stages they touch (and those whose start they
+    move) are forecast again."""
+    marker = plan_marker(session)
     stages = list(
         session.exec(
             select(Stage)
@@ -149,25 +239,54 @@ def day_of(session: Session, tour: Tour, date: dt.date, now: dt.datetime) -> Day
             .order_by(col(Stage.sequence))
         ).all()
     )
+    if (
+        earlier is not None
+        and earlier.marker == marker
+        and [s.id for s in earlier.stages] == [s.id for s in stages]
+        and earlier.now <= now
+    ):
+        logs = {i: list(rows) for i, rows in earlier.logs.items()}
+        known = {r.id for rows in logs.values() for r in rows if r.id is not None}
+        plans = earlier.plans
+    else:
+        earlier = None
+        logs = {s.id: [] for s in stages}
+        known = set()
+        plans = {s.id: stage_plan(session, s, marker) for s in stages}
     # What had been received by `now`: a past `now` replays the day as it was seen then.
-    logs = {s.id: [r for r in daylog.entries(session, s) if r.received_at <= now] for s in stages}
-    plans = {s.id: plan_of(session, s) for s in stages}
+    fresh = _logs(session, [s.id for s in stages], now, known)
+    for row in fresh:
+        logs[row.stage_id].append(row)
+    for rows in logs.values():
+        rows.sort(key=lambda r: r.id or 0)
     days = [
         StageDay(
             stage_id=s.id or 0,
             date=s.date,
-            plan=plans[s.id][0],
+            plan=plans[s.id].plan,
             events=events(logs[s.id]),
-            windows=windows_of(plans[s.id][1]),
+            windows=plans[s.id].windows,
             transfer_minutes=(s.transfer_after or {}).get("duration_minutes"),
         )
         for s in stages
     ]
+    made = day_forecasts(
+        days,
+        now,
+        earlier=earlier.made if earlier is not None else None,
+        touched=frozenset(r.stage_id for r in fresh),
+    )
+    revisions = dict(earlier.revisions) if earlier is not None else {}
+    for stage_id in made.recomputed:
+        revisions[stage_id] = next(_revision)
     return Day(
         stages=stages,
         logs=logs,
-        measures={i: plan[1] for i, plan in plans.items()},
-        forecasts=tour_forecasts(days, now),
+        plans=plans,
+        made=made,
+        revisions=revisions,
+        marker=marker,
+        now=now,
     )
 
 
@@ -200,18 +319,28 @@ def rides_today(session: Session, tour: Tour, now: dt.datetime) -> bool:
     )
 
 
-def tour_live(session: Session, *, actor: Actor, tour: Tour, now: dt.datetime) -> TourLive:
-    """Today's stages as they stand at `now`."""
+def tour_live(
+    session: Session,
+    *,
+    actor: Actor,
+    tour: Tour,
+    now: dt.datetime,
+    day: Day | None = None,
+    reuse: Mapping[int, LiveStage] | None = None,
+) -> TourLive:
+    """Today's stages as they stand at `now`; `reuse` holds stages already built for this
+    caller from the same revision of their forecast (the live stream's incremental view)."""
     zone = ZoneInfo(tour.time_zone)
     today = today_of(tour, now)
-    day = day_of(session, tour, today, now)
+    day = day or day_of(session, tour, today, now)
+    kept = reuse or {}
     items = [
-        _stage_live(
-            session,
+        kept.get(stage.id or 0)
+        or _stage_live(
             actor,
             stage,
             day.forecasts[stage.id],
-            day.measures[stage.id],
+            day.plans[stage.id],
             day.logs[stage.id],
             zone,
         )
@@ -232,11 +361,10 @@ def tour_live(session: Session, *, actor: Actor, tour: Tour, now: dt.datetime) -
 
 
 def _stage_live(
-    session: Session,
     actor: Actor,
     stage: Stage,
     made: StageForecast,
-    measure_rows: list[Measure],
+    planned: StagePlan,
     rows: list[StageLogEntry],
     zone: ZoneInfo,
 ) -> LiveStage:
@@ -255,12 +383,11 @@ def _stage_live(
         for r in current
         if r.kind == EntryKind.incident and r.id not in resolved
     ]
-    titles = {m.id: m for m in measure_rows}
     windows = [
         LiveMeasure(
             measure_id=w.window.id,
-            title=titles[w.window.id].title,
-            kind=titles[w.window.id].kind,
+            title=planned.measures[w.window.id][0],
+            kind=planned.measures[w.window.id][1],
             km=round(w.window.km, 3),
             starts_at=_local(w.window.starts_at, zone),
             ends_at=_local(w.window.ends_at, zone),
@@ -291,7 +418,7 @@ def _stage_live(
         expected_start=_local(made.expected_start, zone),
         started_at=_local(made.started_at, zone),
         last_entry=last,
-        position=_position(session, stage, made),
+        position=_position(planned.line, made),
         delay_minutes=round(made.delay_minutes, 1) if made.delay_minutes is not None else None,
         next_handover=_place(handover, zone) if handover is not None else None,
         finish=places[-1],
@@ -299,14 +426,13 @@ def _stage_live(
         open_incidents=incidents,
         measures_at_risk=[w for w in windows if w.at_risk],
         measures=windows,
+        ridden_m=stage.ridden_m,
     )
 
 
-def _position(session: Session, stage: Stage, made: StageForecast) -> LivePosition:
-    version = current_version(session, stage)
+def _position(line: Line | None, made: StageForecast) -> LivePosition:
     lat = lon = None
-    if version is not None:
-        line = load_line(version)
+    if line is not None:
         metres = made.position_km * 1000
         lat = float(np.interp(metres, line.distance, line.lat))
         lon = float(np.interp(metres, line.distance, line.lon))
@@ -318,3 +444,118 @@ def _position(session: Session, stage: Stage, made: StageForecast) -> LivePositi
         lon=lon,
         extrapolated=made.status in ("riding",) and not exact,
     )
+
+
+# --- writing the log, and auditing what it changes -------------------------------------------
+
+
+def day_flags(day: Day, entry_id: int) -> dict[str, DayFlag]:
+    """Every flag of the day by a stable key, on or off, from the day's forecasts."""
+    flags: dict[str, DayFlag] = {}
+    for stage in day.stages:
+        made = day.forecasts.get(stage.id or 0)
+        if made is None or stage.id is None:
+            continue
+        for p in made.places:
+            if p.place.kind == "handover" and p.place.id is not None:
+                flags[f"{stage.id}/handover/{p.place.id}/late"] = DayFlag(
+                    stage_id=stage.id,
+                    flag="handover_late",
+                    on=p.late,
+                    checkpoint_id=p.place.id,
+                    delay_minutes=_rounded(p.delay_minutes),
+                    expected=p.best,
+                    entry_id=entry_id,
+                )
+        for w in made.windows:
+            flags[f"{stage.id}/measure/{w.window.id}/at_risk"] = DayFlag(
+                stage_id=stage.id,
+                flag="measure_at_risk",
+                on=w.at_risk,
+                measure_id=w.window.id,
+                expected=w.passage,
+                entry_id=entry_id,
+            )
+        delay = made.delay_minutes
+        flags[f"{stage.id}/delayed"] = DayFlag(
+            stage_id=stage.id,
+            flag="stage_delayed",
+            on=delay is not None and delay > HANDOVER_LATE_MINUTES and made.status != "cancelled",
+            delay_minutes=_rounded(delay),
+            entry_id=entry_id,
+        )
+    return flags
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def audited_flags(session: Session, tour: Tour) -> dict[str, bool]:
+    """Each flag as the audit log last recorded it (a flag never recorded is off)."""
+    state: dict[str, bool] = {}
+    for resource_id, action in session.exec(
+        select(AuditEntry.resource_id, AuditEntry.action)
+        .where(AuditEntry.resource_type == DAY_FLAG, AuditEntry.tour_id == tour.id)
+        .order_by(col(AuditEntry.id))
+    ).all():
+        state[resource_id] = action == "flag"
+    return state
+
+
+def record_day_changes(
+    session: Session, *, actor: Actor, tour: Tour, date: dt.date, now: dt.datetime, entry_id: int
+) -> list[DayFlag]:
+    """Audit every flag of the day that the log, as it now stands, turns on or off against
+    what the audit log last recorded: computed from the log and the time the entry arrived,
+    so the same log gives the same records, and a flag is recorded once per change (also
+    one the clock alone had turned, at the next entry). Callers hold the tour's lock."""
+    day = day_of(session, tour, date, now)
+    audited = audited_flags(session, tour)
+    counties = {s.id: s.county for s in day.stages}
+    changed = []
+    for key, flag in day_flags(day, entry_id).items():
+        if flag.on == audited.get(key, False):
+            continue
+        audit.record(
+            session,
+            actor=actor,
+            action="flag" if flag.on else "clear",
+            resource=audit.Resource(
+                type=DAY_FLAG, id=key, tour_id=tour.id, county=counties[flag.stage_id]
+            ),
+            after=flag,
+        )
+        changed.append(flag)
+    return changed
+
+
+def log_entry(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    tour: Tour,
+    data: LogEntryCreate,
+    idempotency_key: str,
+    now: dt.datetime,
+) -> tuple[StageLogEntry, bool]:
+    """Add an entry (see `daylog.add_entry`) and audit the flags it changes. A retry adds
+    nothing and audits nothing. One log writer per tour at a time (PostgreSQL; SQLite
+    writers queue anyway), so two entries never record the same change twice."""
+    session.exec(select(Tour.id).where(col(Tour.id) == tour.id).with_for_update()).one()
+    entry, created = daylog.add_entry(
+        session,
+        actor=actor,
+        stage=stage,
+        tour=tour,
+        data=data,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    if created:
+        assert entry.id is not None
+        record_day_changes(
+            session, actor=actor, tour=tour, date=stage.date, now=now, entry_id=entry.id
+        )
+    return entry, created

@@ -68,10 +68,13 @@ class Cursor:
                 del self.seen[i]
 
 
-# Live views by (tour, newest entry, caller's view, minute): listeners of one worker share.
-# One entry wakes every listener at once; the lock lets one build the view and the others
-# find it built, instead of all building the same view side by side.
-_views: LruCache[tuple[object, ...], TourLive] = LruCache(64)
+# The day (shared by every caller) and each caller's view of it, per worker, per tour and
+# minute (expected times move with the clock). A new entry reads only the new rows and
+# forecasts again only the stage it touches (and those whose start it moves); a view
+# rebuilds only those stages. One entry wakes every listener at once: the lock lets one
+# bring the day up to date and the others find it done.
+_days: LruCache[tuple[object, ...], service.Day] = LruCache(16)
+_views: LruCache[tuple[object, ...], tuple[dict[int, int], TourLive]] = LruCache(64)
 _building = threading.Lock()
 
 
@@ -81,16 +84,26 @@ def _view_key(actor: Actor) -> tuple[object, ...]:
 
 def live_view(session: Session, *, actor: Actor, tour: Tour, clock: Clock) -> TourLive:
     now = clock.now()
-    key = (
-        tour.id,
-        service.newest_entry_id(session, tour),
-        _view_key(actor),
-        now.replace(second=0, microsecond=0),
-    )
+    minute = now.replace(second=0, microsecond=0)
+    today = service.today_of(tour, now)
     with _building:
-        return _views.get_or_make(
-            key, lambda: service.tour_live(session, actor=actor, tour=tour, now=now)
-        )
+        day_key = (tour.id, today, minute)
+        earlier = _days.get(day_key)
+        day = service.day_of(session, tour, today, now, earlier=earlier)
+        _days.put(day_key, day)
+        view_key = (tour.id, _view_key(actor), minute)
+        seen = _views.get(view_key)
+        reuse = {}
+        if seen is not None and seen[1].date == today:
+            revisions, view = seen
+            reuse = {
+                s.stage_id: s
+                for s in view.stages
+                if revisions.get(s.stage_id) == day.revisions.get(s.stage_id)
+            }
+        built = service.tour_live(session, actor=actor, tour=tour, now=now, day=day, reuse=reuse)
+        _views.put(view_key, (dict(day.revisions), built))
+        return built
 
 
 def _new_entries(

@@ -14,6 +14,7 @@ from sykkelturen.audit import service as audit
 from sykkelturen.clock import today_in
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import ContentItem, ContentKind
+from sykkelturen.daylog import track
 from sykkelturen.db import utcnow
 from sykkelturen.legs import rules as leg_rules
 from sykkelturen.legs import service as legs_service
@@ -51,12 +52,9 @@ from sykkelturen.tours.service import get_tour
 
 
 def actual_track_m(session: Session, stage_ids: Sequence[int]) -> dict[int, float]:
-    """Metres of the track recorded on the day, per stage that has one.
-
-    The service holds no actual tracks yet (issue 17 adds their upload); when it does, this
-    is the one place that reads them, and `rules.ridden_distance` already prefers them to
-    the planned route."""
-    return {}
+    """Metres of the track recorded on the day (`…/actual-track`), per stage that has one;
+    `rules.ridden_distance` prefers them to the planned route."""
+    return track.ridden_m(session, list(stage_ids))
 
 
 def planned_m(session: Session, stage_ids: Sequence[int]) -> dict[int, float]:

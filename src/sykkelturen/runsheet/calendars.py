@@ -3,13 +3,17 @@
 Every event spans the window the relay may be there: from the earliest arrival (at the
 fastest planned speed) to the latest departure (at the slowest), planned stops included,
 so a 20-minute rest at one speed is a 20-minute block and a stage ends when the run sheet
-says it arrives at the slowest speed.
+says it arrives at the slowest speed. Events keep their planned times; on the day the
+description says what is expected or happened ("Start: planlagt 11:30, faktisk 11:48 (18
+min forsinket)"), and `X-SYKKELTUREN-EXPECTED` / `-ACTUAL` carry it for programs.
 """
 
 import datetime as dt
 
+from sykkelturen.clock import to_minute
 from sykkelturen.ical import CalendarEvent
 from sykkelturen.runsheet.models import Clock, LegClock, RunSheetLeg, StageRunSheet
+from sykkelturen.stages.itinerary import reference_speed
 from sykkelturen.texts import Lang, label, phrase
 
 
@@ -23,6 +27,60 @@ def leg_window(times: list[LegClock]) -> tuple[dt.datetime, dt.datetime] | None:
     if not times:
         return None
     return min(t.start for t in times), max(t.end for t in times)
+
+
+def _clock(moment: dt.datetime) -> str:
+    """A local time (already in the tour's zone) to the nearest minute."""
+    return (moment + dt.timedelta(seconds=30)).strftime("%H:%M")
+
+
+def day_note(
+    planned: dt.datetime | None,
+    expected: dt.datetime | None,
+    actual: dt.datetime | None,
+    lang: Lang,
+    *,
+    what: str | None = None,
+    flag: str | None = None,
+) -> str | None:
+    """One line of the day beside the plan, e.g. "Start: planlagt 11:30, faktisk 11:48
+    (18 min forsinket)"; None off the day (no expected or actual time)."""
+    if expected is None and actual is None:
+        return None
+    parts = [phrase("day_planned", lang, time=_clock(planned))] if planned else []
+    if actual is not None:
+        parts.append(phrase("day_actual", lang, time=_clock(actual)))
+    elif expected is not None:
+        parts.append(phrase("day_expected", lang, time=_clock(expected)))
+    text = ", ".join(parts)
+    best = actual or expected
+    if planned is not None and best is not None:
+        minutes = round((to_minute(best, dt.UTC) - to_minute(planned, dt.UTC)).total_seconds() / 60)
+        if minutes:
+            key = "day_late" if minutes > 0 else "day_early"
+            text += f" ({phrase(key, lang, minutes=abs(minutes))})"
+    if flag:
+        text += f"; {phrase(flag, lang)}"
+    return f"{phrase(what, lang)}: {text}" if what else text[:1].upper() + text[1:]
+
+
+def day_moments(
+    expected: dt.datetime | None, actual: dt.datetime | None
+) -> tuple[tuple[str, dt.datetime], ...]:
+    """The same for programs: `X-SYKKELTUREN-EXPECTED` and `-ACTUAL` (UTC)."""
+    return tuple(
+        (name, moment)
+        for name, moment in (
+            ("x-sykkelturen-expected", expected),
+            ("x-sykkelturen-actual", actual),
+        )
+        if moment is not None
+    )
+
+
+def _reference(times: list[Clock], stage: StageRunSheet) -> dt.datetime | None:
+    speed = reference_speed(stage.speeds_kmh) if stage.speeds_kmh else None
+    return next((t.arrive for t in times if t.speed_kmh == speed), None)
 
 
 def _speeds_note(stage: StageRunSheet, lang: Lang) -> str | None:
@@ -63,6 +121,19 @@ def stage_event(stage: StageRunSheet, lang: Lang) -> CalendarEvent:
     note = _speeds_note(stage, lang)
     if note and end is not None:
         details.append(note)
+    day = stage.day
+    moments: tuple[tuple[str, dt.datetime], ...] = ()
+    if day is not None:
+        finish_planned = _reference(stage.finish, stage)
+        for line in (
+            day_note(stage.starts_at, day.expected_start, day.started_at, lang, what="day_start"),
+            day_note(
+                finish_planned, day.finish_expected, day.finish_actual, lang, what="day_finish"
+            ),
+        ):
+            if line:
+                details.append(line)
+        moments = day_moments(day.finish_expected, day.finish_actual)
     return CalendarEvent(
         uid=f"stage-{stage.stage_id}@sykkelturen",
         summary=phrase("stage_event", lang, sequence=stage.sequence, name=stage.name),
@@ -71,6 +142,7 @@ def stage_event(stage: StageRunSheet, lang: Lang) -> CalendarEvent:
         changed=stage.last_changed,
         location=stage.start_place or stage.name,
         description="\n".join(details),
+        moments=moments,
     )
 
 
@@ -86,6 +158,15 @@ def checkpoint_events(stage: StageRunSheet, lang: Lang) -> list[CalendarEvent]:
         note = _speeds_note(stage, lang)
         if note:
             details.append(note)
+        on_day = day_note(
+            line.planned,
+            line.expected,
+            line.actual,
+            lang,
+            flag="day_late_handover" if line.late else None,
+        )
+        if on_day:
+            details.insert(0, on_day)
         events.append(
             CalendarEvent(
                 uid=f"checkpoint-{line.checkpoint_id}@sykkelturen",
@@ -101,6 +182,7 @@ def checkpoint_events(stage: StageRunSheet, lang: Lang) -> list[CalendarEvent]:
                 changed=stage.last_changed,
                 location=line.name,
                 description="\n".join(details),
+                moments=day_moments(line.expected, line.actual),
             )
         )
     return events
@@ -118,6 +200,14 @@ def measure_events(stage: StageRunSheet, lang: Lang) -> list[CalendarEvent]:
             if span is None:
                 continue
             start, end = span
+        on_day = day_note(
+            measure.starts_at or _reference(row.times, stage),
+            row.expected,
+            row.actual,
+            lang,
+            flag="day_at_risk" if row.at_risk else None,
+        )
+        description = "\n".join(t for t in (on_day, measure.description) if t) or None
         events.append(
             CalendarEvent(
                 uid=f"measure-{measure.id}@sykkelturen",
@@ -131,7 +221,8 @@ def measure_events(stage: StageRunSheet, lang: Lang) -> list[CalendarEvent]:
                 start=start,
                 end=end,
                 changed=max(stage.last_changed, measure.updated_at),
-                description=measure.description,
+                description=description,
+                moments=day_moments(row.expected, row.actual),
             )
         )
     return events

@@ -1,6 +1,9 @@
 """The run sheet as a calendar, a map (GeoJSON) and a GPS file (GPX), from the same data
-as JSON. Spreadsheets are in `spreadsheets.py`."""
+as JSON. Spreadsheets are in `spreadsheets.py`. On the day each shows expected and actual
+beside the plan: GeoJSON as properties (`planned`, `expected`, `actual`, `delay_minutes`,
+`late`; the stage's `status`, start and finish), GPX in each waypoint's `<desc>`."""
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -11,7 +14,7 @@ from sykkelturen.gpx.writer import NamedPlace, Track, line_feature, point_featur
 from sykkelturen.ical import calendar
 from sykkelturen.routes.versions import current_versions, load_line
 from sykkelturen.runsheet import calendars
-from sykkelturen.runsheet.models import TourRunSheet
+from sykkelturen.runsheet.models import RunSheetLine, StageRunSheet, TourRunSheet
 from sykkelturen.texts import Lang, phrase
 
 
@@ -46,6 +49,7 @@ def to_geojson(session: Session, sheet: TourRunSheet) -> str:
                         "starts_at": stage.starts_at.isoformat() if stage.starts_at else None,
                         "distance_m": stage.distance_m,
                         "ascent_m": stage.ascent_m,
+                        **_stage_day(stage),
                     },
                 )
             )
@@ -64,10 +68,46 @@ def to_geojson(session: Session, sheet: TourRunSheet) -> str:
                         "kind": line.kind,
                         "km": line.km,
                         "times": [t.arrive.isoformat() for t in line.times],
+                        "planned": _iso(line.planned),
+                        "expected": _iso(line.expected),
+                        "actual": _iso(line.actual),
+                        "delay_minutes": line.delay_minutes,
+                        "late": line.late,
                     },
                 )
             )
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _stage_day(stage: StageRunSheet) -> dict[str, Any]:
+    """The stage on the day beside its plan; nulls off the day."""
+    day = stage.day
+    return {
+        "status": day.status if day else None,
+        "expected_start": _iso(day.expected_start) if day else None,
+        "started_at": _iso(day.started_at) if day else None,
+        "delay_minutes": day.delay_minutes if day else None,
+        "finish_expected": _iso(day.finish_expected) if day else None,
+        "finish_actual": _iso(day.finish_actual) if day else None,
+        "ridden_m": day.ridden_m if day else None,
+    }
+
+
+def _waypoint_text(stage: StageRunSheet, line: RunSheetLine) -> str:
+    """What a GPS unit shows of a place: its stage, and on the day planned, expected and
+    actual (the calendar's words)."""
+    on_day = calendars.day_note(
+        line.planned,
+        line.expected,
+        line.actual,
+        Lang.nb,
+        flag="day_late_handover" if line.late else None,
+    )
+    return f"Etappe {stage.sequence}" + (f" · {on_day}" if on_day else "")
 
 
 def _checkpoint_places(session: Session, stage_id: int) -> dict[int, tuple[float, float]]:
@@ -105,7 +145,7 @@ def to_gpx_document(session: Session, sheet: TourRunSheet) -> str:
                     kind=ln.kind,
                     lat=lat,
                     lon=lon,
-                    description=f"Etappe {stage.sequence}",
+                    description=_waypoint_text(stage, ln),
                 )
             )
     return to_gpx(name=sheet.name, description="Kjøreplan", tracks=tracks, places=places)

@@ -57,7 +57,7 @@ from sykkelturen.runsheet.models import (
     RunSheetMeasure,
     StageRunSheet,
 )
-from sykkelturen.stages.itinerary import Stop, Timetable
+from sykkelturen.stages.itinerary import Stop, Timetable, reference_speed
 
 FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 
@@ -155,28 +155,64 @@ class _Times:
         ]
 
 
-def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
+def _day_times(made: StageForecast, zone: ZoneInfo, ridden_m: float | None) -> DayTimes:
     finish = made.finish
     return DayTimes(
         status=made.status,
+        expected_start=to_minute(made.expected_start, zone)
+        if made.expected_start is not None and made.started_at is None
+        else None,
         started_at=made.started_at.astimezone(zone) if made.started_at else None,
         delay_minutes=round(made.delay_minutes, 1) if made.delay_minutes is not None else None,
         finish_expected=to_minute(finish.expected, zone) if finish.expected else None,
         finish_actual=finish.actual.astimezone(zone) if finish.actual else None,
+        ridden_m=ridden_m,
     )
 
 
-def _line_day(
-    forecast: StageForecast | None, checkpoint_id: int, zone: ZoneInfo
-) -> dict[str, dt.datetime | None]:
+def _line_day(forecast: StageForecast | None, checkpoint_id: int, zone: ZoneInfo) -> dict[str, Any]:
     """A checkpoint's expected and actual time on the day, from the stage's forecast."""
     on_day: PlaceForecast | None = None
     if forecast is not None:
         on_day = next((p for p in forecast.places if p.place.id == checkpoint_id), None)
+    if on_day is None:
+        return {}
+    delay = on_day.delay_minutes
     return {
-        "expected": to_minute(on_day.expected, zone) if on_day and on_day.expected else None,
-        "actual": on_day.actual.astimezone(zone) if on_day and on_day.actual else None,
+        "expected": to_minute(on_day.expected, zone) if on_day.expected else None,
+        "actual": on_day.actual.astimezone(zone) if on_day.actual else None,
+        "delay_minutes": round(delay, 1) if delay is not None else None,
+        "late": on_day.late,
     }
+
+
+def _measure_day(
+    forecast: StageForecast | None, measure_id: int, km: float | None, zone: ZoneInfo
+) -> dict[str, Any]:
+    """A measure's passage on the day: expected ahead, interpolated once passed, and whether
+    it leaves the measure's window (the same figures as `/live`)."""
+    if forecast is None or km is None:
+        return {}
+    window = next((w for w in forecast.windows if w.window.id == measure_id), None)
+    passage, passed = (
+        (window.passage, window.passed)
+        if window is not None
+        else (forecast.passage(km), forecast.behind(km))
+    )
+    moment = to_minute(passage, zone) if passage is not None else None
+    return {
+        "expected": None if passed else moment,
+        "actual": moment if passed else None,
+        "at_risk": window is not None and window.at_risk,
+    }
+
+
+def _planned(times: list[Clock], speeds_kmh: list[float]) -> dt.datetime | None:
+    """The time at the stage's reference speed, which the day's figures are compared with."""
+    if not speeds_kmh:
+        return None
+    speed = reference_speed(speeds_kmh)
+    return next((t.arrive for t in times if t.speed_kmh == speed), None)
 
 
 def _measure(row: Row, place: Row | None, visible: bool, today: dt.date) -> MeasurePublic:
@@ -210,6 +246,7 @@ def last_changed(found: StageVersions) -> dt.datetime:
     for part in ("checkpoints", "measures", "team", "riders", "team_people", "rider_people"):
         changes.append(found.newest(part))
     changes.append(found.newest("tombstones"))
+    changes.append(found.stage.day_changed_at)  # its day: a log entry, the actual track
     if found.route is not None:
         changes += [found.route.uploaded_at, found.route.reported_at, found.route.finalized_at]
     newest: dt.datetime = max(c for c in changes if c is not None)
@@ -271,7 +308,8 @@ def build(
         place = by_id.get(row.checkpoint_id) if row.checkpoint_id is not None else None
         public = _measure(row, place, visible, today)
         untimed = public.starts_at is None and public.km is not None
-        measured.append((public, (place.km if place is not None else row.km) if untimed else None))
+        at_km = place.km if place is not None else row.km
+        measured.append((public, at_km if untimed else None, at_km))
     # Every clock time of the stage, asked in the order they are taken below.
     asked: list[tuple[float, int]] = []
     if table is not None:
@@ -280,10 +318,11 @@ def build(
         for leg in found_legs:
             here = sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
             asked += [(leg.km_from, here), (leg.km_to, 0)]
-        asked += [(km, 0) for _, km in measured if km is not None]
+        asked += [(km, 0) for _, km, _ in measured if km is not None]
     times = _Times(table, asked, speeds, local, zone) if table is not None else None
     lines = []
     for c in points:
+        clocks = times.clocks() if times is not None and c.km is not None else []
         lines.append(
             RunSheetLine(
                 checkpoint_id=c.id,
@@ -294,7 +333,8 @@ def build(
                 if distance_km is not None and c.km is not None
                 else None,
                 dwell_minutes=c.dwell_minutes,
-                times=times.clocks() if times is not None and c.km is not None else [],
+                times=clocks,
+                planned=_planned(clocks, speeds),
                 **_line_day(forecast, c.id, zone),
             )
         )
@@ -317,9 +357,11 @@ def build(
         )
     measure_rows = [
         RunSheetMeasure(
-            measure=public, times=times.clocks() if times is not None and km is not None else []
+            measure=public,
+            times=times.clocks() if times is not None and km is not None else [],
+            **_measure_day(forecast, public.id, at_km, zone),
         )
-        for public, km in measured
+        for public, km, at_km in measured
     ]
     measure_rows.sort(
         key=lambda m: m.measure.starts_at or (m.times[0].arrive if m.times else FAR_FUTURE)
@@ -347,6 +389,6 @@ def build(
         transfer_after=stage.transfer_after,
         contacts=contacts,
         warnings=warnings,
-        day=_day_times(forecast, zone) if forecast is not None else None,
+        day=_day_times(forecast, zone, stage.ridden_m) if forecast is not None else None,
         last_changed=last_changed(found),
     )

@@ -45,7 +45,13 @@ class StageVersions:
 
     def key(self) -> tuple[Any, ...]:
         route = tuple(self.route[:8]) if self.route is not None else None
-        stage = (self.stage.id, self.stage.version, self.stage.updated_at, self.stage.date)
+        stage = (
+            self.stage.id,
+            self.stage.version,
+            self.stage.updated_at,
+            self.stage.date,
+            self.stage.day_changed_at,  # the day's log or actual track (`ridden_m`) changed
+        )
         return (stage, route, tuple(sorted(self.parts.items())))
 
     def count(self, part: str) -> int:
@@ -123,7 +129,7 @@ def versions(session: Session, tour_id: int, now: dt.datetime) -> dict[int, Stag
     stages = run(
         sa.select(
             STAGE.c.id, STAGE.c.version, STAGE.c.updated_at, STAGE.c.date, STAGE.c.sequence,
-            STAGE.c.county, STAGE.c.transfer_after,
+            STAGE.c.county, STAGE.c.transfer_after, STAGE.c.day_changed_at,
         )
         .where(STAGE.c.tour_id == tour_id)
         .order_by(STAGE.c.sequence)
@@ -134,6 +140,7 @@ def versions(session: Session, tour_id: int, now: dt.datetime) -> dict[int, Stag
     parts = {
         "checkpoints": _versioned(CHECKPOINT, tour_id),
         "measures": _versioned(MEASURE, tour_id),
+        "actual_track": _versioned(T["actual_track"], tour_id),  # the day's `ridden_m`
         "team": _versioned(TEAM, tour_id),
         "riders": _versioned(RIDER, tour_id),
         "measure_people": _people(MEASURE, "responsible_person_id", tour_id),

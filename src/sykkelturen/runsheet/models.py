@@ -27,20 +27,37 @@ class RunSheetLine(BaseModel):
     times: list[Clock] = Field(
         description="One per planned speed; empty without start time or route."
     )
+    planned: dt.datetime | None = Field(
+        default=None,
+        description="Arrival at the stage's reference (middle) planned speed: what `expected` "
+        "and `actual` are compared with, as in `/live`.",
+    )
     expected: dt.datetime | None = Field(
         default=None, description="On the day: expected from the day-of log (see `/live`)."
     )
     actual: dt.datetime | None = Field(default=None, description="On the day: from the log.")
+    delay_minutes: float | None = Field(
+        default=None, description="On the day: actual or expected minus planned."
+    )
+    late: bool = Field(
+        default=False, description="On the day: a handover expected more than the limit late."
+    )
 
 
 class DayTimes(BaseModel):
     """The stage on the day, from its log (the same figures as `/tours/{tour_id}/live`)."""
 
     status: str = Field(description="planned, waiting, riding, paused, arrived or cancelled.")
+    expected_start: dt.datetime | None = Field(
+        default=None, description="Before the start; moved by a late stage before it."
+    )
     started_at: dt.datetime | None
     delay_minutes: float | None
     finish_expected: dt.datetime | None
     finish_actual: dt.datetime | None
+    ridden_m: float | None = Field(
+        default=None, description="After the stage: the distance of its actual track."
+    )
 
 
 class LegClock(BaseModel):
@@ -66,6 +83,16 @@ class RunSheetMeasure(BaseModel):
     measure: MeasurePublic
     times: list[Clock] = Field(
         description="Expected passage at its place, when it has no explicit window."
+    )
+    expected: dt.datetime | None = Field(
+        default=None, description="On the day: the expected passage at its place."
+    )
+    actual: dt.datetime | None = Field(
+        default=None,
+        description="On the day, once passed: the passage, interpolated between log entries.",
+    )
+    at_risk: bool = Field(
+        default=False, description="On the day: the passage lies outside the measure's window."
     )
 
 

@@ -3,7 +3,9 @@
 One row per place of every stage (its checkpoints, and a start or finish row where the
 stage has no such checkpoint, so a stage without a route still appears), its measures,
 and the handover to the next stage. Times are local to the tour's zone with their offset;
-a column per planned speed.
+a column per planned speed. On the day, `planned` (at the stage's reference speed),
+`expected` and `actual` stand side by side with the delay and a flag (`late`,
+`at_risk`), the same figures as `/live`; off the day only `planned` is filled.
 
 CSV dialects: `rfc4180` (comma, UTF-8, decimal point) for programs, and `excel` for
 Norwegian Excel, which splits on `;`, reads decimal commas and needs a byte-order mark
@@ -24,6 +26,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sykkelturen.runsheet.models import Clock, StageRunSheet, TourRunSheet
+from sykkelturen.stages.itinerary import reference_speed
 from sykkelturen.workbooks import workbook_bytes
 
 HEAD = [
@@ -40,7 +43,15 @@ HEAD = [
     "dwell_minutes",
     "gap_m",
     "note",
+    "planned",
+    "expected",
+    "actual",
+    "delay_minutes",
+    "flag",
 ]
+# The day's columns: planned (at the stage's reference speed), expected and actual from the
+# day-of log, the delay between them and a flag (a handover `late`, a measure `at_risk`).
+DAY_TIMES = ("planned", "expected", "actual")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -73,14 +84,32 @@ def _times(times: list[Clock], speeds: list[float]) -> list[Cell]:
     return [by_speed.get(speed) for speed in speeds]
 
 
+def _day(
+    planned: dt.datetime | None,
+    expected: dt.datetime | None,
+    actual: dt.datetime | None,
+    flag: str | None = None,
+) -> list[Cell]:
+    """planned, expected, actual, the delay of the best of those two, and the flag."""
+    best = actual or expected
+    delay = (
+        round((best - planned).total_seconds() / 60, 1) + 0.0
+        if best is not None and planned is not None
+        else None
+    )
+    return [planned, expected, actual, delay, flag]
+
+
 def _km(value: float | None) -> float | None:
     return None if value is None else round(value, 3) + 0.0  # never -0.0
 
 
-def _stage_rows(stage: StageRunSheet, speeds: list[float]) -> list[list[Cell]]:
+def _stage_rows(stage: StageRunSheet, speeds: list[float], zone: ZoneInfo) -> list[list[Cell]]:
     base: list[Cell] = [stage.sequence, stage.county, stage.date.isoformat(), Text(stage.name)]
     kinds = {line.kind for line in stage.lines}
     distance = stage.distance_m / 1000 if stage.distance_m is not None else None
+    day = stage.day
+    reference = reference_speed(stage.speeds_kmh) if stage.speeds_kmh else None
     rows: list[list[Cell]] = []
     if "start" not in kinds:
         start_times = [stage.starts_at] * len(speeds) if stage.starts_at else [None] * len(speeds)
@@ -96,6 +125,11 @@ def _stage_rows(stage: StageRunSheet, speeds: list[float]) -> list[list[Cell]]:
                 0,
                 None,
                 None,
+                *_day(
+                    stage.starts_at,
+                    day.expected_start if day else None,
+                    day.started_at if day else None,
+                ),
                 *[
                     t if s in stage.speeds_kmh else None
                     for t, s in zip(start_times, speeds, strict=True)
@@ -115,6 +149,7 @@ def _stage_rows(stage: StageRunSheet, speeds: list[float]) -> list[list[Cell]]:
                 line.dwell_minutes,
                 None,
                 None,
+                *_day(line.planned, line.expected, line.actual, "late" if line.late else None),
                 *_times(line.times, speeds),
             ]
         )
@@ -131,12 +166,18 @@ def _stage_rows(stage: StageRunSheet, speeds: list[float]) -> list[list[Cell]]:
                 0,
                 None,
                 None,
+                *_day(
+                    next((t.arrive for t in stage.finish if t.speed_kmh == reference), None),
+                    day.finish_expected if day else None,
+                    day.finish_actual if day else None,
+                ),
                 *_times(stage.finish, speeds),
             ]
         )
     for row in stage.measures:
         measure = row.measure
-        explicit = measure.starts_at
+        # A measure's own window is stored in UTC; the sheet shows the tour's zone.
+        explicit = measure.starts_at.astimezone(zone) if measure.starts_at else None
         rows.append(
             [
                 *base,
@@ -149,6 +190,13 @@ def _stage_rows(stage: StageRunSheet, speeds: list[float]) -> list[list[Cell]]:
                 None,
                 None,
                 None,
+                *_day(
+                    explicit
+                    or next((t.arrive for t in row.times if t.speed_kmh == reference), None),
+                    row.expected,
+                    row.actual,
+                    "at_risk" if row.at_risk else None,
+                ),
                 *([explicit] * len(speeds) if explicit else _times(row.times, speeds)),
             ]
         )
@@ -160,7 +208,7 @@ def table(sheet: TourRunSheet) -> Table:
     after = {h.from_stage_id: h for h in sheet.handovers}
     rows: list[list[Cell]] = []
     for stage in sheet.stages:
-        rows += _stage_rows(stage, speeds)
+        rows += _stage_rows(stage, speeds, ZoneInfo(sheet.time_zone))
         handover = after.get(stage.stage_id)
         if handover is None:
             continue
@@ -183,6 +231,7 @@ def table(sheet: TourRunSheet) -> Table:
                 transfer.get("duration_minutes"),
                 handover.gap_m,
                 Text(str(note)) if note else None,
+                *_day(None, None, None),
                 *[None] * len(speeds),
             ]
         )
@@ -219,5 +268,8 @@ def to_csv(sheet: TourRunSheet, dialect: Dialect = Dialect.rfc4180) -> bytes:
 def to_xlsx(sheet: TourRunSheet) -> bytes:
     data = table(sheet)
     zone = ZoneInfo(sheet.time_zone)
-    head = data.head[: len(HEAD)] + [f"{name} ({zone.key})" for name in data.head[len(HEAD) :]]
+    head = [
+        f"{name} ({zone.key})" if name in DAY_TIMES or index >= len(HEAD) else name
+        for index, name in enumerate(data.head)
+    ]
     return workbook_bytes([("Kjøreplan", head, data.rows)])

@@ -30,6 +30,13 @@ class Passage:
     depart: dt.datetime
 
 
+def reference_speed(speeds_kmh: list[float] | tuple[float, ...]) -> float:
+    """The speed a stage's single planned time is given at (the day's "planned" beside
+    expected and actual): the middle planned speed, the slower middle for an even count."""
+    speeds = sorted(speeds_kmh)
+    return speeds[(len(speeds) - 1) // 2]
+
+
 def dwell_before(stops: list[Stop], km: float) -> dt.timedelta:
     return dt.timedelta(minutes=sum(s.dwell_minutes for s in stops if s.km < km))
 

@@ -114,6 +114,27 @@ class Stage(StageBase, Versioned, table=True):
     transfer_after: dict[str, Any] | None = Field(
         default=None, sa_column=json_column(nullable=True)
     )
+    # The day as the stage shows it, kept by the day-of log and the actual track (which
+    # write them in their own transactions), so the stage's body and ETag follow the day.
+    log_entries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_log_entry_id: int | None = None
+    ridden_m: float | None = None
+    day_changed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StageDay(BaseModel):
+    """The stage on the day, as far as the stage itself shows it; the log and the live
+    view have the rest."""
+
+    log_entries: int = Field(description="Entries in the stage's day-of log (`…/log`).")
+    last_log_entry_id: int | None = Field(description="The newest of them.")
+    ridden_m: float | None = Field(
+        description="The distance actually ridden, from the actual track (`…/actual-track`)."
+    )
+    changed_at: dt.datetime | None = Field(
+        description="When the log or the actual track last changed (UTC); the run sheet's "
+        "`updated_since` counts it."
+    )
 
 
 class StageCreate(RequestBody, StageBase):
@@ -170,6 +191,7 @@ class StagePublic(StageBase):
     speeds_kmh: list[float]
     needs: StageNeeds
     transfer_after: TransferAfter | None
+    day: StageDay = Field(description="The day-of log and the actual track, in short.")
     version: int
     created_at: IsoDateTime
     updated_at: IsoDateTime

@@ -17,6 +17,7 @@ from sykkelturen.stages.models import (
     PASSENGERS_PER_BIKE,
     Stage,
     StageCreate,
+    StageDay,
     StageNeeds,
     StagePublic,
     StageUpdate,
@@ -49,6 +50,12 @@ def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
             "needs": StageNeeds.model_validate(stage.needs),
             "transfer_after": (
                 TransferAfter.model_validate(stage.transfer_after) if stage.transfer_after else None
+            ),
+            "day": StageDay(
+                log_entries=stage.log_entries,
+                last_log_entry_id=stage.last_log_entry_id,
+                ridden_m=stage.ridden_m,
+                changed_at=stage.day_changed_at,
             ),
         },
     )
