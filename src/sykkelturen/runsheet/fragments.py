@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pydantic_core
+
 from sykkelturen.caching import LruCache
 from sykkelturen.clock import to_minute
 from sykkelturen.legs import rules as leg_rules
@@ -39,7 +41,7 @@ from sykkelturen.legs.models import Leg
 from sykkelturen.legs.service import legs_along
 from sykkelturen.live.expected import PlaceForecast, StageForecast
 from sykkelturen.measures.models import MeasurePublic
-from sykkelturen.measures.service import shown
+from sykkelturen.measures.service import shown_fields
 from sykkelturen.partners.models import PartnerKind, PartnerRef
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.routes.models import HazardPublic
@@ -60,6 +62,7 @@ from sykkelturen.runsheet.models import (
 )
 
 FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
+Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class Fragment:
 # Enough for a few 300-stage tours in both visibilities; a fragment is about 15 KB of JSON.
 _fragments: LruCache[tuple[Any, ...], Fragment] = LruCache(2_000)
 _hazards: LruCache[VersionKey, list[HazardPublic]] = LruCache(2_000)
+# Legs of a route line between its boundary checkpoints: a pure function of the line, the
+# marks (id, kind, km, name) and the end names, all in the key.
+_legs: LruCache[tuple[Any, ...], list[Leg]] = LruCache(2_000)
 
 
 def fragment_key(
@@ -97,7 +103,7 @@ def kept(key: tuple[Any, ...]) -> Fragment | None:
     return _fragments.get(key)
 
 
-def keep(key: tuple[Any, ...], sheet: StageRunSheet) -> Fragment:
+def from_models(sheet: StageRunSheet) -> Fragment:
     overdue = tuple(
         OverdueMeasure(
             measure_id=m.measure.id,
@@ -112,7 +118,10 @@ def keep(key: tuple[Any, ...], sheet: StageRunSheet) -> Fragment:
         for m in sheet.measures
         if m.measure.overdue and m.measure.due_date is not None
     )
-    fragment = Fragment(json=sheet.model_dump_json().encode(), overdue=overdue)
+    return Fragment(json=sheet.model_dump_json().encode(), overdue=overdue)
+
+
+def keep(key: tuple[Any, ...], fragment: Fragment) -> Fragment:
     _fragments.get_or_make(key, lambda: fragment)
     return fragment
 
@@ -179,7 +188,7 @@ def _line_day(
     }
 
 
-def _measure(row: Row, place: Row | None, visible: bool, today: dt.date) -> MeasurePublic:
+def _measure(row: Row, place: Row | None, visible: bool, today: dt.date) -> Json:
     """A measure as `measures.service.public` shows it, from its joined row: at a checkpoint
     it is where the checkpoint is now; the responsible person only to those who may see."""
     km, lat, lon = (
@@ -201,7 +210,7 @@ def _measure(row: Row, place: Row | None, visible: bool, today: dt.date) -> Meas
         if row.partner_id is not None
         else None
     )
-    return shown(row, place=(km, lat, lon), person=person, partner=partner, on=today)
+    return shown_fields(row, place=(km, lat, lon), person=person, partner=partner, on=today)
 
 
 def last_changed(found: StageVersions) -> dt.datetime:
@@ -225,10 +234,11 @@ def _along_route(
     bounds = [leg_rules.Mark(id=m.id, kind=m.kind, km=m.km, name=m.name) for m in marks]
     names = (stage.start_place or "Start", stage.finish_place or "Mål")
     hazards = _hazards.get_or_make(key, lambda: hazard_items(line)) if with_hazards else []
-    return legs_along(bounds, line, *names), hazards
+    legs_key = (key, tuple((m.id, m.kind, m.km, m.name) for m in bounds), names)
+    return _legs.get_or_make(legs_key, lambda: legs_along(bounds, line, *names)), hazards
 
 
-def build(
+def build_models(
     stage_id: int,
     *,
     found: StageVersions,
@@ -269,7 +279,7 @@ def build(
     measured = []
     for row in rows.measures.get(stage_id, []):
         place = by_id.get(row.checkpoint_id) if row.checkpoint_id is not None else None
-        public = _measure(row, place, visible, today)
+        public = MeasurePublic(**_measure(row, place, visible, today))
         untimed = public.starts_at is None and public.km is not None
         measured.append((public, (place.km if place is not None else row.km) if untimed else None))
     # Every clock time of the stage, asked in the order they are taken below.
@@ -349,4 +359,193 @@ def build(
         warnings=warnings,
         day=_day_times(forecast, zone) if forecast is not None else None,
         last_changed=last_changed(found),
+    )
+
+
+# The JSON of a stage's sheet is written straight from plain values (dicts and lists in the
+# field order of `StageRunSheet`, with the few nested models it shows as they are): the same
+# bytes as `StageRunSheet(...).model_dump_json()`, without validating some 100 models per
+# stage. Every value has the type its field declares (floats as floats), and non-finite
+# floats become null as pydantic writes them; tests/runsheet/test_stage_json.py reads every
+# fragment back into the models and checks that they write it byte for byte.
+def _clock_json(times: _Times) -> list[Json]:
+    arrive, depart = times.take()
+    return [
+        {"speed_kmh": s, "arrive": a, "depart": d}
+        for s, a, d in zip(times.speeds, arrive, depart, strict=True)
+    ]
+
+
+def _day_json(made: StageForecast, zone: ZoneInfo) -> Json:
+    finish = made.finish
+    return {
+        "status": made.status,
+        "started_at": made.started_at.astimezone(zone) if made.started_at else None,
+        "delay_minutes": round(float(made.delay_minutes), 1)
+        if made.delay_minutes is not None
+        else None,
+        "finish_expected": to_minute(finish.expected, zone) if finish.expected else None,
+        "finish_actual": finish.actual.astimezone(zone) if finish.actual else None,
+    }
+
+
+def _overdue(stage: Row, shown_measures: list[Json]) -> tuple[OverdueMeasure, ...]:
+    return tuple(
+        OverdueMeasure(
+            measure_id=m["id"],
+            stage_id=stage.id,
+            sequence=stage.sequence,
+            county=stage.county,
+            title=m["title"],
+            kind=m["kind"],
+            due_date=m["due_date"],
+            status=m["status"],
+        )
+        for m in shown_measures
+        if m["overdue"] and m["due_date"] is not None
+    )
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def build(
+    stage_id: int,
+    *,
+    found: StageVersions,
+    rows: Contents,
+    zone: ZoneInfo,
+    today: dt.date,
+    visible: bool,
+    with_hazards: bool,
+    contacts: Contacts | None,
+    forecast: StageForecast | None,
+    local: dict[int, dt.datetime],
+) -> Fragment:
+    """One stage's sheet from its rows (`gather.contents`), as JSON: the itinerary at each
+    planned speed, legs, measures in time order, hazards, and on the day expected and
+    actual. `local`: minutes since the epoch already shown in the tour's zone (shared by a
+    build)."""
+    stage = rows.stages[stage_id]
+    route = found.route
+    stats = route.stats if route is not None else None
+    points = sorted(
+        rows.checkpoints.get(stage_id, []), key=lambda c: (c.km is None, c.km or 0.0, c.id)
+    )
+    by_id = {c.id: c for c in points}
+    stops = [Stop(km=c.km, dwell_minutes=c.dwell_minutes) for c in points if c.km is not None]
+    distance_km = stats["distance_m"] / 1000 if stats is not None else None
+    start: dt.datetime | None = stage.starts_at
+    speeds = [float(s) for s in stage.speeds_kmh]
+    warnings = []
+    if route is None:
+        warnings.append("no_route: upload a route to get distances and times")
+    if start is None:
+        warnings.append("no_start_time: set start_time to get clock times")
+    table = Timetable(start, stops) if start is not None and route is not None else None
+    found_legs, hazards = (
+        _along_route(stage, rows.lines[stage_id], rows.marks.get(stage_id, []), with_hazards)
+        if route is not None
+        else ([], [])
+    )
+    measured = []
+    for row in rows.measures.get(stage_id, []):
+        place = by_id.get(row.checkpoint_id) if row.checkpoint_id is not None else None
+        public = _measure(row, place, visible, today)
+        untimed = public["starts_at"] is None and public["km"] is not None
+        measured.append((public, (place.km if place is not None else row.km) if untimed else None))
+    # Every clock time of the stage, asked in the order they are taken below.
+    asked: list[tuple[float, int]] = []
+    if table is not None:
+        asked += [(c.km, c.dwell_minutes) for c in points if c.km is not None]
+        asked += [(distance_km, 0)] if distance_km is not None else []
+        for leg in found_legs:
+            here = sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
+            asked += [(leg.km_from, here), (leg.km_to, 0)]
+        asked += [(km, 0) for _, km in measured if km is not None]
+    times = _Times(table, asked, speeds, local, zone) if table is not None else None
+    # The first forecast of each checkpoint (reversed: the first one is written last).
+    places = {p.place.id: p for p in reversed(forecast.places)} if forecast is not None else {}
+    lines = []
+    for c in points:
+        on_day = places.get(c.id)
+        lines.append(
+            {
+                "checkpoint_id": c.id,
+                "name": c.name,
+                "kind": c.kind,
+                "km": round(c.km, 3) if c.km is not None else None,
+                "km_to_go": max(round(distance_km - c.km, 3), 0.0) + 0.0  # never -0.0
+                if distance_km is not None and c.km is not None
+                else None,
+                "dwell_minutes": c.dwell_minutes,
+                "times": _clock_json(times) if times is not None and c.km is not None else [],
+                "expected": to_minute(on_day.expected, zone)
+                if on_day and on_day.expected
+                else None,
+                "actual": on_day.actual.astimezone(zone) if on_day and on_day.actual else None,
+            }
+        )
+    finish = _clock_json(times) if times is not None and distance_km is not None else []
+    legs: list[Json] = []
+    for leg in found_legs:
+        leg_times = []
+        if times is not None:
+            _, begins = times.take()
+            ends, _ = times.take()
+            leg_times = [
+                {"speed_kmh": s, "start": b, "end": e}
+                for s, b, e in zip(speeds, begins, ends, strict=True)
+            ]
+        legs.append(
+            {
+                "key": leg.key,
+                "number": leg.number,
+                "from_name": leg.from_name,
+                "to_name": leg.to_name,
+                "km_from": leg.km_from,
+                "km_to": leg.km_to,
+                "distance_m": leg.distance_m,
+                "ascent_m": leg.ascent_m,
+                "descent_m": leg.descent_m,
+                "times": leg_times,
+            }
+        )
+    measure_rows = [
+        (public, _clock_json(times) if times is not None and km is not None else [])
+        for public, km in measured
+    ]
+    measure_rows.sort(
+        key=lambda m: m[0]["starts_at"] or (m[1][0]["arrive"] if m[1] else FAR_FUTURE)
+    )
+    sheet = {
+        "stage_id": stage.id,
+        "sequence": stage.sequence,
+        "county": stage.county,
+        "name": stage.name,
+        "date": stage.date,
+        "start_place": stage.start_place,
+        "finish_place": stage.finish_place,
+        "starts_at": start.astimezone(zone) if start else None,
+        "speeds_kmh": speeds,
+        "route_version": route.number if route is not None else None,
+        "route_status": route.status if route is not None else None,
+        "distance_m": _float(stats["distance_m"]) if stats is not None else None,
+        "ascent_m": _float(stats["ascent_m"]) if stats is not None else None,
+        "descent_m": _float(stats["descent_m"]) if stats is not None else None,
+        "lines": lines,
+        "finish": finish,
+        "legs": legs,
+        "measures": [{"measure": public, "times": clocks} for public, clocks in measure_rows],
+        "hazards": hazards,
+        "transfer_after": stage.transfer_after,
+        "contacts": contacts,
+        "warnings": warnings,
+        "day": _day_json(forecast, zone) if forecast is not None else None,
+        "last_changed": last_changed(found),
+    }
+    return Fragment(
+        json=pydantic_core.to_json(sheet, inf_nan_mode="null"),
+        overdue=_overdue(stage, [public for public, _ in measure_rows]),
     )

@@ -138,7 +138,7 @@ def _fragments(
                 contacts = (
                     _contacts(session, actor, stage) if stage else Contacts(team=[], riders=[])
                 )
-            sheet = fragments.build(
+            fragment = fragments.build(
                 stage_id,
                 found=found[stage_id],
                 rows=rows,
@@ -150,7 +150,7 @@ def _fragments(
                 forecast=forecasts.get(stage_id),
                 local=local,
             )
-            result[stage_id] = fragments.keep(keys[stage_id], sheet)
+            result[stage_id] = fragments.keep(keys[stage_id], fragment)
     return [result[i] for i in shown]
 
 
