@@ -47,7 +47,7 @@ from sykkelturen.people.models import PersonSummary
 from sykkelturen.routes.models import HazardPublic
 from sykkelturen.routes.service import hazard_items
 from sykkelturen.routes.versions import VersionKey, decode_line, version_key
-from sykkelturen.runsheet.gather import Contents, Row, StageVersions
+from sykkelturen.runsheet.gather import Contents, Record, Row, StageVersions
 from sykkelturen.runsheet.itinerary import Stop, Timetable
 from sykkelturen.runsheet.models import (
     Contacts,
@@ -114,24 +114,26 @@ class _Times:
         local: dict[int, dt.datetime],
         zone: ZoneInfo,
     ) -> None:
-        self.arrive: list[list[dt.datetime]] = []
-        self.depart: list[list[dt.datetime]] = []
+        self.arrive: list[dt.datetime] = []
+        self.depart: list[dt.datetime] = []
         if asked:
             arrive, depart = table.minutes([k for k, _ in asked], [d for _, d in asked], speeds)
             for minute in np.unique(np.concatenate((arrive, depart), axis=None)).tolist():
                 if minute not in local:
                     local[minute] = dt.datetime.fromtimestamp(minute * 60, zone)
-            self.arrive = [[local[m] for m in row] for row in arrive.tolist()]
-            self.depart = [[local[m] for m in row] for row in depart.tolist()]
+            # Flat, place after place, one per speed.
+            self.arrive = [local[m] for m in arrive.ravel().tolist()]
+            self.depart = [local[m] for m in depart.ravel().tolist()]
         self.speeds, self.next = speeds, 0
 
     def take(self) -> tuple[list[dt.datetime], list[dt.datetime]]:
         """The next place's arrival and departure at each speed."""
-        i, self.next = self.next, self.next + 1
-        return self.arrive[i], self.depart[i]
+        n = len(self.speeds)
+        i, self.next = self.next * n, self.next + 1
+        return self.arrive[i : i + n], self.depart[i : i + n]
 
 
-def _measure(row: Row, place: Row | None, visible: bool, today: dt.date) -> Json:
+def _measure(row: Record, place: Record | None, visible: bool, today: dt.date) -> Json:
     """A measure as `measures.service.public` shows it, from its joined row: at a checkpoint
     it is where the checkpoint is now; the responsible person only to those who may see."""
     km, lat, lon = (
@@ -169,7 +171,7 @@ def last_changed(found: StageVersions) -> dt.datetime:
 
 
 def _along_route(
-    stage: Row, geometry: Row, marks: list[Row], with_hazards: bool
+    stage: Row, geometry: Row, marks: list[Record], with_hazards: bool
 ) -> tuple[list[Leg], list[HazardPublic]]:
     """The legs (with distance and climb) and hazards of the current route's line."""
     key = version_key(geometry.id, geometry.sha256, geometry.uploaded_at)
