@@ -42,8 +42,8 @@ from sykkelturen.gpx import geometry
 from sykkelturen.gpx.reader import GpxLine
 from sykkelturen.main import create_app
 from sykkelturen.measures.models import Measure
+from sykkelturen.routes.measurement import encode_line, measure
 from sykkelturen.routes.models import RouteVersion
-from sykkelturen.routes.service import _encode_line, measure
 from sykkelturen.stages.models import Stage
 from sykkelturen.tours.models import Tour, TourCounty
 
@@ -115,7 +115,7 @@ def build(settings: Settings, stages: int) -> list[tuple[float, float]]:
                     uploaded_by="bench",
                     stats=stats.model_dump(mode="json") | {"track": None},
                     warnings=[],
-                    geometry=_encode_line(line, distance),
+                    geometry=encode_line(line, distance),
                     map_line=geometry.simplify(lat, lon, ele, 5.0),
                 )
             )

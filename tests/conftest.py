@@ -17,9 +17,9 @@ from sykkelturen import schema_migrations
 from sykkelturen.config import Settings
 from sykkelturen.main import create_app
 from sykkelturen.models import metadata
-from sykkelturen.security import system_actor
+from sykkelturen.security import Role, system_actor
 from sykkelturen.tokens import service as tokens
-from sykkelturen.tokens.models import Role, TokenCreate
+from sykkelturen.tokens.models import TokenCreate
 
 # Seeded by the migration; everything else is emptied between tests.
 REFERENCE_TABLES = {"county", "county_succession"}

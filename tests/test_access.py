@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import Session, select
 
 from sykkelturen import cli
-from sykkelturen.tokens.models import Token
+from sykkelturen.security import Token
 from tests.conftest import Callers
 from tests.factories import API, STALE, if_match, ok, problem
 

@@ -16,9 +16,9 @@ from sykkelturen.db import create_db_engine
 from sykkelturen.logs import log_config
 from sykkelturen.pagination import MAX_LIMIT, PageParams
 from sykkelturen.problems import Problem
-from sykkelturen.security import system_actor
+from sykkelturen.security import Role, system_actor
 from sykkelturen.tokens import service as tokens
-from sykkelturen.tokens.models import Role, TokenCreate
+from sykkelturen.tokens.models import TokenCreate
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -104,7 +104,7 @@ def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from sykkelturen.demo import load_demo  # noqa: PLC0415 - only this command needs the demo
+    from sykkelturen.demo.loader import load_demo  # noqa: PLC0415 - only this command needs the demo
 
     schema_migrations.upgrade(settings)
     with _session(settings) as session:

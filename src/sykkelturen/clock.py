@@ -11,6 +11,14 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 
 
+def today_in(zone: str | ZoneInfo, now: dt.datetime | None = None) -> dt.date:
+    """The date it is in a tour's zone (each tour carries its own, `Tour.time_zone`): what
+    overdue measures, due follow-ups, "not ridden yet" and the day of the live view count
+    from. `now` is the request's clock where one is injected, the system clock otherwise."""
+    moment = now if now is not None else dt.datetime.now(dt.UTC)
+    return moment.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)).date()
+
+
 def to_minute(moment: dt.datetime, zone: ZoneInfo | dt.timezone) -> dt.datetime:
     """Plans are made to the minute: the nearest one, in the tour's zone."""
     return (moment + dt.timedelta(seconds=30)).replace(second=0, microsecond=0).astimezone(zone)

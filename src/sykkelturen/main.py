@@ -32,6 +32,7 @@ from sykkelturen.outcomes.router import router as outcomes_router
 from sykkelturen.partners.router import router as partners_router
 from sykkelturen.people.router import router as people_router
 from sykkelturen.press.router import router as press_router
+from sykkelturen.privacy.router import router as privacy_router
 from sykkelturen.problems import install_problem_handlers
 from sykkelturen.progress.router import router as progress_router
 from sykkelturen.queries import check_query_string
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checkpoints_router,
         legs_router,
         people_router,
+        privacy_router,  # /people/{person_id} erasure and export, after the people router
         partners_router,
         activities_router,
         press_router,

@@ -18,9 +18,9 @@ from sykkelturen.people.models import Person
 from sykkelturen.press.models import Outreach, PressContact
 from sykkelturen.riders.models import Rider, RiderLeg
 from sykkelturen.routes.models import RouteVersion
+from sykkelturen.security import Token
 from sykkelturen.stages.models import Stage
 from sykkelturen.team.models import TeamMember, TeamMemberLeg
-from sykkelturen.tokens.models import Token
 from sykkelturen.tombstones.models import Tombstone
 from sykkelturen.tours.models import Tour, TourCounty
 

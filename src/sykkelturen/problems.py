@@ -113,6 +113,12 @@ class Unprocessable(Problem):
     status, title, code = 422, "Unprocessable content", "unprocessable"
 
 
+class InvalidDateRange(Unprocessable):
+    """An end before its start: a tour's dates, a county's window, a measure's times."""
+
+    title, code = "End before start", "invalid_date_range"
+
+
 class ValidationFailed(Unprocessable):
     title, code = "Validation failed", "validation_failed"
 

@@ -8,14 +8,45 @@ anonymous (public data only).
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel import Session, select
+from sqlmodel import Field as SQLField
+from sqlmodel import Session, SQLModel, select
 
+from sykkelturen.db import UTCDateTime, json_column, utcnow
 from sykkelturen.problems import Forbidden, Unauthorized
-from sykkelturen.tokens.models import Token
+
+
+# The token table lives here, in the shared kernel, because every request reads it to know
+# its caller; managing tokens (tokens/) sits above the stages a stage-day token names.
+class Role(StrEnum):
+    national = "national"
+    county = "county"
+    reader = "reader"
+    stage_day = "stage_day"
+
+
+class Token(SQLModel, table=True):
+    id: int | None = SQLField(default=None, primary_key=True)
+    name: str = SQLField(max_length=200)
+    role: Role = SQLField(sa_type=sa.String(20))
+    counties: list[str] = SQLField(default_factory=list, sa_column=json_column())
+    personal_data: bool = SQLField(default=False)
+    token_hash: str = SQLField(max_length=64, unique=True)
+    prefix: str = SQLField(max_length=16, description="First characters, to recognise a token.")
+    created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = SQLField(max_length=200)
+    revoked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
+    # A stage-day token's one stage; deleting the stage deletes its tokens.
+    stage_id: int | None = SQLField(
+        default=None, sa_column_args=[sa.ForeignKey("stage.id", ondelete="CASCADE")]
+    )
+
 
 ANONYMOUS = "anonymous"
 STAGE_DAY = "stage_day"
@@ -43,11 +74,18 @@ class Actor:
     def may_write_county(self, county: str) -> bool:
         return self.is_national or (self.role == "county" and county in self.counties)
 
-    def may_see_personal_data(self, county: str | None) -> bool:
-        """National sees all; a county contact their own counties; a reader with the grant."""
+    @property
+    def personal_data_counties(self) -> frozenset[str] | None:
+        """Whose personal data this caller sees, the one rule every path reads: None for
+        every county (national, a reader with the grant), a county contact's own counties,
+        and no county for anyone else."""
         if self.is_national or (self.role == "reader" and self.personal_data):
-            return True
-        return self.role == "county" and county is not None and county in self.counties
+            return None
+        return self.counties if self.role == "county" else frozenset()
+
+    def may_see_personal_data(self, county: str | None) -> bool:
+        scope = self.personal_data_counties
+        return scope is None or (county is not None and county in scope)
 
     def require_county_write(self, county: str) -> None:
         if not self.may_write_county(county):

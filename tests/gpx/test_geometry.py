@@ -3,6 +3,7 @@ long straight segment km and offset agree within 1 m, and a place the route pass
 gets both passes."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -115,3 +116,129 @@ class TestPasses:
         passes = line(HAIRPIN).passes(59.91, 10.75, within_m=200)
         assert len(passes) == 1
         assert passes[0].offset_m > 100_000
+
+
+# --- distances, climb, gaps, profile, hazards, simplifying: each against numbers worked out
+# by hand or by pyproj directly ----------------------------------------------------------------
+
+
+def arrays(*values: list[float]) -> tuple[np.ndarray, ...]:
+    return tuple(np.array(v, dtype=np.float64) for v in values)
+
+
+class TestDistances:
+    def test_one_degree_of_latitude_on_the_ellipsoid(self) -> None:
+        # WGS84: the degree of latitude from 60° to 61° N is 111,421 m (the sphere: 111,195).
+        lengths = geometry.segment_lengths(*arrays([60.0, 61.0], [10.0, 10.0]))
+        assert lengths.tolist() == pytest.approx([111_421.0], abs=1.0)
+
+    @pytest.mark.parametrize("points", [[], [(60.0, 10.0)]], ids=["empty", "one point"])
+    def test_fewer_than_two_points_have_no_steps(self, points: list[tuple[float, float]]) -> None:
+        lat, lon = arrays([p[0] for p in points], [p[1] for p in points])
+        assert geometry.segment_lengths(lat, lon).size == 0
+        assert geometry.cumulative_distance(lat, lon).tolist() == [0.0]
+
+    def test_cumulative_distance_adds_the_steps(self) -> None:
+        points = [(60.0, 10.0), forward(60.0, 10.0, 90, 1000), forward(60.0, 10.0, 90, 1500)]
+        lat, lon = arrays([p[0] for p in points], [p[1] for p in points])
+        assert geometry.cumulative_distance(lat, lon).tolist() == pytest.approx(
+            [0.0, 1000.0, 1500.0], abs=0.01
+        )
+
+
+@pytest.mark.parametrize(
+    ("ele", "expected"),
+    [
+        ([], (0, 0, 0, 0)),
+        ([100.0], (0, 0, 0, 0)),
+        ([100.0, 110.0], (10, 0, 10, 0)),  # two points: nothing to smooth
+        ([100.0, 110.0, 100.0], (4, 4, 10, 10)),  # the peak smoothed to 104
+        ([100.0, math.nan, 110.0, 120.0], (20, 0, 20, 0)),  # points without elevation skipped
+        ([200.0, 190.0, 180.0, 170.0], (0, 30, 0, 30)),  # a steady fall keeps its height
+    ],
+)
+def test_climb_smoothed_and_raw(ele: list[float], expected: tuple[float, ...]) -> None:
+    assert geometry.climb(np.array(ele, dtype=np.float64)) == pytest.approx(expected)
+
+
+def test_only_joins_longer_than_the_warning_are_gaps() -> None:
+    # Three segments: starts at 0, 2 (a 150 m join) and 4 (a 300 m join).
+    distance = np.array([0.0, 100.0, 250.0, 350.0, 650.0, 700.0])
+    lat, lon = arrays([60.0 + i / 1000 for i in range(6)], [10.0] * 6)
+    (gap,) = geometry.segment_gaps(lat, lon, distance, [0, 2, 4])
+    assert (gap.index, gap.length_m, gap.km) == (4, 300.0, 0.35)
+    assert (gap.lat, gap.lon) == (lat[3], lon[3])  # where the signal was lost
+
+
+class TestDownsampleProfile:
+    def test_short_profiles_are_kept_whole_without_unknown_heights(self) -> None:
+        distance, ele = arrays([0.0, 10.0, 20.0], [5.0, math.nan, 7.0])
+        assert geometry.downsample_profile(distance, ele, 10) == [(0.0, 5.0), (20.0, 7.0)]
+
+    def test_long_profiles_keep_at_most_the_points_and_the_extremes(self) -> None:
+        distance = np.arange(1000, dtype=np.float64)
+        ele = np.zeros(1000)
+        ele[333], ele[777] = 500.0, -20.0  # off the even grid
+        profile = geometry.downsample_profile(distance, ele, 50)
+        assert len(profile) <= 50
+        assert (333.0, 500.0) in profile
+        assert (777.0, -20.0) in profile
+        assert (profile[0][0], profile[-1][0]) == (0.0, 999.0)
+
+
+class TestHazards:
+    @staticmethod
+    def ramp(grade: float, length_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Flat 500 m, then `length_m` at `grade`, then flat 500 m."""
+        distance = np.arange(0.0, 1000.0 + length_m + 1, 10.0)
+        ele = np.clip(distance - 500.0, 0.0, length_m) * grade
+        return distance, ele
+
+    def test_a_steep_climb_is_found_where_it_is(self) -> None:
+        (hazard,) = geometry.hazards(*self.ramp(0.08, 300.0))
+        assert hazard.kind == "climb"
+        # 100 m windows reach 6 % once 75 m of them lie on the ramp (500 m to 800 m): from
+        # the window starting at 475 m to the one ending at 825 m, on the 10 m grid.
+        assert (hazard.from_m, hazard.to_m) == (480.0, 820.0)
+        assert hazard.steepest_grade == pytest.approx(0.08)
+        assert hazard.length_m == hazard.to_m - hazard.from_m
+
+    def test_a_descent_has_a_negative_grade(self) -> None:
+        distance, ele = self.ramp(0.10, 300.0)
+        (hazard,) = geometry.hazards(distance, ele.max() - ele)
+        assert hazard.kind == "descent"
+        assert hazard.steepest_grade == pytest.approx(-0.10)
+
+    @pytest.mark.parametrize(
+        ("grade", "length_m"),
+        [(0.05, 500.0), (0.08, 0.0)],
+        ids=["below the grade", "flat"],
+    )
+    def test_gentle_or_flat_routes_have_none(self, grade: float, length_m: float) -> None:
+        assert geometry.hazards(*self.ramp(grade, length_m)) == []
+
+    def test_without_elevation_there_are_none(self) -> None:
+        distance, ele = arrays([0.0, 500.0, 1000.0], [math.nan, math.nan, 3.0])
+        assert geometry.hazards(distance, ele) == []
+
+
+class TestSimplify:
+    def test_points_on_a_straight_line_go_the_ends_stay(self) -> None:
+        points = [forward(60.0, 10.0, 0, m) for m in range(0, 1001, 100)]
+        lat, lon = arrays([p[0] for p in points], [p[1] for p in points])
+        ele = np.full(lat.size, 12.34)
+        simple = geometry.simplify(lat, lon, ele, 5.0)
+        assert simple == [
+            [round(lon[0], 6), round(lat[0], 6), 12.3],
+            [round(lon[-1], 6), round(lat[-1], 6), 12.3],
+        ]
+
+    def test_a_corner_beyond_the_tolerance_stays(self) -> None:
+        corner = forward(60.0, 10.0, 0, 1000)
+        points = [(60.0, 10.0), corner, forward(*corner, 90, 1000)]
+        lat, lon = arrays([p[0] for p in points], [p[1] for p in points])
+        assert len(geometry.simplify(lat, lon, np.full(3, math.nan), 5.0)) == 3
+
+    def test_no_tolerance_keeps_every_point_and_unknown_heights_are_2d(self) -> None:
+        lat, lon, ele = arrays([60.0, 60.001, 60.002], [10.0] * 3, [1.0, math.nan, 3.0])
+        assert [len(p) for p in geometry.simplify(lat, lon, ele, 0)] == [3, 2, 3]

@@ -1,14 +1,17 @@
 """GPS files and maps as their users' tools read them: GPX against the official 1.1 schema
 and gpxpy, GeoJSON with shapely, the profile picture as a browser would lay it out."""
 
+import datetime as dt
 import json
+import math
 from typing import Any
 
 import gpxpy
+import numpy as np
 import pytest
 from lxml import etree
 
-from sykkelturen.gpx import svg
+from sykkelturen.gpx import svg, writer
 from tests.conftest import Callers
 from tests.factories import API, make_stage, ok, sample, tour_with_counties, upload
 from tests.readers import geometries, valid_gpx
@@ -181,3 +184,115 @@ class TestProfilePicture:
         assert nynorsk.headers["content-language"] == "nn"
         assert "Vary" in nynorsk.headers
         assert "Accept-Language" in nynorsk.headers["Vary"]
+
+
+# --- the writer on its own: GPX and GeoJSON from arrays, read back with gpxpy, the GPX 1.1
+# schema and shapely ---------------------------------------------------------------------------
+
+
+def arrays(*values: list[float]) -> tuple[np.ndarray, ...]:
+    return tuple(np.array(v, dtype=np.float64) for v in values)
+
+
+def track(**fields: Any) -> writer.Track:
+    lat, lon, ele = arrays([62.47, 62.48, 62.49, 62.50], [6.15, 6.16, 6.17, 6.18], [5, 10, 15, 20])
+    return writer.Track(**({"name": "Etappe 1", "lat": lat, "lon": lon, "ele": ele} | fields))
+
+
+class TestToGpx:
+    def write(self, *tracks: writer.Track, places: list[writer.NamedPlace] | None = None) -> Any:
+        return valid_gpx(
+            writer.to_gpx(
+                name="Sykkelturen", description="Æ ø å", tracks=list(tracks), places=places or []
+            )
+        )
+
+    def test_a_track_per_line_and_its_points_in_order(self) -> None:
+        parsed = self.write(track(), track(name="Etappe 2"))
+        assert (parsed.name, parsed.description) == ("Sykkelturen", "Æ ø å")
+        assert [t.name for t in parsed.tracks] == ["Etappe 1", "Etappe 2"]
+        (segment,) = parsed.tracks[0].segments
+        assert [(p.latitude, p.longitude, p.elevation) for p in segment.points] == [
+            (62.47, 6.15, 5.0),
+            (62.48, 6.16, 10.0),
+            (62.49, 6.17, 15.0),
+            (62.5, 6.18, 20.0),
+        ]
+
+    @pytest.mark.parametrize(
+        ("starts", "sizes"),
+        [
+            ((0,), [4]),
+            ((0, 2), [2, 2]),
+            ((2,), [2, 2]),  # the first segment starts at 0 even if not said
+            ((0, 2, 2, 9, -1), [2, 2]),  # repeats and starts outside the line ignored
+        ],
+    )
+    def test_segments_as_uploaded(self, starts: tuple[int, ...], sizes: list[int]) -> None:
+        parsed = self.write(track(segment_starts=starts))
+        assert [len(s.points) for s in parsed.tracks[0].segments] == sizes
+
+    def test_times_where_known_and_no_elevation_where_unknown(self) -> None:
+        start = dt.datetime(2026, 6, 3, 9, 30, tzinfo=dt.UTC).timestamp()
+        times = np.array([start, np.nan, start + 120, start + 180])
+        ele = np.array([5.04, np.nan, 15.0, 20.0])
+        points = self.write(track(times=times, ele=ele)).tracks[0].segments[0].points
+        assert [p.time.isoformat() if p.time else None for p in points] == [
+            "2026-06-03T09:30:00+00:00",
+            None,
+            "2026-06-03T09:32:00+00:00",
+            "2026-06-03T09:33:00+00:00",
+        ]
+        assert [p.elevation for p in points] == [5.0, None, 15.0, 20.0]
+
+    def test_places_are_waypoints_with_their_kind(self) -> None:
+        place = writer.NamedPlace("Kafé <Sjøbua>", "handover", 62.48, 6.16, "Bytte & kaffe")
+        (waypoint,) = self.write(track(), places=[place]).waypoints
+        assert (waypoint.name, waypoint.type, waypoint.description) == (
+            "Kafé <Sjøbua>",
+            "handover",
+            "Bytte & kaffe",
+        )
+        assert (waypoint.latitude, waypoint.longitude) == (62.48, 6.16)
+
+
+class TestGeoJsonFeatures:
+    @pytest.mark.parametrize(
+        ("ele", "dimensions"),
+        [([5.0, 10.0], 3), ([5.0, math.nan], 2), ([math.nan, math.nan], 2)],
+        ids=["every height", "one missing", "none"],
+    )
+    def test_positions_are_3d_only_when_every_point_has_a_height(
+        self, ele: list[float], dimensions: int
+    ) -> None:
+        lat, lon, heights = arrays([62.123456789, 62.2], [6.987654321, 6.1], ele)
+        found = writer.positions(lat, lon, heights)
+        assert {len(p) for p in found} == {dimensions}
+        assert found[0][:2] == [6.987654, 62.123457]  # lon first, 6 decimals
+
+    @pytest.mark.parametrize(
+        ("coordinates", "expected"),
+        [
+            ([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+            ([[1.0, 2.0, 3.0], [4.0, 5.0]], [[1.0, 2.0], [4.0, 5.0]]),
+            ([[1.0, 2.0], [4.0, 5.0]], [[1.0, 2.0], [4.0, 5.0]]),
+        ],
+        ids=["all 3-D", "mixed", "all 2-D"],
+    )
+    def test_one_dimension_per_line(
+        self, coordinates: list[list[float]], expected: list[list[float]]
+    ) -> None:
+        assert writer.one_dimension(coordinates) == expected
+
+    def test_features_read_by_shapely(self) -> None:
+        line = writer.line_feature([[6.1, 62.4, 5.0], [6.2, 62.5]], {"name": "Etappe 1"})
+        point = writer.point_feature(62.4000004, 6.1000004, {"name": "Start"})
+        collection = {"type": "FeatureCollection", "features": [line, point]}
+        shapes = geometries(json.loads(json.dumps(collection)))
+        assert [s.geom_type for s in shapes] == ["LineString", "Point"]
+        assert not shapes[0].has_z  # mixed dimensions were made 2-D
+        assert (shapes[1].x, shapes[1].y) == (6.1, 62.4)
+        assert [line["properties"], point["properties"]] == [
+            {"name": "Etappe 1"},
+            {"name": "Start"},
+        ]

@@ -112,3 +112,21 @@ def test_coverage_after_handovers_change(
 )
 def test_overlaps(a: list[str], b: list[str], overlap: bool) -> None:
     assert rules.overlaps(rules.coverage(a, BEFORE), rules.coverage(b, BEFORE)) is overlap
+
+
+def cover(*legs: str) -> rules.Coverage:
+    return rules.Coverage(legs=frozenset(legs), shown=tuple(legs), changed=())
+
+
+@pytest.mark.parametrize(
+    ("here", "other", "clash"),
+    [
+        (cover("start-5", "5-end"), None, True),  # another stage the same day
+        (cover("start-5"), cover("start-5"), True),
+        (cover("start-5", "5-6"), cover("5-6", "6-end"), True),  # one shared leg
+        (cover("start-5"), cover("5-end"), False),  # a handover: one rides on after the other
+        (cover(), cover("start-5"), False),  # nothing covered today
+    ],
+)
+def test_double_booking(here: rules.Coverage, other: rules.Coverage | None, clash: bool) -> None:
+    assert rules.double_booked(here, other) is clash

@@ -1,14 +1,18 @@
+import datetime as dt
 from typing import Any
 
 import pytest
 
+from sykkelturen.clock import today_in
 from tests.conftest import Callers
 from tests.factories import (
     API,
     act,
+    add_county,
     if_match,
     make_person,
     make_stage,
+    make_tour,
     ok,
     problem,
     tour_with_counties,
@@ -78,6 +82,29 @@ class TestMeasures:
         ok(act(callers.county_15, f"{API}/measures/{late['id']}", "submit"))
         accepted = ok(act(callers.national, f"{API}/measures/{late['id']}", "accept"))
         assert accepted["overdue"] is False
+
+    @pytest.mark.parametrize(
+        ("zone", "days_before_today", "overdue"),
+        [
+            # Kiritimati (UTC+14) is a day ahead of Oslo from 10:00 to 23:00 UTC: a measure due
+            # yesterday there is overdue, even while it is still that day in Oslo.
+            ("Pacific/Kiritimati", 1, True),
+            # Pago Pago (UTC-11) is a day behind Oslo from 23:00 to 11:00 UTC: a measure due
+            # today there is not overdue, even after midnight in Oslo.
+            ("Pacific/Pago_Pago", 0, False),
+        ],
+    )
+    def test_overdue_counts_the_day_in_the_tours_zone(
+        self, callers: Callers, zone: str, days_before_today: int, overdue: bool
+    ) -> None:
+        tour = make_tour(callers.national, name=f"Tur i {zone}", time_zone=zone)
+        add_county(callers.national, tour["id"], "15")
+        stage = make_stage(callers.county_15, tour["id"])
+        due = today_in(zone) - dt.timedelta(days=days_before_today)
+        measure = add(
+            callers.county_15, stage["id"], kind="other", title="Skilt", due_date=due.isoformat()
+        )
+        assert measure["overdue"] is overdue
 
     def test_review_workflow(self, callers: Callers, stage: dict[str, Any]) -> None:
         measure = add(callers.county_15, stage["id"], kind="first_aid", title="Førstehjelp")

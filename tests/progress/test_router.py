@@ -1,7 +1,7 @@
 import datetime as dt
 from typing import Any
 
-from sykkelturen.measures.service import today
+from sykkelturen.clock import today_in
 from tests.conftest import Callers
 from tests.factories import (
     API,
@@ -116,7 +116,7 @@ def test_a_stage_moves_through_the_phases(callers: Callers) -> None:
 
 
 def test_tour_matrix_behind_and_at_risk(callers: Callers) -> None:
-    soon = today() + dt.timedelta(days=7)  # in Oslo, as the service counts days
+    soon = today_in("Europe/Oslo") + dt.timedelta(days=7)  # in Oslo, as the service counts days
     tour = make_tour(
         callers.national,
         start_date=soon.isoformat(),

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sykkelturen.measures.service import today
+from sykkelturen.clock import today_in
 from tests.conftest import Callers
 from tests.factories import (
     API,
@@ -564,13 +564,13 @@ def test_legs_from_handovers(callers: Callers) -> None:
 
 
 def test_a_coming_stage_has_no_outcome_yet(callers: Callers) -> None:
-    soon = today() + dt.timedelta(days=3)  # in Oslo, as the service counts days
+    soon = today_in("Europe/Oslo") + dt.timedelta(days=3)  # in Oslo, as the service counts days
     tour = make_tour(
         callers.national,
-        start_date=today().isoformat(),
+        start_date=today_in("Europe/Oslo").isoformat(),
         end_date=(soon + dt.timedelta(days=5)).isoformat(),
     )
-    for day, county in ((today(), "15"), (soon, "50")):
+    for day, county in ((today_in("Europe/Oslo"), "15"), (soon, "50")):
         add_county(
             callers.national,
             tour["id"],
@@ -584,7 +584,9 @@ def test_a_coming_stage_has_no_outcome_yet(callers: Callers) -> None:
     problem(
         outcome(callers.national, coming["id"], {"status": "ridden"}), 409, "stage_not_ridden_yet"
     )
-    on_the_day = make_stage(callers.county_15, tour["id"], sequence=1, date=today().isoformat())
+    on_the_day = make_stage(
+        callers.county_15, tour["id"], sequence=1, date=today_in("Europe/Oslo").isoformat()
+    )
     ok(outcome(callers.county_15, on_the_day["id"], {"status": "ridden"}), 201)
 
 

@@ -10,8 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from sykkelturen.clock import FixedClock, SystemClock
-from sykkelturen.measures import service as measures
+from sykkelturen.clock import FixedClock, SystemClock, today_in
 from sykkelturen.runsheet import fragments, service
 from tests.conftest import Callers
 from tests.factories import API, add_rider, if_match, make_person, make_stage, ok, upload
@@ -243,7 +242,7 @@ def test_each_caller_sees_the_contacts_it_may_and_no_other_callers_fragments(
 def test_a_measure_turns_overdue_at_midnight(
     callers: Callers, tour: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    today = measures.today()
+    today = today_in(tour["time_zone"])
     ok(
         callers.county_15.post(
             f"{first(tour)}/measures",
@@ -253,7 +252,7 @@ def test_a_measure_turns_overdue_at_midnight(
     )
     tag, before = pull(callers.national, tour["id"])
     assert before["overdue_measures"] == []
-    monkeypatch.setattr(measures, "today", lambda: today + dt.timedelta(days=1))
+    monkeypatch.setattr(service, "today_in", lambda zone, now=None: today + dt.timedelta(days=1))
     new_tag, after = pull(callers.national, tour["id"])
     assert new_tag != tag
     assert [m["title"] for m in after["overdue_measures"]] == ["Melding"]

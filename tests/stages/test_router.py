@@ -7,6 +7,7 @@ from sqlmodel import Session
 from sykkelturen.security import system_actor
 from sykkelturen.stages import service
 from sykkelturen.stages.models import Stage, StageUpdate
+from sykkelturen.stages.router import DEPENDENTS
 from sykkelturen.tours.service import get_tour
 from tests.conftest import Callers
 from tests.factories import (
@@ -431,6 +432,7 @@ class TestConcurrentWriters:
                 stage=first_stage,
                 data=StageUpdate(name="first"),
                 if_match=read,
+                dependents=DEPENDENTS,
             )
             first.commit()
             with pytest.raises(StaleDataError):
@@ -441,6 +443,7 @@ class TestConcurrentWriters:
                     stage=second_stage,
                     data=StageUpdate(name="second"),
                     if_match=read,
+                    dependents=DEPENDENTS,
                 )
         assert ok(callers.anonymous.get(f"{API}/stages/{stage['id']}"))["name"] == "first"
 

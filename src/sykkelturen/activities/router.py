@@ -12,11 +12,11 @@ from sykkelturen.activities.models import (
     Event,
 )
 from sykkelturen.activities.problems import ActivityNotFound, IllegalActivityTransition
+from sykkelturen.checkpoints.problems import CheckpointOfOtherStage
 from sykkelturen.concurrency import IfMatch, conditional_get, etag_of_bytes, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
-from sykkelturen.measures.problems import CheckpointOfOtherStage
 from sykkelturen.negotiation import add_vary, choose
 from sykkelturen.openapi import download_responses
 from sykkelturen.pagination import Page, PageQuery, paginate_sorted

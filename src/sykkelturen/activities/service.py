@@ -26,15 +26,14 @@ from sykkelturen.clock import to_minute
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.ical import CalendarEvent, calendar
-from sykkelturen.measures.problems import CheckpointOfOtherStage
 from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person
 from sykkelturen.routes import placement
-from sykkelturen.routes.versions import current_version, load_line
-from sykkelturen.runsheet.itinerary import Stop, arrival
+from sykkelturen.routes.versions import route_line
 from sykkelturen.security import Actor
+from sykkelturen.stages.itinerary import Stop, arrival
 from sykkelturen.stages.models import Stage
 from sykkelturen.texts import Lang, label, phrase
 from sykkelturen.tours.models import Tour
@@ -190,18 +189,14 @@ def _check_refs(
 
 def _place(session: Session, stage: Stage, activity: Activity, changes: dict[str, object]) -> None:
     if changes.get("checkpoint_id") is not None:
-        checkpoint = session.get(Checkpoint, changes["checkpoint_id"])
-        if checkpoint is None or checkpoint.stage_id != stage.id:
-            raise CheckpointOfOtherStage(
-                f"Stage {stage.id} has no checkpoint {changes['checkpoint_id']}."
-            )
+        checkpoint = checkpoints.stage_checkpoint(session, stage, changes["checkpoint_id"])
         activity.checkpoint_id, activity.km = checkpoint.id, None  # its km follows the checkpoint
         activity.place_name = activity.place_name or checkpoint.name
     elif changes.get("km") is not None:
         km = float(changes["km"])  # type: ignore[arg-type]
-        version = current_version(session, stage)
-        if version is not None:
-            km = placement.metres_along(km, float(load_line(version).distance[-1])) / 1000
+        line = route_line(session, stage)
+        if line is not None:  # exactly there, refused past the end (as a measure's km)
+            km = placement.by_km(line, km).km
         activity.checkpoint_id, activity.km = None, km
 
 

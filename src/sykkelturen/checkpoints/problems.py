@@ -5,6 +5,12 @@ class CheckpointNotFound(NotFound):
     title, code = "Checkpoint not found", "checkpoint_not_found"
 
 
+class CheckpointOfOtherStage(Unprocessable):
+    """A measure or an activity placed at a checkpoint of another stage."""
+
+    title, code = "Checkpoint of another stage", "checkpoint_of_other_stage"
+
+
 class NoRouteForKm(Unprocessable):
     title, code = "No route to measure km on", "no_route_for_km"
 

@@ -17,6 +17,7 @@ from sykkelturen.checkpoints.problems import (
     CheckpointInUse,
     CheckpointKindTaken,
     CheckpointNotFound,
+    CheckpointOfOtherStage,
     NoRouteForKm,
 )
 from sykkelturen.concurrency import check_if_match, etag_of
@@ -25,7 +26,7 @@ from sykkelturen.gpx import geometry
 from sykkelturen.measures.models import Measure
 from sykkelturen.routes import placement
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
-from sykkelturen.routes.versions import current_version, load_line
+from sykkelturen.routes.versions import route_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones import service as tombstones
@@ -91,6 +92,14 @@ def get_checkpoint(session: Session, stage: Stage, checkpoint_id: int) -> Checkp
     return checkpoint
 
 
+def stage_checkpoint(session: Session, stage: Stage, checkpoint_id: object) -> Checkpoint:
+    """The checkpoint a measure or an activity is placed at: one of its own stage's."""
+    checkpoint = session.get(Checkpoint, checkpoint_id)
+    if checkpoint is None or checkpoint.stage_id != stage.id:
+        raise CheckpointOfOtherStage(f"Stage {stage.id} has no checkpoint {checkpoint_id}.")
+    return checkpoint
+
+
 def _check_kind(session: Session, stage: Stage, kind: str, itself: int | None) -> None:
     with session.no_autoflush:
         others = session.exec(
@@ -104,11 +113,6 @@ def _check_kind(session: Session, stage: Stage, kind: str, itself: int | None) -
             f"{f' ({name.name})' if name else ''}. A stage has one start and one finish; "
             "move that one instead, or change its kind first."
         )
-
-
-def _line(session: Session, stage: Stage) -> geometry.SnapLine | None:
-    version = current_version(session, stage)
-    return load_line(version).snapper() if version is not None else None
 
 
 def _set_place(checkpoint: Checkpoint, place: placement.Placement | None) -> None:
@@ -200,7 +204,7 @@ def create_checkpoint(
         session,
         actor=actor,
         stage=stage,
-        line=_line(session, stage),
+        line=route_line(session, stage),
         name=data.name,
         kind=data.kind,
         lat=data.lat,
@@ -238,7 +242,7 @@ def update_checkpoint(
     if changes.get("kind") is not None:
         _check_kind(session, stage, changes["kind"], checkpoint.id)
     moved = "lat" in changes or km is not None or near_km is not None
-    line = _line(session, stage) if moved else None  # read before anything changes
+    line = route_line(session, stage) if moved else None  # read before anything changes
     for name, value in changes.items():
         setattr(checkpoint, name, value)
     if moved:  # a km stays exactly where it was given unless the position changes

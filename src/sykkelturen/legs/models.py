@@ -9,6 +9,12 @@ from sqlmodel import SQLModel
 
 from sykkelturen.legs.rules import KEY_PATTERN
 
+# How a rider's or a team member's `legs` reads, in both their schemas.
+LEGS_SHOWN = (
+    "The legs covered today, by key, in route order; empty for the whole stage. A part "
+    "that no longer exists keeps its old key here and is listed in `changed_legs`."
+)
+
 
 def _not_a_number(value: Any) -> Any:
     """Legs were once named by position; a client still sending numbers is told so."""

@@ -176,3 +176,9 @@ def covers(assignment: Coverage, leg_key: str) -> bool:
 def overlaps(a: Coverage, b: Coverage) -> bool:
     """Two assignments of one stage share a leg."""
     return bool(a.legs & b.legs)
+
+
+def double_booked(here: Coverage, other: Coverage | None) -> bool:
+    """The double-booking rule: one person's two places on one day of a tour clash when
+    they are on two stages (`other` is None: both ride that day) or share a leg of one."""
+    return other is None or overlaps(here, other)

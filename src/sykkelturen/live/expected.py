@@ -34,7 +34,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sykkelturen.runsheet.itinerary import Stop, arrival
+from sykkelturen.stages.itinerary import Stop, arrival
 
 HANDOVER_LATE_MINUTES = 10
 MIN_KM_FOR_PACE = 1.0

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from sykkelturen.checkpoints import service as checkpoints
+from sykkelturen.clock import today_in
 from sykkelturen.daylog import service as daylog
 from sykkelturen.daylog.models import EntryKind, LogEntryPublic, Severity, StageLogEntry
 from sykkelturen.live.expected import (
@@ -100,7 +101,7 @@ def windows_of(rows: list[Measure]) -> tuple[Window, ...]:
 
 
 def today_of(tour: Tour, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(tour.time_zone)).date()
+    return today_in(tour.time_zone, now)
 
 
 def newest_entry_id(session: Session, tour: Tour) -> int | None:

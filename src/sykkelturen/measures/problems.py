@@ -1,4 +1,4 @@
-from sykkelturen.problems import Conflict, NotFound, Unprocessable
+from sykkelturen.problems import Conflict, NotFound
 
 
 class MeasureNotFound(NotFound):
@@ -7,7 +7,3 @@ class MeasureNotFound(NotFound):
 
 class IllegalMeasureTransition(Conflict):
     title, code = "Measure status cannot change so", "illegal_measure_transition"
-
-
-class CheckpointOfOtherStage(Unprocessable):
-    title, code = "Checkpoint of another stage", "checkpoint_of_other_stage"

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
+from sykkelturen.checkpoints.problems import CheckpointOfOtherStage
 from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
 from sykkelturen.measures import service
@@ -13,7 +14,6 @@ from sykkelturen.measures.models import (
     ReviewComment,
 )
 from sykkelturen.measures.problems import (
-    CheckpointOfOtherStage,
     IllegalMeasureTransition,
     MeasureNotFound,
 )

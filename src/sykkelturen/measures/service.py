@@ -2,12 +2,13 @@
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints.models import Checkpoint
+from sykkelturen.checkpoints.service import stage_checkpoint
+from sykkelturen.clock import today_in
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import (
@@ -20,7 +21,6 @@ from sykkelturen.measures.models import (
     MeasureUpdate,
 )
 from sykkelturen.measures.problems import (
-    CheckpointOfOtherStage,
     IllegalMeasureTransition,
     MeasureNotFound,
 )
@@ -29,20 +29,14 @@ from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people
 from sykkelturen.people.models import Person, PersonSummary
-from sykkelturen.problems import Forbidden
+from sykkelturen.problems import Forbidden, InvalidDateRange
 from sykkelturen.routes import placement
-from sykkelturen.routes.versions import current_version, load_line
+from sykkelturen.routes.versions import route_line
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
-from sykkelturen.tours.problems import InvalidDateRange
-
-OSLO = ZoneInfo("Europe/Oslo")
-
-
-def today() -> dt.date:
-    return dt.datetime.now(OSLO).date()
+from sykkelturen.tours.service import get_tour
 
 
 def overdue(due_date: dt.date | None, status: str, on: dt.date) -> bool:
@@ -77,7 +71,8 @@ def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> Me
         if partner is not None and partner.id is not None
         else None
     )
-    return shown(measure, place=(km, lat, lon), person=summary, partner=partner_ref, on=today())
+    on = today_in(get_tour(session, stage.tour_id).time_zone)
+    return shown(measure, place=(km, lat, lon), person=summary, partner=partner_ref, on=on)
 
 
 def shown(
@@ -177,14 +172,9 @@ def _place(session: Session, stage: Stage, measure: Measure, fields: dict[str, o
     km (exactly, at most the route's length) or a lat/lon (snapped to the nearest pass)."""
     if not any(fields.get(name) is not None for name in ("checkpoint_id", "km", "lat")):
         return
-    version = current_version(session, stage)
-    line = load_line(version).snapper() if version is not None else None
+    line = route_line(session, stage)
     if fields.get("checkpoint_id") is not None:
-        checkpoint = session.get(Checkpoint, fields["checkpoint_id"])
-        if checkpoint is None or checkpoint.stage_id != stage.id:
-            raise CheckpointOfOtherStage(
-                f"Stage {stage.id} has no checkpoint {fields['checkpoint_id']}."
-            )
+        checkpoint = stage_checkpoint(session, stage, fields["checkpoint_id"])
         measure.checkpoint_id = checkpoint.id
         measure.km = measure.lat = measure.lon = None
     elif fields.get("km") is not None:

@@ -11,13 +11,13 @@ from sqlmodel import Session, col, select
 from sykkelturen.activities.models import Activity, ActivityKind
 from sykkelturen.activities.problems import ActivityNotFound
 from sykkelturen.audit import service as audit
+from sykkelturen.clock import today_in
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import ContentItem, ContentKind
 from sykkelturen.db import utcnow
 from sykkelturen.legs import rules as leg_rules
 from sykkelturen.legs import service as legs_service
 from sykkelturen.legs.problems import UnknownLeg
-from sykkelturen.measures.service import today
 from sykkelturen.outcomes import rules
 from sykkelturen.outcomes.models import (
     AudiencePublic,
@@ -47,6 +47,7 @@ from sykkelturen.routes.models import RouteVersion
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
 from sykkelturen.team.models import TeamMember
+from sykkelturen.tours.service import get_tour
 
 
 def actual_track_m(session: Session, stage_ids: Sequence[int]) -> dict[int, float]:
@@ -330,7 +331,7 @@ def put_outcome(
     Replacing needs `If-Match` like any update; the first recording needs none (or
     `If-None-Match: *`, which refuses to overwrite one a colleague recorded meanwhile)."""
     actor.require_county_write(stage.county)
-    if stage.date > today():
+    if stage.date > today_in(get_tour(session, stage.tour_id).time_zone):
         raise StageNotRiddenYet(
             f"Stage {stage.id} rides on {stage.date.isoformat()}; record its outcome on the day "
             "or after."

@@ -1,4 +1,4 @@
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -6,7 +6,7 @@ from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
-from sykkelturen.people import export, service
+from sykkelturen.people import service
 from sykkelturen.people.dependencies import PersonDep
 from sykkelturen.people.models import PersonCreate, PersonPublic, PersonUpdate
 from sykkelturen.people.problems import EmailTaken, PersonNotFound
@@ -100,26 +100,3 @@ def update_person(
         session, actor=actor, person=person, data=data, if_match=if_match
     )
     return tagged(response, service.public(person))
-
-
-@router.delete(
-    "/{person_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Erase a person",
-    description="The person's data is deleted; their team and rider places stay as anonymous "
-    "placeholders, and audit entries that named them keep only who did what and when.",
-    responses=problem_responses(*WRITE_PROBLEMS, PersonNotFound),
-)
-def erase_person(
-    session: SessionDep, actor: CountyWriter, person: PersonDep, if_match: IfMatch
-) -> None:
-    service.erase_person(session, actor=actor, person=person, if_match=if_match)
-
-
-@router.get(
-    "/{person_id}/export",
-    summary="Everything held about a person (JSON)",
-    responses=problem_responses(*READ_PROBLEMS),
-)
-def export_person(session: SessionDep, actor: SignedIn, person: PersonDep) -> dict[str, Any]:
-    return export.export(session, actor=actor, person=person)

@@ -35,7 +35,7 @@ def require_personal_data_reader(actor: Actor) -> None:
 def visible_counties(actor: Actor) -> frozenset[str] | None:
     """The counties whose people the caller sees; None means all."""
     require_personal_data_reader(actor)
-    return actor.counties if actor.role == "county" else None
+    return actor.personal_data_counties
 
 
 def summary(person: Person | None, actor: Actor, county: str) -> PersonSummary | None:
@@ -181,27 +181,3 @@ def update_person(
         after=public(person),
     )
     return person
-
-
-def erase_person(session: Session, *, actor: Actor, person: Person, if_match: str) -> None:
-    """The person's data is gone; their assignments stay as anonymous placeholders so
-    staffing counts and history remain coherent, and audit entries keep only who did what."""
-    actor.require_county_write(person.county)
-    check_if_match(if_match, etag_of(public(person)))
-    assert person.id is not None
-    person_id = person.id
-    for model in (TeamMember, Rider):
-        for assignment in session.exec(select(model).where(model.person_id == person_id)).all():
-            assignment.person_id = None
-            assignment.erased = True
-            assignment.updated_at = utcnow()  # their stage's run sheet changed
-            session.add(assignment)
-    audit.scrub_person(session, person_id)
-    session.delete(person)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="erase",
-        resource=audit.Resource(type="person", id=str(person_id), county=person.county),
-    )

@@ -1,13 +1,15 @@
 """Press contacts (county-scoped; the person's name and ways to reach are personal data)
 and the outreach log of a stage, with follow-ups that are due."""
 
+import datetime as dt
+
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
+from sykkelturen.clock import today_in
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import utcnow
-from sykkelturen.measures.service import today
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.press.models import (
     Channel,
@@ -29,6 +31,7 @@ from sykkelturen.press.problems import (
 from sykkelturen.problems import referenced
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.tours.service import get_tour
 
 
 def contact_public(actor: Actor, contact: PressContact) -> PressContactPublic:
@@ -131,6 +134,12 @@ def delete_contact(session: Session, *, actor: Actor, contact: PressContact, if_
 # --- outreach --------------------------------------------------------------------------------
 
 
+def _today(session: Session, stage_id: int) -> dt.date:
+    stage = session.get(Stage, stage_id)
+    assert stage is not None
+    return today_in(get_tour(session, stage.tour_id).time_zone)
+
+
 def outreach_public(session: Session, entry: Outreach) -> OutreachPublic:
     contact = session.get(PressContact, entry.press_contact_id) if entry.press_contact_id else None
     assert entry.id is not None
@@ -146,7 +155,7 @@ def outreach_public(session: Session, entry: Outreach) -> OutreachPublic:
         follow_up_on=entry.follow_up_on,
         follow_up_done=entry.follow_up_done,
         follow_up_due=entry.follow_up_on is not None
-        and entry.follow_up_on <= today()
+        and entry.follow_up_on <= _today(session, entry.stage_id)
         and not entry.follow_up_done,
         version=entry.version,
         updated_at=entry.updated_at,

@@ -4,7 +4,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from sykkelturen.stages.phases import Phase
+from sykkelturen.progress.phases import Phase
 
 
 class ChecklistItem(BaseModel):

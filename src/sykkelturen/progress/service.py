@@ -1,9 +1,10 @@
 """Progress through plan → engage → prepare → promote → report, from the pure rules in
-`stages/phases.py` over the facts the stage service gathers."""
+`phases.py` over the facts `facts.py` gathers."""
 
 from sqlmodel import Session, col, select
 
-from sykkelturen.measures.service import today
+from sykkelturen.clock import today_in
+from sykkelturen.progress.facts import stage_facts
 from sykkelturen.progress.models import (
     ChecklistItem,
     CountyProgress,
@@ -13,9 +14,8 @@ from sykkelturen.progress.models import (
     StageProgress,
     TourProgress,
 )
+from sykkelturen.progress.phases import Phase, StageFacts, checklist, phase_of
 from sykkelturen.stages.models import Stage
-from sykkelturen.stages.phases import Phase, StageFacts, checklist, phase_of
-from sykkelturen.stages.service import stage_facts
 from sykkelturen.tours.models import Tour
 
 AT_RISK_DAYS = 21
@@ -75,7 +75,7 @@ def tour_progress(session: Session, tour: Tour) -> TourProgress:
         counties.append(CountyProgress(county=county, stages=len(mine), percent_by_phase=by_phase))
     order = list(Phase)
     behind = sorted(progress, key=lambda p: (order.index(p.phase), p.percent, p.date))[:MOST_BEHIND]
-    now = today()
+    now = today_in(tour.time_zone)
     at_risk = []
     for p in progress:
         days_left = (p.date - now).days

@@ -8,9 +8,8 @@ from sqlmodel import Field as SQLField
 
 from sykkelturen.bodies import RequestBody
 from sykkelturen.db import UTCDateTime, Versioned, utcnow
-from sykkelturen.legs.models import AssignedLeg, ChangedLeg, LegKeys
+from sykkelturen.legs.models import LEGS_SHOWN, AssignedLeg, ChangedLeg, LegKeys
 from sykkelturen.people.models import PersonSummary
-from sykkelturen.team.models import LEGS_SHOWN
 from sykkelturen.values import MAX_ID, IsoDateTime
 
 

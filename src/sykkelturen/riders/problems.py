@@ -15,7 +15,3 @@ class DoubleBooking(Conflict):
 
 class IllegalRiderTransition(Conflict):
     title, code = "Rider status cannot change so", "illegal_rider_transition"
-
-
-class SeatsTaken(Conflict):
-    title, code = "Passengers would lose their seats", "seats_taken"

@@ -29,12 +29,12 @@ from sykkelturen.riders.problems import (
     IllegalRiderTransition,
     RickshawFull,
     RiderNotFound,
-    SeatsTaken,
 )
 from sykkelturen.riders.status import ACTIVE, FIRST, may_change, may_enter
 from sykkelturen.security import Actor
+from sykkelturen.stages.itinerary import ride_duration
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
-from sykkelturen.stages.timing import ride_duration
+from sykkelturen.stages.problems import SeatsTaken
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tombstones.models import TombstoneType
 
@@ -198,11 +198,13 @@ def check_seats_for_bikes(session: Session, stage: Stage, bikes: int) -> None:
         )
 
 
-def _check_double_booking(session: Session, stage: Stage, rider: Rider, cover: Coverage) -> None:
-    """A person is confirmed in one place at a time: same date, overlapping legs, any stage
-    of the tour (two stages on one day count as overlapping)."""
-    if rider.status != RiderStatus.confirmed or rider.person_id is None:
-        return
+def clashing(
+    session: Session, stage: Stage, rider: Rider, cover: Coverage
+) -> list[tuple[Rider, Stage]]:
+    """The person's confirmed rider places that this one would double-book (`rules.
+    double_booked`): the refusal on confirming and staffing's warning on an invitation."""
+    if rider.person_id is None:
+        return []
     rows = session.exec(
         select(Rider, Stage)
         .join(Stage, col(Stage.id) == col(Rider.stage_id))
@@ -214,12 +216,26 @@ def _check_double_booking(session: Session, stage: Stage, rider: Rider, cover: C
             Stage.date == stage.date,
         )
     ).all()
-    for other, other_stage in rows:
-        if other_stage.id != stage.id or rules.overlaps(coverage(session, stage, other), cover):
-            raise DoubleBooking(
-                f"This person is already confirmed as {other.role} (rider {other.id}) on stage "
-                f"{other_stage.sequence} {other_stage.name} that day."
-            )
+    return [
+        (other, other_stage)
+        for other, other_stage in rows
+        if rules.double_booked(
+            cover, coverage(session, stage, other) if other_stage.id == stage.id else None
+        )
+    ]
+
+
+def _check_double_booking(session: Session, stage: Stage, rider: Rider, cover: Coverage) -> None:
+    """A person is confirmed in one place at a time."""
+    if rider.status != RiderStatus.confirmed:
+        return
+    clashes = clashing(session, stage, rider, cover)
+    if clashes:
+        other, other_stage = clashes[0]
+        raise DoubleBooking(
+            f"This person is already confirmed as {other.role} (rider {other.id}) on stage "
+            f"{other_stage.sequence} {other_stage.name} that day."
+        )
 
 
 def _candidate(session: Session, stage: Stage, stretches: list[Stretch]) -> Coverage:

@@ -74,6 +74,13 @@ def decode_line(
     return _lines.get_or_make(key, decode)
 
 
+def route_line(session: Session, stage: Stage) -> geometry.SnapLine | None:
+    """The current route's line, to place checkpoints, measures and activities on (see
+    routes/placement.py); None while the stage has no route."""
+    version = current_version(session, stage)
+    return load_line(version).snapper() if version is not None else None
+
+
 def current_version(session: Session, stage: Stage) -> RouteVersion | None:
     return session.exec(
         select(RouteVersion)

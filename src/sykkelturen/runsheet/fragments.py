@@ -48,12 +48,12 @@ from sykkelturen.routes.models import HazardPublic
 from sykkelturen.routes.service import hazard_items
 from sykkelturen.routes.versions import VersionKey, decode_line, version_key
 from sykkelturen.runsheet.gather import Contents, Record, Row, StageVersions
-from sykkelturen.runsheet.itinerary import Stop, Timetable
 from sykkelturen.runsheet.models import (
     Contacts,
     OverdueMeasure,
     StageRunSheet,
 )
+from sykkelturen.stages.itinerary import Stop, Timetable
 
 FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 Json = dict[str, Any]

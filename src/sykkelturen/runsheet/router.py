@@ -56,9 +56,8 @@ def _content(*chosen: Format) -> dict[str, dict[str, Any]]:
 
 def _variant(actor: CurrentActor) -> str:
     """Who sees which contacts: the part of the caller that changes the sheet."""
-    if actor.is_national or (actor.role == "reader" and actor.personal_data):
-        return "all"
-    return ",".join(sorted(actor.counties)) if actor.role == "county" else "none"
+    scope = actor.personal_data_counties
+    return "all" if scope is None else ",".join(sorted(scope)) or "none"
 
 
 CountyQuery = Annotated[str | None, Query(pattern=COUNTY_NUMBER_PATTERN)]

@@ -17,10 +17,9 @@ from sqlmodel import Session, func, select
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
-from sykkelturen.clock import to_minute
+from sykkelturen.clock import to_minute, today_in
 from sykkelturen.gpx import geometry
 from sykkelturen.live import service as live
-from sykkelturen.measures import service as measures
 from sykkelturen.problems import NotFound
 from sykkelturen.riders import service as riders
 from sykkelturen.routes import service as routes
@@ -28,7 +27,6 @@ from sykkelturen.routes.models import Handover, RouteVersion
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import VersionKey, current_bounds, load_line
 from sykkelturen.runsheet import fragments, gather
-from sykkelturen.runsheet.itinerary import Stop, arrival
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
@@ -38,6 +36,7 @@ from sykkelturen.runsheet.models import (
     TourRunSheet,
 )
 from sykkelturen.security import Actor
+from sykkelturen.stages.itinerary import Stop, arrival
 from sykkelturen.stages.models import Stage
 from sykkelturen.team import service as team
 from sykkelturen.tombstones import service as tombstones
@@ -99,7 +98,7 @@ def _fragments(
     built from one set of Core reads and kept."""
     assert tour.id is not None
     zone = ZoneInfo(tour.time_zone)
-    today = measures.today()
+    today = today_in(tour.time_zone)
     day = live.today_of(tour, now)
     by_date: dict[dt.date, list[tuple[Any, ...]]] = defaultdict(list)
     for versions in found.values():
@@ -354,7 +353,8 @@ def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
     anything the sheet shows may have; the date is in it because overdue flags change at
     midnight."""
     key = "|".join(
-        str(p) for p in (tour.id, tour.version, *newest_change(session), measures.today(), *parts)
+        str(p)
+        for p in (tour.id, tour.version, *newest_change(session), today_in(tour.time_zone), *parts)
     )
     return '"rs-' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 

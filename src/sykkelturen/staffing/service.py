@@ -22,6 +22,7 @@ from sykkelturen.staffing.models import (
     StageStaffingSummary,
     TourStaffing,
 )
+from sykkelturen.stages import needs as stage_needs
 from sykkelturen.stages.models import Stage, StageNeeds
 from sykkelturen.team import service as team
 from sykkelturen.team.models import TeamMember
@@ -37,14 +38,12 @@ def _count(role: str, needed: int, confirmed: int, invited: int) -> RoleCount:
         needed=needed,
         confirmed=confirmed,
         invited=invited,
-        missing=max(needed - confirmed, 0),
+        missing=stage_needs.missing(needed, confirmed),
     )
 
 
 def _needed(needs: StageNeeds, stage: Stage, role: RiderRole) -> int:
-    if role == RiderRole.pilot:
-        return needs.pilots if needs.pilots is not None else stage.bikes
-    return needs.cyclists if role == RiderRole.cyclist else needs.passengers
+    return stage_needs.riders_needed(needs, stage.bikes)[role]
 
 
 def stage_staffing(session: Session, stage: Stage) -> StageStaffing:
@@ -64,7 +63,7 @@ def stage_staffing(session: Session, stage: Stage) -> StageStaffing:
         )
         for role in RIDER_ROLES
     ]
-    team_needs = {str(role): count for role, count in needs.team.items()}
+    team_needs = stage_needs.team_needed(needs)
     roles += [
         _count(role, team_needs.get(role, 0), sum(1 for m in members if m.role == role), 0)
         for role in sorted(set(team_needs) | {m.role for m in members})
@@ -152,27 +151,15 @@ def _issues(
             code, _, message = warning.partition(": ")
             issues.append(StaffingIssue(code=code, rider_id=rider.id, message=message))
         if rider.status == RiderStatus.invited:
-            elsewhere = session.exec(
-                select(Rider, Stage)
-                .join(Stage, col(Stage.id) == col(Rider.stage_id))
-                .where(
-                    Rider.person_id == rider.person_id,
-                    Rider.status == RiderStatus.confirmed,
-                    Stage.date == stage.date,
-                    Stage.tour_id == stage.tour_id,
-                    col(Rider.id) != rider.id,
-                )
-            ).all()
-            for other, other_stage in elsewhere:
-                if other_stage.id != stage.id or rules.overlaps(covers[other.id], covers[rider.id]):
-                    issues.append(
-                        StaffingIssue(
-                            code="double_booking",
-                            rider_id=rider.id,
-                            message=f"Invited here, but confirmed as rider {other.id} on stage "
-                            f"{other_stage.sequence} the same day; confirming will be refused.",
-                        )
+            for other, other_stage in riders.clashing(session, stage, rider, covers[rider.id]):
+                issues.append(
+                    StaffingIssue(
+                        code="double_booking",
+                        rider_id=rider.id,
+                        message=f"Invited here, but confirmed as rider {other.id} on stage "
+                        f"{other_stage.sequence} the same day; confirming will be refused.",
                     )
+                )
     return issues
 
 

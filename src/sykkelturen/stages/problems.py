@@ -21,5 +21,11 @@ class TooManyPassengers(Unprocessable):
     title, code = "More passengers than seats", "too_many_passengers"
 
 
+class SeatsTaken(Conflict):
+    """Fewer bikes than the passengers invited or confirmed on some leg need."""
+
+    title, code = "Passengers would lose their seats", "seats_taken"
+
+
 class StageHasPeopleOfCounty(Conflict):
     title, code = "People of the county are assigned", "stage_has_people_of_county"

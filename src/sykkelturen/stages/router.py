@@ -6,6 +6,7 @@ from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.pagination import Page, PageQuery
+from sykkelturen.privacy.ties import county_ties
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
@@ -14,14 +15,16 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
-from sykkelturen.riders.problems import SeatsTaken
+from sykkelturen.progress.facts import stages_in_phase
+from sykkelturen.progress.phases import Phase
+from sykkelturen.riders import service as riders
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import StageCreate, StagePublic, StageUpdate
-from sykkelturen.stages.phases import Phase
 from sykkelturen.stages.problems import (
     CountyNotInTour,
+    SeatsTaken,
     StageDateOutsideWindow,
     StageHasPeopleOfCounty,
     StageNotFound,
@@ -34,6 +37,11 @@ from sykkelturen.tours.service import get_tour
 from sykkelturen.values import IsoDate
 
 router = APIRouter(tags=["stages"])
+
+# The rules of the layers above that a stage change keeps (the router composes them).
+DEPENDENTS = service.Dependents(
+    county_ties=county_ties, check_seats_for_bikes=riders.check_seats_for_bikes
+)
 
 RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
 MOVE_PROBLEMS = (StageHasPeopleOfCounty,)
@@ -66,7 +74,7 @@ def list_stages(
         county=county,
         date_from=date_from,
         date_to=date_to,
-        phase=phase,
+        only=stages_in_phase(session, tour, phase) if phase is not None else None,
         page=page,
     )
     zone = service.zone_of(tour)
@@ -133,7 +141,13 @@ def update_stage(
 ) -> StagePublic:
     tour = get_tour(session, stage.tour_id)
     stage = service.update_stage(
-        session, actor=actor, tour=tour, stage=stage, data=data, if_match=if_match
+        session,
+        actor=actor,
+        tour=tour,
+        stage=stage,
+        data=data,
+        if_match=if_match,
+        dependents=DEPENDENTS,
     )
     return tagged(response, service.stage_public(stage, service.zone_of(tour)))
 

@@ -1,27 +1,17 @@
 """Stages: national order, the county's date window, who may change which stage."""
 
 import datetime as dt
-from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from sykkelturen.activities.models import Activity, ActivityPartner, ActivityPerson
 from sykkelturen.audit import service as audit
-from sykkelturen.checkpoints.models import Checkpoint
 from sykkelturen.concurrency import check_if_match, etag_of
-from sykkelturen.content.models import ContentItem
 from sykkelturen.db import utcnow
-from sykkelturen.measures.models import Measure
-from sykkelturen.outcomes.facts import report_facts
 from sykkelturen.pagination import PageParams, paginate
-from sykkelturen.partners.models import Partner
-from sykkelturen.people.models import Person
-from sykkelturen.press.models import Outreach, PressContact
-from sykkelturen.riders import service as riders
-from sykkelturen.riders.models import Rider
-from sykkelturen.routes.versions import current_statuses
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
     PASSENGERS_PER_BIKE,
@@ -32,7 +22,7 @@ from sykkelturen.stages.models import (
     StageUpdate,
     TransferAfter,
 )
-from sykkelturen.stages.phases import Phase, StageFacts, phase_of
+from sykkelturen.stages.needs import pilots_needed
 from sykkelturen.stages.problems import (
     CountyNotInTour,
     StageDateOutsideWindow,
@@ -41,7 +31,6 @@ from sykkelturen.stages.problems import (
     StageSequenceTaken,
     TooManyPassengers,
 )
-from sykkelturen.team.models import TeamMember
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tours.models import Tour, TourCounty
 
@@ -65,6 +54,19 @@ def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
     )
 
 
+@dataclass(frozen=True)
+class Dependents:
+    """What hangs on a stage from the layers above it, which a change must keep whole. The
+    caller hands them in, so that stages import none of those layers:
+
+    - `county_ties`: what of the stage names its county's own people, partners and press
+      contacts (a move to another county is refused while there is any);
+    - `check_seats_for_bikes`: refuses fewer bikes than the passengers on it need."""
+
+    county_ties: Callable[[Session, Stage], list[str]]
+    check_seats_for_bikes: Callable[[Session, Stage, int], None]
+
+
 def _resource(stage: Stage) -> audit.Resource:
     return audit.Resource(
         type="stage", id=str(stage.id), tour_id=stage.tour_id, county=stage.county
@@ -78,112 +80,6 @@ def get_stage(session: Session, stage_id: int) -> Stage:
     return stage
 
 
-def stage_facts(session: Session, tour: Tour) -> dict[int, StageFacts]:
-    """What the phase rules read, for every stage of the tour, in one query per kind of row."""
-    stages = {
-        s.id: s
-        for s in session.exec(select(Stage).where(Stage.tour_id == tour.id)).all()
-        if s.id is not None
-    }
-    ids = list(stages)
-    statuses = current_statuses(session, tour.id)
-    kinds: dict[int, set[str]] = {i: set() for i in ids}
-    for stage_id, kind in session.exec(
-        select(Checkpoint.stage_id, Checkpoint.kind).where(col(Checkpoint.stage_id).in_(ids))
-    ).all():
-        kinds[stage_id].add(kind)
-    team: dict[int, Counter[str]] = {i: Counter() for i in ids}
-    for stage_id, role in session.exec(
-        select(TeamMember.stage_id, TeamMember.role).where(col(TeamMember.stage_id).in_(ids))
-    ).all():
-        team[stage_id][role] += 1
-    confirmed: dict[int, Counter[str]] = {i: Counter() for i in ids}
-    for stage_id, role in session.exec(
-        select(Rider.stage_id, Rider.role).where(
-            col(Rider.stage_id).in_(ids), Rider.status == "confirmed"
-        )
-    ).all():
-        confirmed[stage_id][role] += 1
-    measures: dict[int, list[Measure]] = {i: [] for i in ids}
-    for measure in session.exec(select(Measure).where(col(Measure.stage_id).in_(ids))).all():
-        measures[measure.stage_id].append(measure)
-    activities: dict[int, list[Activity]] = {i: [] for i in ids}
-    for activity in session.exec(select(Activity).where(col(Activity.stage_id).in_(ids))).all():
-        activities[activity.stage_id].append(activity)
-    activity_ids = [a.id for found in activities.values() for a in found]
-    with_partner = set(
-        session.exec(
-            select(ActivityPartner.activity_id).where(
-                col(ActivityPartner.activity_id).in_(activity_ids)
-            )
-        ).all()
-    )
-    with_person = set(
-        session.exec(
-            select(ActivityPerson.activity_id).where(
-                col(ActivityPerson.activity_id).in_(activity_ids)
-            )
-        ).all()
-    )
-    outreach = Counter(
-        session.exec(select(Outreach.stage_id).where(col(Outreach.stage_id).in_(ids))).all()
-    )
-    content = Counter(
-        session.exec(select(ContentItem.stage_id).where(col(ContentItem.stage_id).in_(ids))).all()
-    )
-    reported = report_facts(session, ids)
-    facts = {}
-    for stage_id, stage in stages.items():
-        needs = StageNeeds.model_validate(stage.needs)
-        rider_needs = {
-            "pilot": needs.pilots if needs.pilots is not None else stage.bikes,
-            "cyclist": needs.cyclists,
-            "passenger": needs.passengers,
-        }
-        live = [a for a in activities[stage_id] if a.status != "cancelled"]
-        facts[stage_id] = StageFacts(
-            route_status=statuses.get(stage_id),
-            checkpoint_kinds=frozenset(kinds[stage_id]),
-            activities_with_responsible=sum(
-                1 for a in live if a.id in with_partner or a.id in with_person
-            ),
-            activities_with_partner=sum(1 for a in live if a.id in with_partner),
-            team_short=tuple(
-                sorted(
-                    str(role)
-                    for role, count in needs.team.items()
-                    if team[stage_id][str(role)] < count
-                )
-            ),
-            riders_short=tuple(
-                role for role, count in rider_needs.items() if confirmed[stage_id][role] < count
-            ),
-            measure_statuses=tuple(m.status for m in measures[stage_id]),
-            police_notice_in_time=any(
-                m.kind == "police_notice"
-                and m.status == "accepted"
-                and (
-                    m.due_date is None
-                    or (m.reviewed_at is not None and m.reviewed_at.date() <= m.due_date)
-                )
-                for m in measures[stage_id]
-            ),
-            signal_event_decided=any(
-                a.kind == "signal_event" and a.status in ("planned", "confirmed", "done")
-                for a in live
-            ),
-            outreach=outreach[stage_id],
-            content=content[stage_id],
-            outcome_recorded=reported[stage_id].outcome_recorded,
-            coverage=reported[stage_id].coverage,
-            partners_to_tell=len(reported[stage_id].partners_to_tell),
-            partners_told=len(
-                reported[stage_id].partners_told & reported[stage_id].partners_to_tell
-            ),
-        )
-    return facts
-
-
 def list_stages(
     session: Session,
     *,
@@ -191,15 +87,14 @@ def list_stages(
     county: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
-    phase: Phase | None,
+    only: Collection[int] | None,
     page: PageParams,
 ) -> tuple[list[Stage], str | None]:
+    """The tour's stages in national order; `only` keeps those ids alone (the ?phase= filter,
+    which progress computes from every domain's facts)."""
     statement = select(Stage).where(Stage.tour_id == tour.id)
-    if phase is not None:
-        in_phase = [
-            i for i, facts in stage_facts(session, tour).items() if phase_of(facts) == phase
-        ]
-        statement = statement.where(col(Stage.id).in_(in_phase))
+    if only is not None:
+        statement = statement.where(col(Stage.id).in_(only))
     if county is not None:
         statement = statement.where(Stage.county == county)
     if date_from is not None:
@@ -255,60 +150,8 @@ def _check_rules_unflushed(session: Session, *, tour: Tour, stage: Stage) -> Non
         )
 
 
-def county_ties(session: Session, stage: Stage) -> list[str]:
-    """What ties a stage to its county's own people, partners and press contacts: the team,
-    riders, responsible people and partners of measures and activities, outreach. Another
-    county may neither see nor edit these, so a stage moves to it only without them."""
-    ties: list[str] = []
-    for label, row_id, stage_id, person_id in (
-        ("team member", TeamMember.id, TeamMember.stage_id, TeamMember.person_id),
-        ("rider", Rider.id, Rider.stage_id, Rider.person_id),
-        ("measure", Measure.id, Measure.stage_id, Measure.responsible_person_id),
-    ):
-        for found_id, name in session.exec(
-            select(col(row_id), Person.name)
-            .join(Person, col(Person.id) == col(person_id))
-            .where(col(stage_id) == stage.id)
-            .order_by(col(row_id))
-        ).all():
-            ties.append(f"{name} ({label} {found_id})")
-    for activity_id, name in session.exec(
-        select(Activity.id, Person.name)
-        .join(ActivityPerson, col(ActivityPerson.activity_id) == col(Activity.id))
-        .join(Person, col(Person.id) == col(ActivityPerson.person_id))
-        .where(Activity.stage_id == stage.id)
-        .order_by(col(Activity.id))
-    ).all():
-        ties.append(f"{name} (activity {activity_id})")
-    for activity_id, name in session.exec(
-        select(Activity.id, Partner.name)
-        .join(ActivityPartner, col(ActivityPartner.activity_id) == col(Activity.id))
-        .join(Partner, col(Partner.id) == col(ActivityPartner.partner_id))
-        .where(Activity.stage_id == stage.id)
-        .order_by(col(Activity.id))
-    ).all():
-        ties.append(f"partner {name} (activity {activity_id})")
-    for measure_id, name in session.exec(
-        select(Measure.id, Partner.name)
-        .join(Partner, col(Partner.id) == col(Measure.responsible_partner_id))
-        .where(Measure.stage_id == stage.id)
-        .order_by(col(Measure.id))
-    ).all():
-        ties.append(f"partner {name} (measure {measure_id})")
-    for outreach_id, outlet in session.exec(
-        select(Outreach.id, PressContact.outlet)
-        .join(PressContact, col(PressContact.id) == col(Outreach.press_contact_id))
-        .where(Outreach.stage_id == stage.id)
-        .order_by(col(Outreach.id))
-    ).all():
-        ties.append(f"press contact {outlet} (outreach {outreach_id})")
-    return ties
-
-
 def _needs_json(needs: StageNeeds, bikes: int) -> dict[str, Any]:
-    if needs.pilots is None:
-        needs = needs.model_copy(update={"pilots": bikes})
-    return needs.model_dump(mode="json")
+    return needs.model_copy(update={"pilots": pilots_needed(needs, bikes)}).model_dump(mode="json")
 
 
 def create_stage(session: Session, *, actor: Actor, tour: Tour, data: StageCreate) -> Stage:
@@ -354,6 +197,7 @@ def update_stage(
     stage: Stage,
     data: StageUpdate,
     if_match: str,
+    dependents: Dependents,
 ) -> Stage:
     actor.require_county_write(stage.county)
     zone = zone_of(tour)
@@ -366,7 +210,7 @@ def update_stage(
     }
     if "county" in changes and changes["county"] != stage.county:
         actor.require_county_write(changes["county"])
-        ties = county_ties(session, stage)
+        ties = dependents.county_ties(session, stage)
         if ties:
             raise StageHasPeopleOfCounty(
                 f"Stage {stage.id} still names people of county {stage.county}, whom county "
@@ -383,8 +227,7 @@ def update_stage(
     _check_rules(session, tour=tour, stage=stage)
     if stage.bikes < before.bikes:
         with session.no_autoflush:
-            # The one rule of the layer above a stage reads: passengers keep their seats.
-            riders.check_seats_for_bikes(session, stage, stage.bikes)
+            dependents.check_seats_for_bikes(session, stage, stage.bikes)
     stage.updated_at = utcnow()
     session.add(stage)
     session.flush()

@@ -6,15 +6,10 @@ from sqlmodel import Field as SQLField
 
 from sykkelturen.bodies import RequestBody
 from sykkelturen.db import Versioned
-from sykkelturen.legs.models import AssignedLeg, ChangedLeg, LegKeys
+from sykkelturen.legs.models import LEGS_SHOWN, AssignedLeg, ChangedLeg, LegKeys
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.stages.models import TeamRole
 from sykkelturen.values import MAX_ID, IsoDateTime
-
-LEGS_SHOWN = (
-    "The legs covered today, by key, in route order; empty for the whole stage. A part "
-    "that no longer exists keeps its old key here and is listed in `changed_legs`."
-)
 
 
 class TeamMember(Versioned, table=True):

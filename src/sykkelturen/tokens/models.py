@@ -2,40 +2,12 @@
 
 import re
 from datetime import datetime
-from enum import StrEnum
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlmodel import Field as SQLField
-from sqlmodel import SQLModel
 
 from sykkelturen.bodies import RequestBody
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
-from sykkelturen.db import UTCDateTime, json_column, utcnow
-
-
-class Role(StrEnum):
-    national = "national"
-    county = "county"
-    reader = "reader"
-    stage_day = "stage_day"
-
-
-class Token(SQLModel, table=True):
-    id: int | None = SQLField(default=None, primary_key=True)
-    name: str = SQLField(max_length=200)
-    role: Role = SQLField(sa_type=sa.String(20))
-    counties: list[str] = SQLField(default_factory=list, sa_column=json_column())
-    personal_data: bool = SQLField(default=False)
-    token_hash: str = SQLField(max_length=64, unique=True)
-    prefix: str = SQLField(max_length=16, description="First characters, to recognise a token.")
-    created_at: datetime = SQLField(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by: str = SQLField(max_length=200)
-    revoked_at: datetime | None = SQLField(default=None, sa_type=UTCDateTime)
-    # A stage-day token's one stage; deleting the stage deletes its tokens.
-    stage_id: int | None = SQLField(
-        default=None, sa_column_args=[sa.ForeignKey("stage.id", ondelete="CASCADE")]
-    )
+from sykkelturen.security import Role
 
 
 class TokenCreate(RequestBody):

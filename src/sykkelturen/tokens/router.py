@@ -13,9 +13,9 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
-from sykkelturen.security import CountyWriter, CurrentActor, NationalOnly
+from sykkelturen.security import CountyWriter, CurrentActor, NationalOnly, Token
 from sykkelturen.tokens import service
-from sykkelturen.tokens.models import Me, Token, TokenCreate, TokenCreated, TokenPublic
+from sykkelturen.tokens.models import Me, TokenCreate, TokenCreated, TokenPublic
 from sykkelturen.tokens.problems import TokenNotFound
 from sykkelturen.values import MAX_ID
 

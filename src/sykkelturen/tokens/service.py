@@ -8,10 +8,10 @@ from sykkelturen.counties.service import get_county
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.problems import Forbidden, referenced
-from sykkelturen.security import Actor, hash_token
+from sykkelturen.security import Actor, Role, Token, hash_token
 from sykkelturen.stages.models import Stage
 from sykkelturen.stages.problems import StageNotFound
-from sykkelturen.tokens.models import Role, Token, TokenCreate, TokenCreated, TokenPublic
+from sykkelturen.tokens.models import TokenCreate, TokenCreated, TokenPublic
 from sykkelturen.tokens.problems import TokenNotFound
 
 TOKEN_PREFIX = "syk_"  # noqa: S105 - a recognisable prefix, not a secret

@@ -1,15 +1,23 @@
 """Recording deletions of run-sheet rows, and listing them for `updated_since`."""
 
 import datetime as dt
+from typing import Protocol
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from sykkelturen.checkpoints.models import Checkpoint
-from sykkelturen.measures.models import Measure
-from sykkelturen.riders.models import Rider
-from sykkelturen.stages.models import Stage
-from sykkelturen.team.models import TeamMember
 from sykkelturen.tombstones.models import Deleted, Tombstone, TombstoneType
+
+
+class Stage(Protocol):
+    """What a tombstone keeps of the stage a deleted row was on (a `stages.models.Stage`).
+    Tombstones have no foreign keys, the stage may be gone too, so they need no more of it
+    and sit below the stages that use them."""
+
+    id: int | None
+    tour_id: int
+    county: str
+    date: dt.date
 
 
 def bury(session: Session, stage: Stage, kind: TombstoneType, resource_id: int | None) -> None:
@@ -27,16 +35,24 @@ def bury(session: Session, stage: Stage, kind: TombstoneType, resource_id: int |
     )
 
 
+# What a stage's delete takes with it (ON DELETE CASCADE) that the run sheet shows.
+_CASCADED = (
+    TombstoneType.checkpoint,
+    TombstoneType.measure,
+    TombstoneType.team_member,
+    TombstoneType.rider,
+)
+
+
 def bury_stage(session: Session, stage: Stage) -> None:
     """A stage and what the run sheet showed of it: its checkpoints, measures, team and
-    riders go with it (ON DELETE CASCADE), so each gets a tombstone too."""
-    for kind, model in (
-        (TombstoneType.checkpoint, Checkpoint),
-        (TombstoneType.measure, Measure),
-        (TombstoneType.team_member, TeamMember),
-        (TombstoneType.rider, Rider),
-    ):
-        for row_id in session.exec(select(model.id).where(model.stage_id == stage.id)).all():
+    riders go with it (ON DELETE CASCADE), so each gets a tombstone too.
+
+    Each kind is named after its table, read by name: the domains that own those tables sit
+    above this one and import it, never the other way round."""
+    for kind in _CASCADED:
+        rows = sa.table(kind.value, sa.column("id"), sa.column("stage_id"))
+        for row_id in session.exec(select(rows.c.id).where(rows.c.stage_id == stage.id)).all():
             bury(session, stage, kind, row_id)
     bury(session, stage, TombstoneType.stage, stage.id)
 

@@ -29,9 +29,5 @@ class OutsideTourDates(Unprocessable):
     title, code = "Outside the tour's dates", "outside_tour_dates"
 
 
-class InvalidDateRange(Unprocessable):
-    title, code = "End before start", "invalid_date_range"
-
-
 class CountyWindowsOutside(Conflict):
     title, code = "County windows fall outside", "county_windows_outside"

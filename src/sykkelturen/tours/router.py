@@ -10,6 +10,7 @@ from sykkelturen.problems import (
     WRITE_PROBLEMS,
     Forbidden,
     InvalidCursor,
+    InvalidDateRange,
     Unauthorized,
     UnknownReference,
     ValidationFailed,
@@ -28,7 +29,6 @@ from sykkelturen.tours.models import (
 )
 from sykkelturen.tours.problems import (
     CountyWindowsOutside,
-    InvalidDateRange,
     OutsideTourDates,
     TourCountyExists,
     TourCountyHasStages,

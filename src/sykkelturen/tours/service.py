@@ -9,7 +9,7 @@ from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county, require_valid_in
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate
-from sykkelturen.problems import referenced
+from sykkelturen.problems import InvalidDateRange, referenced
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tours.models import (
@@ -24,7 +24,6 @@ from sykkelturen.tours.models import (
 )
 from sykkelturen.tours.problems import (
     CountyWindowsOutside,
-    InvalidDateRange,
     OutsideTourDates,
     TourCountyExists,
     TourCountyHasStages,

@@ -4,7 +4,10 @@ speed, counting the planned stops at earlier places.
 At speed v (km/h), a place at km k is reached at
     start + k / v hours + the dwell minutes of every stop before km k,
 and left after its own dwell. The finish is reached at start + distance / v + all dwells
-before it.
+before it. A day's riding takes longest at the slowest speed (`ride_duration`).
+
+The one home of time on the road: the run sheet, the live view's expected times,
+activities placed along the route and riders' duty all read it.
 """
 
 import datetime as dt
@@ -56,6 +59,14 @@ def finish_times(
         )
         for speed in speeds_kmh
     ]
+
+
+def ride_duration(
+    distance_m: float, speeds_kmh: list[float], dwell_minutes: int = 0
+) -> dt.timedelta:
+    """At the slowest planned speed (the longest the day can take), plus planned stops."""
+    slowest = min(speeds_kmh)
+    return dt.timedelta(hours=distance_m / 1000 / slowest, minutes=dwell_minutes)
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

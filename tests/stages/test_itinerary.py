@@ -4,8 +4,17 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from sykkelturen.clock import to_minute
-from sykkelturen.runsheet.itinerary import Stop, Timetable, arrival, finish_times, passages
+from sykkelturen.stages.itinerary import (
+    Stop,
+    Timetable,
+    arrival,
+    finish_times,
+    passages,
+    ride_duration,
+)
 
 START = dt.datetime(2026, 6, 3, 9, 30, tzinfo=dt.UTC)  # 11:30 in Oslo
 
@@ -44,6 +53,21 @@ def test_a_stop_at_the_same_km_is_not_before_itself() -> None:
     stops = [Stop(km=3, dwell_minutes=10), Stop(km=3, dwell_minutes=5)]
     assert minutes(arrival(START, stops, 3, 12)) == 15
     assert minutes(arrival(START, stops, 3.5, 12)) == 32.5
+
+
+@pytest.mark.parametrize(
+    ("distance_m", "speeds_kmh", "dwell_minutes", "expected"),
+    [
+        (20_000, [20.0], 0, dt.timedelta(hours=1)),
+        (20_000, [25.0, 20.0, 16.0], 0, dt.timedelta(hours=1.25)),  # the slowest speed
+        (20_000, [20.0], 30, dt.timedelta(hours=1.5)),  # planned stops add
+        (0, [18.0], 0, dt.timedelta()),
+    ],
+)
+def test_ride_duration_at_the_slowest_speed(
+    distance_m: float, speeds_kmh: list[float], dwell_minutes: int, expected: dt.timedelta
+) -> None:
+    assert ride_duration(distance_m, speeds_kmh, dwell_minutes) == expected
 
 
 def test_the_timetable_gives_the_minute_arrival_and_passages_give() -> None:

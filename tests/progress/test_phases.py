@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from sykkelturen.stages.phases import Phase, StageFacts, phase_of, plan_items, report_items
+from sykkelturen.progress.phases import Phase, StageFacts, phase_of, plan_items, report_items
 from tests.conftest import Callers
 from tests.factories import API, act, make_stage, ok, problem, tour_with_counties, upload
 
