@@ -299,3 +299,57 @@ def test_a_log_entry_and_the_clock_change_the_sheet_of_the_day(
     # moves its expected times too, so its kept fragment was not reused.
     assert logged["stages"][2]["day"] != moved["stages"][2]["day"]
     assert logged == from_nothing(callers.national, tour["id"])
+
+
+@pytest.mark.parametrize("sheet", ["national", "stage", "national, stage's county"])
+def test_a_past_stage_logged_and_never_finished_is_never_served_stale(
+    callers: Callers, tour: dict[str, Any], riding: FixedClock, sheet: str
+) -> None:
+    """Its expected times move with the clock although no stage rides today: the ETag and
+    the kept body follow the clock, so a 304 or a kept body never outlives them."""
+    riding.advance(hours=1)  # 12:00 in Oslo
+    start = items(callers.county_15, f"{first(tour)}/checkpoints")[0]
+    ok(
+        callers.county_15.post(
+            f"{first(tour)}/log",
+            json={
+                "kind": "start",
+                "occurred_at": "2026-06-03T11:38:00+02:00",
+                "checkpoint_id": start["id"],
+            },
+            headers={"Idempotency-Key": "start-past"},
+        ),
+        201,
+    )
+    riding.advance(days=2)  # 5 June: no stage rides; the first was never finished
+    url, params = {
+        "national": (f"{API}/tours/{tour['id']}/run-sheet", {}),
+        "stage": (f"{first(tour)}/run-sheet", {}),
+        "national, stage's county": (f"{API}/tours/{tour['id']}/run-sheet", {"county": "15"}),
+    }[sheet]
+
+    def day_of_first(response: Any) -> Any:
+        body = response.json()
+        return body["day"] if sheet == "stage" else body["stages"][0]["day"]
+
+    before = ok_response(callers.national.get(url, params=params))
+    riding.advance(minutes=30)
+    after = callers.national.get(
+        url, params=params, headers={"If-None-Match": before.headers["etag"]}
+    )
+    assert after.status_code == 200, after.text
+    assert after.headers["etag"] != before.headers["etag"]
+    assert day_of_first(after)["finish_expected"] != day_of_first(before)["finish_expected"]
+    fragments._fragments.values.clear()
+    service._bodies.values.clear()
+    assert day_of_first(callers.national.get(url, params=params)) == day_of_first(after)
+
+
+def test_a_sheet_without_expected_times_keeps_its_etag_as_the_clock_moves(
+    callers: Callers, tour: dict[str, Any], riding: FixedClock
+) -> None:
+    riding.advance(days=2)  # no stage rides, none has a log
+    url = f"{API}/tours/{tour['id']}/run-sheet"
+    tag = ok_response(callers.national.get(url)).headers["etag"]
+    riding.advance(minutes=30)
+    assert callers.national.get(url, headers={"If-None-Match": tag}).status_code == 304

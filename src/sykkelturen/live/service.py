@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from sykkelturen.audit import service as audit
 from sykkelturen.audit.models import AuditEntry
@@ -310,12 +312,13 @@ def forecasts_for(
     return result
 
 
-def rides_today(session: Session, tour: Tour, now: dt.datetime) -> bool:
-    return (
-        session.exec(
-            select(Stage.id).where(Stage.tour_id == tour.id, Stage.date == today_of(tour, now))
-        ).first()
-        is not None
+def with_forecast(tour: Tour, now: dt.datetime) -> SelectOfScalar[int | None]:
+    """The stages of the tour that have a forecast at `now`, as `forecasts_for` decides:
+    those that ride today and those with a log (a query, for readers that need only whether
+    a sheet shows one, such as an ETag)."""
+    logged = sa.exists().where(col(StageLogEntry.stage_id) == col(Stage.id))
+    return select(col(Stage.id)).where(
+        Stage.tour_id == tour.id, sa.or_(col(Stage.date) == today_of(tour, now), logged)
     )
 
 

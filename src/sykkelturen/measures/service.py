@@ -84,36 +84,52 @@ def shown(
     on: dt.date,
 ) -> MeasurePublic:
     """A measure as shown, from its stored columns: a `Measure`, or a Core row of the same
-    columns (the run sheet reads thousands at once); `place` is where it is now (at a
-    checkpoint: the checkpoint's), `person` only for those who may see it."""
-    km, lat, lon = place
+    columns; `place` is where it is now (at a checkpoint: the checkpoint's), `person` only
+    for those who may see it."""
     return MeasurePublic(
-        id=measure.id,
-        stage_id=measure.stage_id,
-        kind=MeasureKind(measure.kind),
-        title=measure.title,
-        description=measure.description,
-        checkpoint_id=measure.checkpoint_id,
-        km=round(km, 3) if km is not None else None,
-        lat=lat,
-        lon=lon,
-        starts_at=measure.starts_at,
-        ends_at=measure.ends_at,
-        responsible_name=measure.responsible_name
+        **shown_fields(measure, place=place, person=person, partner=partner, on=on)
+    )
+
+
+def shown_fields(
+    measure: Any,
+    *,
+    place: tuple[float | None, float | None, float | None],
+    person: PersonSummary | None,
+    partner: PartnerRef | None,
+    on: dt.date,
+) -> dict[str, Any]:
+    """The fields of `shown`, in the order of `MeasurePublic` and each of the type it
+    declares: the run sheet writes thousands of them to JSON as they are, without the model
+    (tests/runsheet/test_stage_json.py checks that the model writes the same bytes)."""
+    km, lat, lon = place
+    return {
+        "id": measure.id,
+        "stage_id": measure.stage_id,
+        "kind": MeasureKind(measure.kind),
+        "title": measure.title,
+        "description": measure.description,
+        "checkpoint_id": measure.checkpoint_id,
+        "km": round(km, 3) if km is not None else None,
+        "lat": lat,
+        "lon": lon,
+        "starts_at": measure.starts_at,
+        "ends_at": measure.ends_at,
+        "responsible_name": measure.responsible_name
         or (partner.name if partner else None)
         or (person.name if person else None),
-        responsible_person=person,
-        responsible_partner=partner,
-        due_date=measure.due_date,
-        overdue=overdue(measure.due_date, measure.status, on),
-        notes=measure.notes,
-        status=MeasureStatus(measure.status),
-        review_comment=measure.review_comment,
-        submitted_at=measure.submitted_at,
-        reviewed_at=measure.reviewed_at,
-        version=measure.version,
-        updated_at=measure.updated_at,
-    )
+        "responsible_person": person,
+        "responsible_partner": partner,
+        "due_date": measure.due_date,
+        "overdue": overdue(measure.due_date, measure.status, on),
+        "notes": measure.notes,
+        "status": MeasureStatus(measure.status),
+        "review_comment": measure.review_comment,
+        "submitted_at": measure.submitted_at,
+        "reviewed_at": measure.reviewed_at,
+        "version": measure.version,
+        "updated_at": measure.updated_at,
+    }
 
 
 def recorded(session: Session, actor: Actor, stage: Stage, measure: Measure) -> MeasurePublic:

@@ -32,34 +32,31 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import pydantic_core
+
 from sykkelturen.caching import LruCache
 from sykkelturen.clock import to_minute
 from sykkelturen.legs import rules as leg_rules
 from sykkelturen.legs.models import Leg
 from sykkelturen.legs.service import legs_along
 from sykkelturen.live.expected import PlaceForecast, StageForecast
-from sykkelturen.measures.models import MeasurePublic
-from sykkelturen.measures.service import shown
+from sykkelturen.measures.service import shown_fields
 from sykkelturen.partners.models import PartnerKind, PartnerRef
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.routes.models import HazardPublic
 from sykkelturen.routes.service import hazard_items
 from sykkelturen.routes.versions import VersionKey, decode_line, version_key
-from sykkelturen.runsheet.gather import Contents, Row, StageVersions
+from sykkelturen.runsheet.gather import Contents, Record, Row, StageVersions
 from sykkelturen.runsheet.models import (
-    Clock,
     Contacts,
-    DayTimes,
-    LegClock,
     OverdueMeasure,
-    RunSheetLeg,
-    RunSheetLine,
-    RunSheetMeasure,
     StageRunSheet,
 )
 from sykkelturen.stages.itinerary import Stop, Timetable, reference_speed
 
 FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
+Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -78,6 +75,9 @@ class Fragment:
 # Enough for a few 300-stage tours in both visibilities; a fragment is about 15 KB of JSON.
 _fragments: LruCache[tuple[Any, ...], Fragment] = LruCache(2_000)
 _hazards: LruCache[VersionKey, list[HazardPublic]] = LruCache(2_000)
+# Legs of a route line between its boundary checkpoints: a pure function of the line, the
+# marks (id, kind, km, name) and the end names, all in the key.
+_legs: LruCache[tuple[Any, ...], list[Leg]] = LruCache(2_000)
 
 
 def fragment_key(
@@ -97,22 +97,7 @@ def kept(key: tuple[Any, ...]) -> Fragment | None:
     return _fragments.get(key)
 
 
-def keep(key: tuple[Any, ...], sheet: StageRunSheet) -> Fragment:
-    overdue = tuple(
-        OverdueMeasure(
-            measure_id=m.measure.id,
-            stage_id=sheet.stage_id,
-            sequence=sheet.sequence,
-            county=sheet.county,
-            title=m.measure.title,
-            kind=m.measure.kind,
-            due_date=m.measure.due_date,
-            status=m.measure.status,
-        )
-        for m in sheet.measures
-        if m.measure.overdue and m.measure.due_date is not None
-    )
-    fragment = Fragment(json=sheet.model_dump_json().encode(), overdue=overdue)
+def keep(key: tuple[Any, ...], fragment: Fragment) -> Fragment:
     _fragments.get_or_make(key, lambda: fragment)
     return fragment
 
@@ -129,70 +114,46 @@ class _Times:
         local: dict[int, dt.datetime],
         zone: ZoneInfo,
     ) -> None:
-        self.arrive: list[list[int]] = []
-        self.depart: list[list[int]] = []
+        self.arrive: list[dt.datetime] = []
+        self.depart: list[dt.datetime] = []
         if asked:
             arrive, depart = table.minutes([k for k, _ in asked], [d for _, d in asked], speeds)
-            self.arrive, self.depart = arrive.tolist(), depart.tolist()
-        self.speeds, self.local, self.zone, self.next = speeds, local, zone, 0
-
-    def _shown(self, minute: int) -> dt.datetime:
-        shown = self.local.get(minute)
-        if shown is None:
-            shown = self.local[minute] = dt.datetime.fromtimestamp(minute * 60, self.zone)
-        return shown
+            for minute in np.unique(np.concatenate((arrive, depart), axis=None)).tolist():
+                if minute not in local:
+                    local[minute] = dt.datetime.fromtimestamp(minute * 60, zone)
+            # Flat, place after place, one per speed.
+            self.arrive = [local[m] for m in arrive.ravel().tolist()]
+            self.depart = [local[m] for m in depart.ravel().tolist()]
+        self.speeds, self.next = speeds, 0
 
     def take(self) -> tuple[list[dt.datetime], list[dt.datetime]]:
         """The next place's arrival and departure at each speed."""
-        i, self.next = self.next, self.next + 1
-        return [self._shown(m) for m in self.arrive[i]], [self._shown(m) for m in self.depart[i]]
-
-    def clocks(self) -> list[Clock]:
-        arrive, depart = self.take()
-        return [
-            Clock(speed_kmh=s, arrive=a, depart=d)
-            for s, a, d in zip(self.speeds, arrive, depart, strict=True)
-        ]
+        n = len(self.speeds)
+        i, self.next = self.next * n, self.next + 1
+        return self.arrive[i : i + n], self.depart[i : i + n]
 
 
-def _day_times(made: StageForecast, zone: ZoneInfo, ridden_m: float | None) -> DayTimes:
-    finish = made.finish
-    return DayTimes(
-        status=made.status,
-        expected_start=to_minute(made.expected_start, zone)
-        if made.expected_start is not None and made.started_at is None
-        else None,
-        started_at=made.started_at.astimezone(zone) if made.started_at else None,
-        delay_minutes=round(made.delay_minutes, 1) if made.delay_minutes is not None else None,
-        finish_expected=to_minute(finish.expected, zone) if finish.expected else None,
-        finish_actual=finish.actual.astimezone(zone) if finish.actual else None,
-        ridden_m=ridden_m,
-    )
-
-
-def _line_day(forecast: StageForecast | None, checkpoint_id: int, zone: ZoneInfo) -> dict[str, Any]:
-    """A checkpoint's expected and actual time on the day, from the stage's forecast."""
-    on_day: PlaceForecast | None = None
-    if forecast is not None:
-        on_day = next((p for p in forecast.places if p.place.id == checkpoint_id), None)
+def _line_day(on_day: PlaceForecast | None, zone: ZoneInfo) -> Json:
+    """A checkpoint's expected and actual time on the day, from the stage's forecast (every
+    key always, in `RunSheetLine`'s order)."""
     if on_day is None:
-        return {}
+        return {"expected": None, "actual": None, "delay_minutes": None, "late": False}
     delay = on_day.delay_minutes
     return {
         "expected": to_minute(on_day.expected, zone) if on_day.expected else None,
         "actual": on_day.actual.astimezone(zone) if on_day.actual else None,
-        "delay_minutes": round(delay, 1) if delay is not None else None,
+        "delay_minutes": round(float(delay), 1) if delay is not None else None,
         "late": on_day.late,
     }
 
 
 def _measure_day(
     forecast: StageForecast | None, measure_id: int, km: float | None, zone: ZoneInfo
-) -> dict[str, Any]:
+) -> Json:
     """A measure's passage on the day: expected ahead, interpolated once passed, and whether
     it leaves the measure's window (the same figures as `/live`)."""
     if forecast is None or km is None:
-        return {}
+        return {"expected": None, "actual": None, "at_risk": False}
     window = next((w for w in forecast.windows if w.window.id == measure_id), None)
     passage, passed = (
         (window.passage, window.passed)
@@ -207,15 +168,15 @@ def _measure_day(
     }
 
 
-def _planned(times: list[Clock], speeds_kmh: list[float]) -> dt.datetime | None:
+def _planned(times: list[Json], speeds_kmh: list[float]) -> dt.datetime | None:
     """The time at the stage's reference speed, which the day's figures are compared with."""
     if not speeds_kmh:
         return None
     speed = reference_speed(speeds_kmh)
-    return next((t.arrive for t in times if t.speed_kmh == speed), None)
+    return next((t["arrive"] for t in times if t["speed_kmh"] == speed), None)
 
 
-def _measure(row: Row, place: Row | None, visible: bool, today: dt.date) -> MeasurePublic:
+def _measure(row: Record, place: Record | None, visible: bool, today: dt.date) -> Json:
     """A measure as `measures.service.public` shows it, from its joined row: at a checkpoint
     it is where the checkpoint is now; the responsible person only to those who may see."""
     km, lat, lon = (
@@ -237,7 +198,7 @@ def _measure(row: Row, place: Row | None, visible: bool, today: dt.date) -> Meas
         if row.partner_id is not None
         else None
     )
-    return shown(row, place=(km, lat, lon), person=person, partner=partner, on=today)
+    return shown_fields(row, place=(km, lat, lon), person=person, partner=partner, on=today)
 
 
 def last_changed(found: StageVersions) -> dt.datetime:
@@ -254,7 +215,7 @@ def last_changed(found: StageVersions) -> dt.datetime:
 
 
 def _along_route(
-    stage: Row, geometry: Row, marks: list[Row], with_hazards: bool
+    stage: Row, geometry: Row, marks: list[Record], with_hazards: bool
 ) -> tuple[list[Leg], list[HazardPublic]]:
     """The legs (with distance and climb) and hazards of the current route's line."""
     key = version_key(geometry.id, geometry.sha256, geometry.uploaded_at)
@@ -262,7 +223,60 @@ def _along_route(
     bounds = [leg_rules.Mark(id=m.id, kind=m.kind, km=m.km, name=m.name) for m in marks]
     names = (stage.start_place or "Start", stage.finish_place or "Mål")
     hazards = _hazards.get_or_make(key, lambda: hazard_items(line)) if with_hazards else []
-    return legs_along(bounds, line, *names), hazards
+    legs_key = (key, tuple((m.id, m.kind, m.km, m.name) for m in bounds), names)
+    return _legs.get_or_make(legs_key, lambda: legs_along(bounds, line, *names)), hazards
+
+
+# The JSON of a stage's sheet is written straight from plain values (dicts and lists in the
+# field order of `StageRunSheet`, with the few nested models it shows as they are): the same
+# bytes as `StageRunSheet(...).model_dump_json()`, without validating some 100 models per
+# stage. Every value has the type its field declares (floats as floats), and non-finite
+# floats become null as pydantic writes them; tests/runsheet/test_stage_json.py reads every
+# fragment back into the models and checks that they write it byte for byte.
+def _clock_json(times: _Times) -> list[Json]:
+    arrive, depart = times.take()
+    return [
+        {"speed_kmh": s, "arrive": a, "depart": d}
+        for s, a, d in zip(times.speeds, arrive, depart, strict=True)
+    ]
+
+
+def _day_json(made: StageForecast, zone: ZoneInfo, ridden_m: float | None) -> Json:
+    finish = made.finish
+    return {
+        "status": made.status,
+        "expected_start": to_minute(made.expected_start, zone)
+        if made.expected_start is not None and made.started_at is None
+        else None,
+        "started_at": made.started_at.astimezone(zone) if made.started_at else None,
+        "delay_minutes": round(float(made.delay_minutes), 1)
+        if made.delay_minutes is not None
+        else None,
+        "finish_expected": to_minute(finish.expected, zone) if finish.expected else None,
+        "finish_actual": finish.actual.astimezone(zone) if finish.actual else None,
+        "ridden_m": _float(ridden_m),
+    }
+
+
+def _overdue(stage: Row, shown_measures: list[Json]) -> tuple[OverdueMeasure, ...]:
+    return tuple(
+        OverdueMeasure(
+            measure_id=m["id"],
+            stage_id=stage.id,
+            sequence=stage.sequence,
+            county=stage.county,
+            title=m["title"],
+            kind=m["kind"],
+            due_date=m["due_date"],
+            status=m["status"],
+        )
+        for m in shown_measures
+        if m["overdue"] and m["due_date"] is not None
+    )
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
 
 
 def build(
@@ -277,10 +291,11 @@ def build(
     contacts: Contacts | None,
     forecast: StageForecast | None,
     local: dict[int, dt.datetime],
-) -> StageRunSheet:
-    """One stage's sheet from its rows (`gather.contents`): the itinerary at each planned
-    speed, legs, measures in time order, hazards, and on the day expected and actual.
-    `local`: minutes since the epoch already shown in the tour's zone (shared by a build)."""
+) -> Fragment:
+    """One stage's sheet from its rows (`gather.contents`), as JSON: the itinerary at each
+    planned speed, legs, measures in time order, hazards, and on the day expected and
+    actual. `local`: minutes since the epoch already shown in the tour's zone (shared by a
+    build)."""
     stage = rows.stages[stage_id]
     route = found.route
     stats = route.stats if route is not None else None
@@ -291,7 +306,7 @@ def build(
     stops = [Stop(km=c.km, dwell_minutes=c.dwell_minutes) for c in points if c.km is not None]
     distance_km = stats["distance_m"] / 1000 if stats is not None else None
     start: dt.datetime | None = stage.starts_at
-    speeds: list[float] = stage.speeds_kmh
+    speeds = [float(s) for s in stage.speeds_kmh]
     warnings = []
     if route is None:
         warnings.append("no_route: upload a route to get distances and times")
@@ -307,7 +322,7 @@ def build(
     for row in rows.measures.get(stage_id, []):
         place = by_id.get(row.checkpoint_id) if row.checkpoint_id is not None else None
         public = _measure(row, place, visible, today)
-        untimed = public.starts_at is None and public.km is not None
+        untimed = public["starts_at"] is None and public["km"] is not None
         at_km = place.km if place is not None else row.km
         measured.append((public, at_km if untimed else None, at_km))
     # Every clock time of the stage, asked in the order they are taken below.
@@ -320,75 +335,91 @@ def build(
             asked += [(leg.km_from, here), (leg.km_to, 0)]
         asked += [(km, 0) for _, km, _ in measured if km is not None]
     times = _Times(table, asked, speeds, local, zone) if table is not None else None
+    # The first forecast of each checkpoint (reversed: the first one is written last).
+    places = {p.place.id: p for p in reversed(forecast.places)} if forecast is not None else {}
     lines = []
     for c in points:
-        clocks = times.clocks() if times is not None and c.km is not None else []
+        clocks = _clock_json(times) if times is not None and c.km is not None else []
         lines.append(
-            RunSheetLine(
-                checkpoint_id=c.id,
-                name=c.name,
-                kind=c.kind,
-                km=round(c.km, 3) if c.km is not None else None,
-                km_to_go=max(round(distance_km - c.km, 3), 0.0) + 0.0  # never -0.0
+            {
+                "checkpoint_id": c.id,
+                "name": c.name,
+                "kind": c.kind,
+                "km": round(c.km, 3) if c.km is not None else None,
+                "km_to_go": max(round(distance_km - c.km, 3), 0.0) + 0.0  # never -0.0
                 if distance_km is not None and c.km is not None
                 else None,
-                dwell_minutes=c.dwell_minutes,
-                times=clocks,
-                planned=_planned(clocks, speeds),
-                **_line_day(forecast, c.id, zone),
-            )
+                "dwell_minutes": c.dwell_minutes,
+                "times": clocks,
+                "planned": _planned(clocks, speeds),
+                **_line_day(places.get(c.id), zone),
+            }
         )
-    finish = times.clocks() if times is not None and distance_km is not None else []
-    legs: list[RunSheetLeg] = []
+    finish = _clock_json(times) if times is not None and distance_km is not None else []
+    legs: list[Json] = []
     for leg in found_legs:
         leg_times = []
         if times is not None:
             _, begins = times.take()
             ends, _ = times.take()
             leg_times = [
-                LegClock(speed_kmh=s, start=b, end=e)
+                {"speed_kmh": s, "start": b, "end": e}
                 for s, b, e in zip(speeds, begins, ends, strict=True)
             ]
         legs.append(
-            RunSheetLeg(
-                **leg.model_dump(exclude={"from_checkpoint_id", "to_checkpoint_id"}),
-                times=leg_times,
-            )
+            {
+                "key": leg.key,
+                "number": leg.number,
+                "from_name": leg.from_name,
+                "to_name": leg.to_name,
+                "km_from": leg.km_from,
+                "km_to": leg.km_to,
+                "distance_m": leg.distance_m,
+                "ascent_m": leg.ascent_m,
+                "descent_m": leg.descent_m,
+                "times": leg_times,
+            }
         )
     measure_rows = [
-        RunSheetMeasure(
-            measure=public,
-            times=times.clocks() if times is not None and km is not None else [],
-            **_measure_day(forecast, public.id, at_km, zone),
+        (
+            public,
+            _clock_json(times) if times is not None and km is not None else [],
+            _measure_day(forecast, public["id"], at_km, zone),
         )
         for public, km, at_km in measured
     ]
     measure_rows.sort(
-        key=lambda m: m.measure.starts_at or (m.times[0].arrive if m.times else FAR_FUTURE)
+        key=lambda m: m[0]["starts_at"] or (m[1][0]["arrive"] if m[1] else FAR_FUTURE)
     )
-    return StageRunSheet(
-        stage_id=stage.id,
-        sequence=stage.sequence,
-        county=stage.county,
-        name=stage.name,
-        date=stage.date,
-        start_place=stage.start_place,
-        finish_place=stage.finish_place,
-        starts_at=start.astimezone(zone) if start else None,
-        speeds_kmh=speeds,
-        route_version=route.number if route is not None else None,
-        route_status=route.status if route is not None else None,
-        distance_m=stats["distance_m"] if stats is not None else None,
-        ascent_m=stats["ascent_m"] if stats is not None else None,
-        descent_m=stats["descent_m"] if stats is not None else None,
-        lines=lines,
-        finish=finish,
-        legs=legs,
-        measures=measure_rows,
-        hazards=hazards,
-        transfer_after=stage.transfer_after,
-        contacts=contacts,
-        warnings=warnings,
-        day=_day_times(forecast, zone, stage.ridden_m) if forecast is not None else None,
-        last_changed=last_changed(found),
+    sheet = {
+        "stage_id": stage.id,
+        "sequence": stage.sequence,
+        "county": stage.county,
+        "name": stage.name,
+        "date": stage.date,
+        "start_place": stage.start_place,
+        "finish_place": stage.finish_place,
+        "starts_at": start.astimezone(zone) if start else None,
+        "speeds_kmh": speeds,
+        "route_version": route.number if route is not None else None,
+        "route_status": route.status if route is not None else None,
+        "distance_m": _float(stats["distance_m"]) if stats is not None else None,
+        "ascent_m": _float(stats["ascent_m"]) if stats is not None else None,
+        "descent_m": _float(stats["descent_m"]) if stats is not None else None,
+        "lines": lines,
+        "finish": finish,
+        "legs": legs,
+        "measures": [
+            {"measure": public, "times": clocks, **day} for public, clocks, day in measure_rows
+        ],
+        "hazards": hazards,
+        "transfer_after": stage.transfer_after,
+        "contacts": contacts,
+        "warnings": warnings,
+        "day": _day_json(forecast, zone, stage.ridden_m) if forecast is not None else None,
+        "last_changed": last_changed(found),
+    }
+    return Fragment(
+        json=pydantic_core.to_json(sheet, inf_nan_mode="null"),
+        overdue=_overdue(stage, [public for public, _, _ in measure_rows]),
     )

@@ -160,7 +160,7 @@ def _stage_file(
         chosen,
         options,
         _variant(actor),
-        service.day_marker(session, tour, now),
+        service.clock_marker(session, tour, now, stage_id=stage.id),
     )
 
     def build() -> bytes:
@@ -372,7 +372,14 @@ def _tour_file(
         selection,
         options,
         _variant(actor),
-        service.day_marker(session, tour, now),
+        service.clock_marker(
+            session,
+            tour,
+            now,
+            county=selection.county,
+            date_from=selection.date_from,
+            date_to=selection.date_to,
+        ),
     )
 
     def build() -> bytes:

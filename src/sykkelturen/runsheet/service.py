@@ -137,7 +137,7 @@ def _fragments(
                 contacts = (
                     _contacts(session, actor, stage) if stage else Contacts(team=[], riders=[])
                 )
-            sheet = fragments.build(
+            fragment = fragments.build(
                 stage_id,
                 found=found[stage_id],
                 rows=rows,
@@ -149,7 +149,7 @@ def _fragments(
                 forecast=forecasts.get(stage_id),
                 local=local,
             )
-            result[stage_id] = fragments.keep(keys[stage_id], sheet)
+            result[stage_id] = fragments.keep(keys[stage_id], fragment)
     return [result[i] for i in shown]
 
 
@@ -320,10 +320,32 @@ def newest_change(session: Session) -> tuple[object, object]:
     return newest[0], newest[1]
 
 
-def day_marker(session: Session, tour: Tour, now: dt.datetime) -> str:
-    """For the ETag: while a stage of the tour rides today, expected times move with the
-    clock, so the minute is part of the tag; otherwise nothing."""
-    return now.strftime("%Y-%m-%dT%H:%M") if live.rides_today(session, tour, now) else ""
+def clock_marker(
+    session: Session,
+    tour: Tour,
+    now: dt.datetime,
+    *,
+    stage_id: int | None = None,
+    county: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> str:
+    """For the ETag: a stage that rides today or has a log shows expected times
+    (`live.with_forecast`, the same rule as its fragment's key), and they move with the
+    clock: to the minute, delays to a tenth of one, statuses at any instant. So when the
+    sheet shows such a stage (the one stage, or any the county and dates select) the
+    instant is part of the tag, and its kept body is never reused at another; otherwise
+    nothing (the date, for overdue measures, is in every tag)."""
+    query = live.with_forecast(tour, now)
+    if stage_id is not None:
+        query = query.where(Stage.id == stage_id)
+    if county is not None:
+        query = query.where(Stage.county == county)
+    if date_from is not None:
+        query = query.where(Stage.date >= date_from)
+    if date_to is not None:
+        query = query.where(Stage.date <= date_to)
+    return now.isoformat() if session.exec(query.limit(1)).first() is not None else ""
 
 
 def fingerprint(session: Session, tour: Tour, *parts: object) -> str:
