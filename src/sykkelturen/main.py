@@ -40,7 +40,7 @@ from sykkelturen.response_headers import ResponseHeadersMiddleware
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
 from sykkelturen.runsheet.router import router as runsheet_router
-from sykkelturen.security import get_actor
+from sykkelturen.security import current_actor
 from sykkelturen.staffing.router import router as staffing_router
 from sykkelturen.stages.router import router as stages_router
 from sykkelturen.team.router import router as team_router
@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's built-in OpenTelemetry looks for configured providers on every request;
+        # the service configures none, so it is switched off rather than asked each time.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         generate_unique_id_function=operation_id,
         # Every operation: 406 when `Accept` asks for nothing it answers with.
         dependencies=[Depends(require_acceptable)],
@@ -90,13 +93,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_engine = writer_engine(engine)
     app.state.clock = SystemClock()  # tests put a FixedClock here
 
+    # The probes first: FastAPI matches routes in order, and a load balancer asks often.
+    openapi.mark_anonymous_operations(health_router)
+    app.include_router(health_router, dependencies=[Depends(check_query_string)])
+
     # Every API request: its query string and body coding checked, a token it presents valid.
+    # These (and `require_acceptable`) are `async def`: they only read the request, and each
+    # sync dependency would cost a hop to the thread pool on every request.
     api = APIRouter(
         prefix=API_PREFIX,
         dependencies=[
             Depends(check_query_string),
             Depends(check_content_encoding),
-            Depends(get_actor),
+            Depends(current_actor),
         ],
     )
     for router in (
@@ -129,8 +138,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi.mark_anonymous_operations(router)
         api.include_router(router)
     app.include_router(api)
-    openapi.mark_anonymous_operations(health_router)
-    app.include_router(health_router, dependencies=[Depends(check_query_string)])
 
     install_problem_handlers(app)
     install_not_modified_handler(app)
