@@ -15,6 +15,7 @@ from sykkelturen.bodies import check_content_encoding
 from sykkelturen.calendars.router import router as calendars_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
 from sykkelturen.clock import SystemClock
+from sykkelturen.compression import GzipMiddleware
 from sykkelturen.concurrency import install_not_modified_handler
 from sykkelturen.config import Settings, get_settings
 from sykkelturen.content.router import router as content_router
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_problem_handlers(app)
     install_not_modified_handler(app)
-    # The last added runs first: request id, HEAD, CORS, then the body limit, so a 413
+    # The last added runs first: request id, HEAD, gzip, CORS, then the body limit, so a 413
     # from the limit still carries CORS headers and a browser can read the problem.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-ID",
             ],
         )
+    app.add_middleware(GzipMiddleware)  # inside HEAD: a HEAD shows the GET's coding and length
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(ResponseHeadersMiddleware)  # outermost: every response gets them
