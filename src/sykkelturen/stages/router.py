@@ -70,7 +70,7 @@ def list_stages(
         page=page,
     )
     zone = service.zone_of(tour)
-    return Page(items=[service.stage_public(s, zone) for s in rows], next_cursor=next_cursor)
+    return Page(items=[service.stage_public_of_row(s, zone) for s in rows], next_cursor=next_cursor)
 
 
 @router.post(

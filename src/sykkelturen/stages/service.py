@@ -5,6 +5,7 @@ from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sykkelturen.activities.models import Activity, ActivityPartner, ActivityPerson
@@ -15,7 +16,7 @@ from sykkelturen.content.models import ContentItem
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import Measure
 from sykkelturen.outcomes.facts import report_facts
-from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.pagination import PageParams, paginate_rows
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
 from sykkelturen.press.models import Outreach, PressContact
@@ -50,19 +51,31 @@ def zone_of(tour: Tour) -> ZoneInfo:
     return ZoneInfo(tour.time_zone)
 
 
+def _local_start(starts_at: dt.datetime | None, zone: ZoneInfo) -> dict[str, Any]:
+    """The planned start as the body shows it: local time of day and instant with offset."""
+    local_start = starts_at.astimezone(zone) if starts_at is not None else None
+    return {
+        "start_time": local_start.time().replace(tzinfo=None) if local_start else None,
+        "starts_at": local_start,
+    }
+
+
 def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
-    local_start = stage.starts_at.astimezone(zone) if stage.starts_at is not None else None
     return StagePublic.model_validate(
         stage,
         update={
-            "start_time": local_start.time().replace(tzinfo=None) if local_start else None,
-            "starts_at": local_start,
+            **_local_start(stage.starts_at, zone),
             "needs": StageNeeds.model_validate(stage.needs),
             "transfer_after": (
                 TransferAfter.model_validate(stage.transfer_after) if stage.transfer_after else None
             ),
         },
     )
+
+
+def stage_public_of_row(row: sa.Row[Any], zone: ZoneInfo) -> StagePublic:
+    """The same body from a plain row of the stage table, validated once (lists)."""
+    return StagePublic.model_validate(row._asdict() | _local_start(row.starts_at, zone))
 
 
 def _resource(stage: Stage) -> audit.Resource:
@@ -193,20 +206,23 @@ def list_stages(
     date_to: dt.date | None,
     phase: Phase | None,
     page: PageParams,
-) -> tuple[list[Stage], str | None]:
-    statement = select(Stage).where(Stage.tour_id == tour.id)
+) -> tuple[list[sa.Row[Any]], str | None]:
+    """One page of the tour's stages as plain rows of the stage table: a Core query, so a
+    list of many stages builds no ORM objects (each body is validated once, from the row)."""
+    table: sa.Table = Stage.__table__  # type: ignore[attr-defined]
+    statement = sa.select(*table.columns).where(table.c.tour_id == tour.id)
     if phase is not None:
         in_phase = [
             i for i, facts in stage_facts(session, tour).items() if phase_of(facts) == phase
         ]
         statement = statement.where(col(Stage.id).in_(in_phase))
     if county is not None:
-        statement = statement.where(Stage.county == county)
+        statement = statement.where(col(Stage.county) == county)
     if date_from is not None:
         statement = statement.where(col(Stage.date) >= date_from)
     if date_to is not None:
         statement = statement.where(col(Stage.date) <= date_to)
-    return paginate(
+    return paginate_rows(
         session, statement, page=page, order_by=[col(Stage.sequence)], key=lambda s: [s.sequence]
     )
 
