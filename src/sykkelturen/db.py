@@ -126,13 +126,20 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     at its first statement (in the endpoint's thread), and a request that never touched
     the database ends without any I/O. Commit and rollback are I/O and go to a thread."""
     engine: Engine = request.app.state.engine
-    if request.method in WRITE_METHODS:
+    writes = request.method in WRITE_METHODS
+    if writes:
         engine = request.app.state.write_engine
+    # Ending a read on SQLite releases a snapshot of a local file (no I/O to wait for):
+    # done here rather than at the cost of another thread-pool hop.
+    commit_here = not writes and engine.dialect.name == "sqlite"
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
         if session.in_transaction():
-            await run_in_threadpool(session.commit)
+            if commit_here:
+                session.commit()
+            else:
+                await run_in_threadpool(session.commit)
     except BaseException:
         if session.in_transaction():
             await run_in_threadpool(session.rollback)
