@@ -23,10 +23,10 @@ import anyio.to_thread
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sykkelturen.caching import LruCache
+
 MIN_SIZE = 1024
 LEVEL = 6
-# Bodies this large are compressed in a worker thread, so the event loop keeps serving.
-THREAD_SIZE = 256 * 1024
 GZIP_SUFFIX = "-gzip"
 _SUFFIX_BYTES = GZIP_SUFFIX.encode() + b'"'
 _GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer around the deflate stream
@@ -93,6 +93,24 @@ def _without_gzip_tags(value: bytes) -> bytes:
 def compress(body: bytes) -> bytes:
     """A whole body as gzip; the same bytes always give the same gzip."""
     return zlib.compress(body, LEVEL, wbits=_GZIP_WBITS)
+
+
+# Large bodies that are pulled again and again (the national run sheet after each change,
+# by every caller) are compressed once per worker: keyed by the body's own checksum, its
+# length and media type as well as its tag, so a hit is always the same bytes.
+CACHED_SIZE = 64 * 1024
+_compressed: LruCache[tuple[str, str, int, int], bytes] = LruCache(32)
+
+
+async def compress_large(body: bytes, *, etag: str | None, content_type: str) -> bytes:
+    if len(body) < CACHED_SIZE or etag is None:
+        return compress(body)
+    key = (etag, content_type, len(body), zlib.crc32(body))
+    found = _compressed.get(key)
+    if found is None:
+        found = await anyio.to_thread.run_sync(compress, body)
+        _compressed.put(key, found)
+    return found
 
 
 class GzipMiddleware:
@@ -193,10 +211,9 @@ class _Responder:
         if etag is not None:
             headers["ETag"] = gzip_etag(etag)
         if not more_body:
-            if len(body) >= THREAD_SIZE:
-                compressed = await anyio.to_thread.run_sync(compress, body)
-            else:
-                compressed = compress(body)
+            compressed = await compress_large(
+                body, etag=etag, content_type=headers.get("content-type", "")
+            )
             headers["Content-Length"] = str(len(compressed))
             await self.downstream(start)
             await self.downstream({"type": "http.response.body", "body": compressed})
