@@ -16,7 +16,7 @@ from sykkelturen.content.models import ContentItem
 from sykkelturen.db import utcnow
 from sykkelturen.measures.models import Measure
 from sykkelturen.outcomes.facts import report_facts
-from sykkelturen.pagination import PageParams, paginate_rows
+from sykkelturen.pagination import Page, PageParams, paginate_rows
 from sykkelturen.partners.models import Partner
 from sykkelturen.people.models import Person
 from sykkelturen.press.models import Outreach, PressContact
@@ -45,6 +45,7 @@ from sykkelturen.stages.problems import (
 from sykkelturen.team.models import TeamMember
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tours.models import Tour, TourCounty
+from sykkelturen.tours.service import get_tour
 
 
 def zone_of(tour: Tour) -> ZoneInfo:
@@ -225,6 +226,37 @@ def list_stages(
     return paginate_rows(
         session, statement, page=page, order_by=[col(Stage.sequence)], key=lambda s: [s.sequence]
     )
+
+
+def stages_page(
+    session: Session,
+    *,
+    tour_id: int,
+    county: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    phase: Phase | None,
+    page: PageParams,
+) -> Page[StagePublic]:
+    """`GET /tours/{id}/stages`: all its reads in one call (one trip to a worker thread)."""
+    tour = get_tour(session, tour_id)
+    rows, next_cursor = list_stages(
+        session,
+        tour=tour,
+        county=county,
+        date_from=date_from,
+        date_to=date_to,
+        phase=phase,
+        page=page,
+    )
+    zone = zone_of(tour)
+    return Page(items=[stage_public_of_row(s, zone) for s in rows], next_cursor=next_cursor)
+
+
+def read_stage_public(session: Session, stage_id: int) -> StagePublic:
+    """`GET /stages/{id}`: all its reads in one call (one trip to a worker thread)."""
+    stage = get_stage(session, stage_id)
+    return stage_public(stage, zone_of(get_tour(session, stage.tour_id)))
 
 
 def _starts_at(day: dt.date, start_time: dt.time | None, zone: ZoneInfo) -> dt.datetime | None:
