@@ -76,7 +76,9 @@ def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
 
 def stage_public_of_row(row: sa.Row[Any], zone: ZoneInfo) -> StagePublic:
     """The same body from a plain row of the stage table, validated once (lists)."""
-    return StagePublic.model_validate(row._asdict() | _local_start(row.starts_at, zone))
+    fields = row._asdict()
+    fields.pop("time_zone", None)  # the tour's, when the query brought it along
+    return StagePublic.model_validate(fields | _local_start(row.starts_at, zone))
 
 
 def _resource(stage: Stage) -> audit.Resource:
@@ -254,9 +256,17 @@ def stages_page(
 
 
 def read_stage_public(session: Session, stage_id: int) -> StagePublic:
-    """`GET /stages/{id}`: all its reads in one call (one trip to a worker thread)."""
-    stage = get_stage(session, stage_id)
-    return stage_public(stage, zone_of(get_tour(session, stage.tour_id)))
+    """`GET /stages/{id}`: all its reads in one call (one trip to a worker thread), as one
+    Core query for the stage row and its tour's zone."""
+    table: sa.Table = Stage.__table__  # type: ignore[attr-defined]
+    row = session.execute(
+        sa.select(*table.columns, col(Tour.time_zone))
+        .join(Tour, col(Tour.id) == table.c.tour_id)
+        .where(table.c.id == stage_id)
+    ).first()
+    if row is None:
+        raise StageNotFound(f"There is no stage {stage_id}.")
+    return stage_public_of_row(row, ZoneInfo(row.time_zone))
 
 
 def _starts_at(day: dt.date, start_time: dt.time | None, zone: ZoneInfo) -> dt.datetime | None:
