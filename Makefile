@@ -40,7 +40,7 @@ lint-openapi:
 	npx --yes @redocly/cli@2.77.0 lint openapi/openapi.json
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.ingest --million --refused
+	$(BIN)/python -m bench.ingest --million
 
 bench-runsheet: $(STAMP)
 	$(BIN)/python -m bench.runsheet

@@ -1,87 +1,99 @@
-"""Route ingest against a bare streaming lxml parse of the same file, in the same run.
+"""Route ingest against libxml2 building the whole tree of the same file, in the same run.
 
-    .venv/bin/python bench/ingest.py [--rounds 7] [--million]
+    .venv/bin/python -m bench.ingest [--rounds 9] [--against REV ...] [--million]
 
-Generates the 150 km stage (`make_samples.py --large`, about 40,000 points, 13 MB) in a
-temporary folder, then times, interleaved round by round so machine noise hits all alike:
+Generates the 150 km stage (`make_samples.py --large`, 40,061 points, 13 MB) in a
+temporary folder, then times (CPU seconds of the process), interleaved round by round
+(the order rotating) so machine noise hits all alike, and reports medians of each
+round's ratio to that round's baseline:
 
-- baseline: lxml iterparse over the track points, reading lat/lon, clearing as it goes;
-- read:     the service's hardened reader (`read_gpx`) into arrays;
-- ingest:   read plus everything an upload computes (stats, simplified map line,
-            compressed full line, snapping line);
-- gpxpy:    `gpxpy.parse` of the same text (what the service must not run on uploads).
+- tree:    `lxml.etree.fromstring` of the bytes: libxml2 building the whole tree (the
+           baseline: parsing with nothing read out of it, memory about 10x the file);
+- read:    the service's hardened streaming reader (`read_gpx`) into arrays;
+- ingest:  everything an upload computes: `prepare_upload` (read, measure, digest,
+           gzip of the original) and what `store_upload` derives (stored line, point
+           times, map line, snapping line), without the database;
+- gpxpy:   `gpxpy.parse` of the same text (what the service must not run on uploads),
+           three times after the rounds.
 
-Peak memory growth is measured in a fresh process per case (ru_maxrss). With --million it
-also ingests a generated 1,000,000-point file and reports its memory. With --refused it
-sends a generated gzip of SYKKELTUREN_MAX_ROUTE_POINTS + 1 points (2,000,001 by default,
-about 18 MB) through inflate and read, and reports how long and how much memory it takes
-to refuse it.
+With --against REV (a commit, e.g. the reader before issue 13; repeatable) the reader of
+that commit, taken from git, is timed in the same rounds as read@REV and ingest@REV (the
+same ingest with that reader in place of today's).
+
+Peak memory growth is measured in a fresh process per case (VmHWM). It also inflates and
+reads a generated gzip of SYKKELTUREN_MAX_ROUTE_POINTS + 1 points (2,000,001 by default)
+and reports how long refusing it takes and the peak memory of each step, beside the
+reader's bound. With --million it also ingests a 1,000,000-point file.
 """
 
 import argparse
+import contextlib
+import ctypes
+import gc
 import gzip
-import io
+import importlib.util
 import json
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import gpxpy
 from lxml import etree
 
 from sykkelturen.config import Settings
-from sykkelturen.gpx import geometry
+from sykkelturen.gpx import geometry, reader
 from sykkelturen.gpx.reader import GpxRefused, read_gpx
-from sykkelturen.routes.service import _encode_line, inflate, measure
+from sykkelturen.routes import service
+from sykkelturen.routes.service import Upload, inflate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "tests" / "data" / "gpx"
+MAX_POINTS = 10_000_000
 
 
-def bare_parse(data: bytes) -> int:
-    count = 0
-    for _, element in etree.iterparse(
-        io.BytesIO(data),
-        events=("end",),
-        tag="{*}trkpt",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-    ):
-        float(element.get("lat"))
-        float(element.get("lon"))
-        count += 1
-        element.clear()
-        while element.getprevious() is not None:
-            del element.getparent()[0]
-    return count
+def whole_tree(data: bytes) -> int:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return len(etree.fromstring(data, parser))
 
 
 def read(data: bytes) -> int:
-    return read_gpx(data, max_points=10_000_000).point_count
+    return read_gpx(data, max_points=MAX_POINTS).point_count
 
 
 def ingest(data: bytes) -> int:
-    line = read_gpx(data, max_points=10_000_000)
-    _, _, distance = measure(line)
-    geometry.simplify(line.lat, line.lon, line.ele, 5.0)
-    _encode_line(line, distance)
-    geometry.SnapLine(line.lat, line.lon, distance)
+    prepared = service.prepare_upload(
+        Upload(raw=data, filename="stage_large.gpx", note=None, gzip_encoded=False),
+        max_inflated_bytes=Settings().max_inflated_bytes,
+        max_points=MAX_POINTS,
+        track=None,
+        import_waypoints=False,
+    )
+    line = prepared.line
+    service._encode_line(line, prepared.distance)
+    if line.times is not None:
+        zlib.compress(line.times.astype("<f8").tobytes(), 1)
+    geometry.simplify(line.lat, line.lon, line.ele, service.SIMPLIFY_MAP_M)
+    geometry.SnapLine(line.lat, line.lon, prepared.distance)
     return line.point_count
 
 
+def inflate_upload(data: bytes) -> int:
+    """The first half of refusing a gzip upload over the point limit: inflating it."""
+    return len(inflate(data, limit=Settings().max_inflated_bytes, gzip_encoded=True))
+
+
 def refuse(data: bytes) -> int:
-    """What an upload over the point limit costs before its 422 (inflate, then read)."""
+    """The second half: reading the inflated text up to the point limit and the 422."""
     try:
-        read_gpx(
-            inflate(data, limit=Settings().max_inflated_bytes, gzip_encoded=True),
-            max_points=Settings().max_route_points,
-        )
+        read_gpx(data, max_points=Settings().max_route_points)
     except GpxRefused as refused:
         if refused.code != "too_many_points":
             raise
@@ -93,19 +105,81 @@ def gpxpy_parse(data: bytes) -> int:
     return int(gpxpy.parse(data.decode("utf-8")).get_track_points_no())
 
 
-CASES: dict[str, Callable[[bytes], int]] = {
-    "baseline": bare_parse,
-    "read": read,
-    "ingest": ingest,
-    "gpxpy": gpxpy_parse,
+CASES: dict[str, Callable[[bytes], int]] = {"tree": whole_tree, "read": read, "ingest": ingest}
+CHILD_CASES: dict[str, Callable[[bytes], int]] = CASES | {
+    "inflate": inflate_upload,
+    "refuse": refuse,
 }
-EXTRA_CASES: dict[str, Callable[[bytes], int]] = {"refuse": refuse}
+
+
+def reader_at(revision: str) -> ModuleType:
+    """src/sykkelturen/gpx/reader.py as it was at `revision`, from git, as a module."""
+    git = shutil.which("git")
+    if git is None:
+        raise SystemExit("--against needs git and the repository's history")
+    source = subprocess.run(
+        [git, "show", f"{revision}:src/sykkelturen/gpx/reader.py"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "reader_then.py"
+    path.write_bytes(source)
+    spec = importlib.util.spec_from_file_location("reader_then", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextlib.contextmanager
+def reader_in_service(function: Callable[..., Any]) -> Iterator[None]:
+    """The upload path with another reader in place of today's."""
+    today = service.read_gpx  # type: ignore[attr-defined]
+    service.read_gpx = function  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        service.read_gpx = today  # type: ignore[attr-defined]
+
+
+def cases_against(revision: str) -> dict[str, Callable[[bytes], int]]:
+    then = reader_at(revision)
+
+    def read_then(data: bytes) -> int:
+        return int(then.read_gpx(data, max_points=MAX_POINTS).point_count)
+
+    def ingest_then(data: bytes) -> int:
+        with reader_in_service(then.read_gpx):
+            return ingest(data)
+
+    return {f"read@{revision}": read_then, f"ingest@{revision}": ingest_then}
+
+
+def _malloc_trim() -> Callable[[], object]:
+    """glibc's malloc_trim: hands freed memory back to the system (a no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return lambda: None
+    return lambda: libc.malloc_trim(0)
+
+
+malloc_trim = _malloc_trim()
 
 
 def timed(function: Callable[[bytes], int], data: bytes) -> float:
-    started = time.perf_counter()
+    """CPU seconds of this process: what other processes on the shared cores do to the
+    wall clock does not count (everything timed here runs on this one thread). Each
+    run starts from a collected, trimmed heap, so no case finds memory another case
+    faulted in (a whole tree after gpxpy, say, runs a third faster on warm pages)."""
+    gc.collect()
+    malloc_trim()
+    started = time.process_time()
     function(data)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def _status_kib(field: str) -> int:
@@ -116,16 +190,22 @@ def _status_kib(field: str) -> int:
 
 
 def child(case: str, path: str) -> None:
-    """Run in a fresh process: load the file, reset the peak, run the case, print the growth."""
+    """Run in a fresh process: load the file, reset the peak, run the case, print the
+    growth of the peak and the CPU seconds the case took."""
     data = Path(path).read_bytes()
+    warm_up = read if case in ("inflate", "refuse") else CHILD_CASES[case]
+    warm_up((SAMPLES / "stage_valldal_stordal.gpx").read_bytes())  # imports, caches
     Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM (the peak) to the current size
     before = _status_kib("VmRSS")
-    (CASES | EXTRA_CASES)[case](data)
-    print((_status_kib("VmHWM") - before) * 1024)
+    started = time.process_time()
+    CHILD_CASES[case](data)
+    seconds = time.process_time() - started
+    print(json.dumps({"growth": (_status_kib("VmHWM") - before) * 1024, "seconds": seconds}))
 
 
-def peak_growth(case: str, path: Path) -> int:
-    """Bytes the case adds to the peak resident size of a fresh process holding the file."""
+def in_fresh_process(case: str, path: Path) -> dict[str, float]:
+    """Peak resident growth (bytes) and CPU seconds of a case in a fresh process holding
+    the file."""
     result = subprocess.run(
         # As a module from the repository root: run as a file, bench/ would come first on
         # the path and its http.py would shadow the standard library's `http`.
@@ -135,7 +215,8 @@ def peak_growth(case: str, path: Path) -> int:
         text=True,
         check=True,
     )
-    return int(result.stdout.strip())
+    figures: dict[str, float] = json.loads(result.stdout)
+    return figures
 
 
 def million_point_file(folder: Path) -> Path:
@@ -163,20 +244,67 @@ def over_limit_file(folder: Path) -> Path:
     return path
 
 
+def interleaved(
+    cases: dict[str, Callable[[bytes], int]], data: bytes, rounds: int
+) -> dict[str, list[float]]:
+    """Seconds per case per round; each round runs every case once, the order rotating."""
+    times: dict[str, list[float]] = {case: [] for case in cases}
+    names = list(cases)
+    for number in range(rounds):
+        order = names[number % len(names) :] + names[: number % len(names)]
+        for case in order:
+            times[case].append(timed(cases[case], data))
+    return times
+
+
+def median_ratio(times: list[float], baseline: list[float]) -> float:
+    """The median of the ratios of the rounds a case ran in to the same rounds' baseline."""
+    return statistics.median(t / b for t, b in zip(times, baseline, strict=False))
+
+
+def refused_figures(folder: Path) -> dict[str, Any]:
+    """Inflating and reading a gzip one point over the limit, each in a fresh process:
+    the peak of inflating (zlib's growing output included) and the growth of reading
+    beyond the inflated text, against the reader's bound (24 bytes a point up to the
+    limit, as elevations are NaN and no time is there, plus one piece of the document
+    as text, tree and lists of values: about 16 times CHUNK, measured)."""
+    over = over_limit_file(folder)
+    text = folder / "over_limit.gpx"
+    text.write_bytes(gzip.decompress(over.read_bytes()))
+    inflating = in_fresh_process("inflate", over)
+    reading = in_fresh_process("refuse", text)
+    points = Settings().max_route_points
+    return {
+        "file_bytes_sent": over.stat().st_size,
+        "inflated_bytes": text.stat().st_size,
+        "cpu_seconds": round(inflating["seconds"] + reading["seconds"], 1),
+        "inflate_peak_growth_mb": round(inflating["growth"] / 2**20),
+        "read_peak_growth_mb": round(reading["growth"] / 2**20),
+        "read_bound_mb": round((24 * points + 16 * reader.CHUNK) / 2**20),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--million", action="store_true", help="also ingest a 1,000,000-point file")
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument(
-        "--refused", action="store_true", help="also refuse a file one point over the limit"
+        "--against",
+        metavar="REV",
+        action="append",
+        default=[],
+        help="also time the reader of this commit (repeatable)",
     )
+    parser.add_argument("--million", action="store_true", help="also ingest a 1,000,000-point file")
     parser.add_argument("--child", nargs=2, metavar=("CASE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
+    cases = dict(CASES)
+    for revision in args.against:
+        cases |= cases_against(revision)
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run(
             [sys.executable, str(SAMPLES / "make_samples.py"), "--large", folder],
@@ -185,52 +313,54 @@ def main() -> None:
         )
         path = Path(folder) / "stage_large.gpx"
         data = path.read_bytes()
-        times: dict[str, list[float]] = {case: [] for case in CASES}
-        for _ in range(args.rounds):
-            for case, function in CASES.items():
-                if case == "gpxpy" and len(times["gpxpy"]) >= 3:
-                    continue  # slow and steady; three runs are enough
-                times[case].append(timed(function, data))
-        medians = {case: statistics.median(values) for case, values in times.items()}
-        ratios = [r / b for r, b in zip(times["read"], times["baseline"], strict=True)]
-        full = [r / b for r, b in zip(times["ingest"], times["baseline"], strict=True)]
+        times = interleaved(cases, data, args.rounds)
+        # Last: its gigabytes of Python objects leave the allocator warm for a whole tree.
+        gpxpy_seconds = statistics.median(timed(gpxpy_parse, data) for _ in range(3))
+        tree = times["tree"]
         report: dict[str, Any] = {
             "file_bytes": len(data),
             "points": read(data),
-            "median_seconds": {case: round(value, 3) for case, value in medians.items()},
-            "read_vs_baseline": round(statistics.median(ratios), 2),
-            "ingest_vs_baseline": round(statistics.median(full), 2),
-            "gpxpy_vs_read": round(medians["gpxpy"] / medians["read"], 1),
-            "peak_growth_vs_file": {
-                case: round(peak_growth(case, path) / len(data), 2)
-                for case in ("baseline", "read", "ingest")
+            "rounds": args.rounds,
+            "median_cpu_seconds": {
+                case: round(statistics.median(v), 3) for case, v in times.items()
             },
+            "vs_whole_tree": {
+                case: round(median_ratio(values, tree), 2)
+                for case, values in times.items()
+                if case != "tree"
+            },
+            "gpxpy_cpu_seconds": round(gpxpy_seconds, 2),
+            "gpxpy_vs_read": round(gpxpy_seconds / statistics.median(times["read"]), 1),
+            "peak_growth_vs_file": {
+                case: round(in_fresh_process(case, path)["growth"] / len(data), 2)
+                for case in ("tree", "read", "ingest")
+            },
+            "refused_over_point_limit": refused_figures(Path(folder)),
         }
         if args.million:
             big = million_point_file(Path(folder))
-            started = time.perf_counter()
-            growth = peak_growth("ingest", big)
+            figures = in_fresh_process("ingest", big)
             report["million_points"] = {
                 "file_bytes": big.stat().st_size,
-                "peak_growth_mb": round(growth / 2**20),
-                "within_1_gb": growth < 2**30,
-                "seconds_including_process_start": round(time.perf_counter() - started, 1),
-            }
-        if args.refused:
-            over = over_limit_file(Path(folder))
-            started = time.perf_counter()
-            growth = peak_growth("refuse", over)
-            report["refused_over_point_limit"] = {
-                "file_bytes_sent": over.stat().st_size,
-                "peak_growth_mb": round(growth / 2**20),
-                "seconds_including_process_start": round(time.perf_counter() - started, 1),
+                "peak_growth_mb": round(figures["growth"] / 2**20),
+                "cpu_seconds": round(figures["seconds"], 1),
             }
         print(json.dumps(report, indent=2))
+        ratios, growth = report["vs_whole_tree"], report["peak_growth_vs_file"]
+        refused = report["refused_over_point_limit"]
         print(
-            f"read {report['read_vs_baseline']}x the bare parse (target <= 1.5); "
-            f"gpxpy.parse {report['gpxpy_vs_read']}x slower than read (target >= 5); "
-            f"peak growth {report['peak_growth_vs_file']['ingest']}x the file (target <= 2)"
+            f"read {ratios['read']}x the whole tree (target <= 1.3), ingest {ratios['ingest']}x; "
+            f"peak growth read {growth['read']}x, ingest {growth['ingest']}x the file "
+            f"(target <= 1; the whole tree {growth['tree']}x); gpxpy.parse "
+            f"{report['gpxpy_vs_read']}x slower than read; refusing "
+            f"{refused['file_bytes_sent'] / 2**20:.1f} MB of gzip over the point limit "
+            f"{refused['cpu_seconds']} s CPU: inflating {refused['inflate_peak_growth_mb']} MB, "
+            f"reading {refused['read_peak_growth_mb']} MB beyond the text "
+            f"(bound {refused['read_bound_mb']} MB)"
         )
+        for case in ratios:
+            if "@" in case:
+                print(f"{case} {ratios[case]}x the whole tree")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,14 @@ class LruCache(Generic[K, V]):
         self.values: OrderedDict[K, V] = OrderedDict()
 
     def get(self, key: K) -> V | None:
+        """The value if kept (now the most recently used), else None."""
         if key not in self.values:
             return None
         self.values.move_to_end(key)
         return self.values[key]
 
     def put(self, key: K, value: V) -> None:
+        """Keep the value (as the most recently used), dropping the oldest past `size`."""
         self.values[key] = value
         self.values.move_to_end(key)
         if len(self.values) > self.size:

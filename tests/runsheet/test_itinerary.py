@@ -1,8 +1,11 @@
 """Itinerary arithmetic against cases worked out by hand."""
 
 import datetime as dt
+import random
+from zoneinfo import ZoneInfo
 
-from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
+from sykkelturen.clock import to_minute
+from sykkelturen.runsheet.itinerary import Stop, Timetable, arrival, finish_times, passages
 
 START = dt.datetime(2026, 6, 3, 9, 30, tzinfo=dt.UTC)  # 11:30 in Oslo
 
@@ -41,3 +44,26 @@ def test_a_stop_at_the_same_km_is_not_before_itself() -> None:
     stops = [Stop(km=3, dwell_minutes=10), Stop(km=3, dwell_minutes=5)]
     assert minutes(arrival(START, stops, 3, 12)) == 15
     assert minutes(arrival(START, stops, 3.5, 12)) == 32.5
+
+
+def test_the_timetable_gives_the_minute_arrival_and_passages_give() -> None:
+    """`Timetable.minutes` (a whole stage at once) agrees with `arrival` and `passages`
+    shown to the minute, at places before, on and after stops, at uneven speeds."""
+    zone = ZoneInfo("Europe/Oslo")
+    rng = random.Random(15)  # noqa: S311 - reproducible cases, not secrets
+    for _ in range(200):
+        stops = [Stop(km=rng.uniform(0, 40), dwell_minutes=rng.randint(0, 30)) for _ in range(6)]
+        places = [Stop(km=rng.uniform(0, 45), dwell_minutes=rng.randint(0, 20)) for _ in range(5)]
+        places += [Stop(km=stops[0].km, dwell_minutes=stops[0].dwell_minutes)]
+        speeds = [rng.uniform(5, 15) for _ in range(3)]
+        start = START + dt.timedelta(seconds=rng.randint(0, 86_400))
+        arrive, depart = Timetable(start, stops).minutes(
+            [p.km for p in places], [p.dwell_minutes for p in places], speeds
+        )
+        for i, place in enumerate(places):
+            expected = passages(start, stops, place, speeds)
+            for j, passage in enumerate(expected):
+                shown = dt.datetime.fromtimestamp(int(arrive[i, j]) * 60, zone)
+                left = dt.datetime.fromtimestamp(int(depart[i, j]) * 60, zone)
+                assert shown == to_minute(passage.arrive, zone)
+                assert left == to_minute(passage.depart, zone)

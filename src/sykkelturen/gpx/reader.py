@@ -1,13 +1,15 @@
 """A hardened, streaming GPX reader: untrusted bytes in, compact arrays out.
 
 Never hands untrusted bytes to gpxpy (quadratic namespace regex, a process-wide prefix
-table that only grows, exceptions that escape). lxml's iterparse streams the document
-with entity resolution, DTD loading, network access and huge trees off, and any DOCTYPE
-is refused before parsing. Each element is cleared after use, so memory stays near the
-size of the arrays, not of the tree.
+table that only grows, exceptions that escape). libxml2 is fed the document a piece at a
+time with entity resolution, DTD loading, network access and huge trees off, and any
+DOCTYPE is refused before parsing. Structure arrives as parser events; the points of
+each segment are taken out in bulk (XPath lists, numpy conversion: no Python work per
+point in the common case) and everything finished is deleted after each piece, so memory
+stays near the size of the arrays, not of the tree.
 """
 
-import io
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +22,8 @@ from lxml import etree
 MAX_TEXT = 64 * 1024
 
 _DECLARATION = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
-_EVENT_TAGS = ("{*}trk", "{*}trkseg", "{*}rte", "{*}trkpt", "{*}rtept", "{*}wpt", "{*}name")
+# Parser events come for structure only; points are taken from their segments in bulk.
+_EVENT_TAGS = ("{*}gpx", "{*}trk", "{*}trkseg", "{*}rte", "{*}wpt", "{*}name")
 
 
 class GpxRefused(Exception):
@@ -143,120 +146,150 @@ def _prepare(data: bytes) -> bytes:
     head = body[:4096].lower()
     if b"<html" in head or b"<!doctype html" in head:
         raise GpxRefused("not_gpx", "The file is an HTML page, not GPX.")
-    if _DECLARATION.search(body):
+    if b"!" in body and _DECLARATION.search(body):  # memchr first: the regex is slow
         raise GpxRefused(
             "doctype_refused", "GPX files have no DOCTYPE; files with one are refused."
         )
     return body
 
 
-# Points are read as text and converted by numpy this many at a time, so a file costs
-# 24 bytes per point read (three float64) plus one chunk of text, however long it is.
-CHUNK = 32_768
+# The document is handed to libxml2 this many bytes at a time. After each piece the
+# points it completed are taken out in bulk (XPath per segment, numpy per coordinate)
+# and deleted, so the tree never holds more than about one piece: memory is the
+# arrays (24 bytes a point, 32 with times) plus a tree of CHUNK bytes of XML.
+CHUNK = 256 * 1024  # fastest of 64 KB…1 MB, measured with bench/ingest.py
 # Waypoints kept as objects (a few hundred bytes each); more are counted, not kept.
 KEPT_WAYPOINTS = 1_000
 
+# Elevations on Earth's land and roads lie well inside this; values outside are receiver
+# errors or "no data" markers (-9999, -32768) and are read as unknown.
+LOWEST_ELEVATION_M = -500.0
+HIGHEST_ELEVATION_M = 9_000.0
+
+
+class _Paths:
+    """The XPath expressions that take one kind of point (`trkpt` or `rtept`) out of
+    its segment in bulk, in the namespace of the file's root. Each list has one entry
+    per point that has the value, in document order; a list is used as it is only when
+    it has exactly one entry per point, otherwise the points are read one by one."""
+
+    def __init__(self, point: str, namespace: str | None) -> None:
+        prefix, namespaces = ("g:", {"g": namespace}) if namespace else ("", None)
+
+        def path(expression: str) -> etree.XPath:
+            return etree.XPath(expression, namespaces=namespaces, smart_strings=False)
+
+        step = f"{prefix}{point}"
+        self.count = path(f"count({step})")
+        self.points = path(step)
+        self.lat = path(f"{step}/@lat")
+        self.lon = path(f"{step}/@lon")
+        # What a point's `last <ele>`.text is: its first child node, if that is text.
+        # (Adjacent text is one node: comments are dropped and CDATA is read as text.)
+        self.ele = path(f"{step}/{prefix}ele[last()]/node()[1][self::text()]")
+        self.time = path(f"{step}/{prefix}time[last()]/node()[1][self::text()]")
+        self.tag = f"{{{namespace}}}{point}" if namespace else point
+        self.ele_tag = f"{{{namespace}}}ele" if namespace else "ele"
+        self.time_tag = f"{{{namespace}}}time" if namespace else "time"
+
+    @staticmethod
+    def last_text(point: etree._Element, tag: str) -> str:
+        """The text of a point's last `tag` child ("" for none), as the lists above
+        read it."""
+        text = None
+        for child in point:
+            if child.tag == tag:
+                text = child.text
+        return text or ""
+
+
+@functools.lru_cache(maxsize=16)
+def _paths(point: str, namespace: str | None) -> _Paths:
+    """Compiled once per namespace (compiling costs more than reading a small file); lxml
+    serialises evaluations of one XPath object, so threads may share them."""
+    return _Paths(point, namespace)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Points of one segment as text, one entry per point ("" where a point has no
+    elevation or time); `ele` or `time` empty when no point has one."""
+
+    lat: list[str | None]
+    lon: list[str | None]
+    ele: list[str]
+    time: list[str]
+
 
 class _Points:
-    """Coordinates and elevations of one kind of line (track or route), with its segment
-    starts. Coordinates stay text for one chunk, then numpy converts the chunk at once."""
+    """Coordinates, elevations and times of one kind of line (track or route), with its
+    segment starts, as float arrays made a batch of points at a time."""
 
     def __init__(self) -> None:
-        self.lat: list[str | None] = []
-        self.lon: list[str | None] = []
-        self.ele: list[str | None] = []
-        self.time: list[str | None] = []
-        self.chunk_times = 0  # points of the current chunk with a time
-        self.converted: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
-        self.count_converted = 0
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
+        self.size = 0
         self.first_time: str | None = None
         self.last_time: str | None = None
-        self.times = 0
+        self.times = 0  # points with a time
         self.starts: list[int] = []
         self.closed = 0  # points in the segments already closed
         self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None = None
-
-    @property
-    def size(self) -> int:
-        return self.count_converted + len(self.lat)
 
     def close_segment(self) -> None:
         if self.size > self.closed:
             self.starts.append(self.closed)
         self.closed = self.size
 
-    def add(self, element: etree._Element, ele_tag: str, time_tag: str) -> None:
-        """The hot path: one call per point, so tags are compared whole, not parsed."""
-        self.lat.append(element.get("lat"))
-        self.lon.append(element.get("lon"))
-        ele = time = None
-        for child in element:
-            tag = child.tag
-            if tag == ele_tag:
-                ele = child.text
-            elif tag == time_tag:
-                time = child.text
-        if ele is not None and len(ele) > MAX_TEXT:
+    def extend(self, batch: _Batch) -> None:
+        """Add a batch of points as read."""
+        count = len(batch.lat)
+        ele, time = batch.ele, batch.time
+        if ele and max(map(len, ele)) > MAX_TEXT:
             raise GpxRefused("text_too_long", f"<ele> holds more than {MAX_TEXT:,} characters.")
-        self.ele.append(ele)
-        self.time.append(time)
-        if time:
-            if len(time) > MAX_TEXT:
-                raise GpxRefused(
-                    "text_too_long", f"<time> holds more than {MAX_TEXT:,} characters."
-                )
-            self.times += 1
-            self.chunk_times += 1
-            self.last_time = time
+        times = None
+        known = len(time) - time.count("")
+        if known:
+            self.times += known
+            self.last_time = next(text for text in reversed(time) if text)
             if self.first_time is None:
-                self.first_time = time
-        if len(self.lat) >= CHUNK:
-            self.convert()
-
-    def convert(self) -> None:
-        if not self.lat:
-            return
-        offset = self.count_converted
-        self.converted.append(
+                self.first_time = next(text for text in time if text)
+            # Times cost a parse per point: only for batches that have any.
+            times = _times(time)
+        self.parts.append(
             (
-                _coordinates(self.lat, "lat", -90.0, 90.0, offset),
-                _coordinates(self.lon, "lon", -180.0, 180.0, offset),
-                _elevations(self.ele),
-                # Times cost a parse per point: only for chunks that have any.
-                _times(self.time) if self.chunk_times else None,
+                _coordinates(batch.lat, "lat", -90.0, 90.0, self.size),
+                _coordinates(batch.lon, "lon", -180.0, 180.0, self.size),
+                _elevations(ele) if ele else np.full(count, np.nan),
+                times,
             )
         )
-        self.count_converted += len(self.lat)
-        self.lat, self.lon, self.ele, self.time = [], [], [], []
-        self.chunk_times = 0
+        self.size += count
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Latitudes, longitudes, elevations (NaN where unknown) and times (seconds since
         the epoch, NaN where unknown; None when no point has one) of every point."""
         if self._arrays is None:
-            self.convert()
-            parts = self.converted
+            parts = self.parts
+            times = None
+            if self.times:
+                times = np.concatenate(
+                    [t if t is not None else np.full(lat.size, np.nan) for lat, _, _, t in parts]
+                )
             if not parts:
                 self._arrays = (np.empty(0), np.empty(0), np.empty(0), None)
-            elif len(parts) == 1:
-                self._arrays = parts[0]
             else:
-                times = None
-                if self.times:
-                    times = np.concatenate(
-                        [
-                            t if t is not None else np.full(lat.size, np.nan)
-                            for lat, _, _, t in parts
-                        ]
-                    )
                 self._arrays = (
                     np.concatenate([p[0] for p in parts]),
                     np.concatenate([p[1] for p in parts]),
                     np.concatenate([p[2] for p in parts]),
                     times,
                 )
-            self.converted = []
+            self.parts = []
         return self._arrays
+
+
+def _length(text: str | None) -> int:
+    return len(text) if text is not None else 0
 
 
 def _coordinates(
@@ -265,12 +298,10 @@ def _coordinates(
     """All of one coordinate as floats, refusing missing, non-numeric, NaN, infinite or
     out-of-range values with the index of the first bad point (`offset` is the index of
     the first in `raw`)."""
-    for index, value in enumerate(raw):
-        if value is None:
-            raise GpxRefused("coordinate_missing", f"Point {offset + index} has no {name}.")
     try:
-        values = np.array(raw, dtype=np.float64)
+        values = np.array(raw, dtype=np.float64)  # None becomes NaN: see below
     except ValueError:
+        _require_present(raw, name, offset)
         index = next(i for i, v in enumerate(raw) if not _is_number(v))
         raise GpxRefused(
             "coordinate_invalid",
@@ -278,12 +309,18 @@ def _coordinates(
         ) from None
     bad = ~(np.isfinite(values) & (values >= low) & (values <= high))
     if bad.any():
+        _require_present(raw, name, offset)
         index = int(np.argmax(bad))
         raise GpxRefused(
             "coordinate_invalid",
             f"Point {offset + index}: {name}={str(raw[index])[:40]!r} is out of range.",
         )
     return values
+
+
+def _require_present(raw: list[str | None], name: str, offset: int) -> None:
+    if None in raw:
+        raise GpxRefused("coordinate_missing", f"Point {offset + raw.index(None)} has no {name}.")
 
 
 def _distinct(points: _Points) -> bool:
@@ -302,28 +339,90 @@ def _is_number(value: str | None) -> bool:
     return True
 
 
-def _times(raw: list[str | None]) -> np.ndarray:
+def _elevations(raw: list[str]) -> np.ndarray:
+    """The elevations, NaN where unknown or unreadable."""
+    try:
+        # The common case in one pass: every point has a number (float() as below).
+        values = np.fromiter(map(float, raw), dtype=np.float64, count=len(raw))
+    except ValueError:
+        values = np.full(len(raw), np.nan)
+        for index, text in enumerate(raw):
+            if text:
+                try:
+                    values[index] = float(text)
+                except ValueError:
+                    continue
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+# Times written the way GPS devices and apps write them, UTC: 2026-06-05T04:00:00Z,
+# with a fraction of up to 6 digits or not, with the Z or not. Per layout (its width and
+# whether it ends in Z), the lowest and highest character of each position ("0"…"9"
+# for digits), and a line break after it.
+def _clock_layouts() -> dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]]:
+    layouts = {}
+    for fraction in ["", *("." + "0" * digits for digits in range(1, 7))]:
+        for zone in ("", "Z"):
+            low = f"0000-00-00T00:00:00{fraction}{zone}\n"
+            high = f"9999-99-99T99:99:99{fraction.replace('0', '9')}{zone}\n"
+            layouts[len(low) - 1, bool(zone)] = (
+                np.frombuffer(low.encode(), np.uint8),
+                np.frombuffer(high.encode(), np.uint8),
+            )
+    return layouts
+
+
+_CLOCK_LAYOUTS = _clock_layouts()
+_LARGEST_EXACT_US = 2**53  # microseconds that float64 holds exactly (about ±285 years)
+
+
+def _times(raw: list[str]) -> np.ndarray:
     """Seconds since the epoch per point, NaN where a time is missing or unreadable."""
+    bulk = _uniform_times(raw)
+    if bulk is not None:
+        return bulk
+    if max(map(len, raw)) > MAX_TEXT:
+        raise GpxRefused("text_too_long", f"<time> holds more than {MAX_TEXT:,} characters.")
     return np.array([_epoch(text) if text else np.nan for text in raw], dtype=np.float64)
 
 
-# Elevations on Earth's land and roads lie well inside this; values outside are receiver
-# errors or "no data" markers (-9999, -32768) and are read as unknown.
-LOWEST_ELEVATION_M = -500.0
-HIGHEST_ELEVATION_M = 9_000.0
+def _uniform_times(texts: list[str]) -> np.ndarray | None:
+    """The times in one numpy pass when all are written in one of `_CLOCK_LAYOUTS`,
+    giving exactly what `_epoch` gives; None for anything else, read one by one."""
+    rows = _clock_rows(texts)
+    if rows is None:
+        return None
+    clock = len(texts[0]) - texts[0].endswith("Z")
+    try:
+        micros = rows.astype(f"S{clock}").astype("datetime64[us]").astype(np.int64)
+    except ValueError:
+        return None  # a day, hour, minute or second out of range: read one by one
+    if np.any(np.abs(micros) >= _LARGEST_EXACT_US):
+        return None
+    # As datetime.timestamp() computes it: whole microseconds over 10**6, rounded once.
+    return micros.astype(np.float64) / 1e6
 
 
-def _elevations(raw: list[str | None]) -> np.ndarray:
-    """The elevations, NaN where unknown or unreadable."""
-    values = np.full(len(raw), np.nan)
-    for index, text in enumerate(raw):
-        if text:
-            try:
-                values[index] = float(text)
-            except ValueError:
-                continue
-    values[~np.isfinite(values)] = np.nan
-    return values
+def _clock_rows(texts: list[str]) -> np.ndarray | None:
+    """The times as fixed-width byte strings when every one is in the first one's layout."""
+    width = len(texts[0])
+    layout = _CLOCK_LAYOUTS.get((width, texts[0].endswith("Z")))
+    if layout is None:
+        return None
+    try:
+        joined = ("\n".join(texts) + "\n").encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if len(joined) != len(texts) * (width + 1):
+        return None
+    # Every row in the layout, its line break included, means every text is one row:
+    # the only line breaks are the ones put between them.
+    chars = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), width + 1)
+    low, high = layout
+    in_layout = np.all((chars >= low) & (chars <= high))
+    year_zero = np.any(np.all(chars[:, :4] == ord("0"), axis=1))  # datetime refuses it
+    return chars.view(f"S{width + 1}").ravel() if in_layout and not year_zero else None
 
 
 def _drop_implausible(values: np.ndarray) -> int:
@@ -335,9 +434,14 @@ def _drop_implausible(values: np.ndarray) -> int:
     return count
 
 
+# Elements whose contents are read when they end: the tidying after each piece of the
+# document leaves them whole.
+_READ_AT_END = frozenset({"trkpt", "rtept", "wpt", "name"})
+
+
 class _Collector:
-    """The state of one streaming read. Only end events are read (a start event per point
-    would double the work), so a point's track is the number of tracks ended before it."""
+    """The state of one streaming read. Structure (tracks, segments, routes, waypoints,
+    names) comes as parser events; points are taken from their segments in bulk."""
 
     def __init__(self, *, max_points: int, track: int | None) -> None:
         self.max_points = max_points
@@ -353,58 +457,107 @@ class _Collector:
         self.namespace(None)
 
     def namespace(self, root_tag: str | None) -> None:
-        """Whole tag names in the root's namespace, for the per-point comparisons."""
-        prefix = (
-            root_tag[: root_tag.index("}") + 1] if root_tag and root_tag.startswith("{") else ""
-        )
-        self.trkpt_tag, self.ele_tag, self.time_tag = (
-            prefix + "trkpt",
-            prefix + "ele",
-            prefix + "time",
-        )
+        """Points are read in the root's namespace (a file has one GPX namespace)."""
+        namespace = root_tag[1 : root_tag.index("}")] if root_tag and root_tag[0] == "{" else None
+        self.track_paths = _paths("trkpt", namespace)
+        self.route_paths = _paths("rtept", namespace)
 
     def wanted(self) -> bool:
         return self.track is None or self.track == self.tracks_ended
 
-    def count_point(self) -> None:
-        self.points_seen += 1
+    def count_points(self, count: int) -> None:
+        self.points_seen += count
         if self.points_seen > self.max_points:
             raise GpxRefused(
                 "too_many_points", f"The file has more than {self.max_points:,} points."
             )
 
-    def track_point(self, element: etree._Element) -> None:
-        """The hot path, one call per track point."""
-        self.count_point()
-        if self.track is None or self.track == self.tracks_ended:
-            self.tracks.add(element, self.ele_tag, self.time_tag)
-        _free(element)
+    def take(self, segment: etree._Element, name: str, *, ended: bool) -> None:
+        """Read and delete the points of a `<trkseg>` or `<rte>` that the parser has
+        finished: all of them once it has ended, else all but the last child (which
+        may still be arriving)."""
+        children = len(segment)
+        done = children if ended else children - 1
+        if done <= 0:
+            return
+        paths, points = (
+            (self.track_paths, self.tracks) if name == "trkseg" else (self.route_paths, self.routes)
+        )
+        last = None if ended else segment[-1]
+        if last is not None and last.tag != paths.tag:
+            last = None  # the unfinished child is not a point: every point is finished
+        count = int(paths.count(segment)) - (last is not None)
+        if count:
+            self.count_points(count)
+            if name == "rte" or self.wanted():
+                points.extend(self.batch(segment, paths, count, last))
+        del segment[:done]
+
+    def batch(
+        self, segment: etree._Element, paths: _Paths, count: int, last: etree._Element | None
+    ) -> _Batch:
+        """Latitudes, longitudes, elevations and times (as text) of the first `count`
+        points of a segment; `last` is a point after them still being parsed."""
+        lat: list[str | None] = paths.lat(segment)
+        lon: list[str | None] = paths.lon(segment)
+        ele: list[str] = paths.ele(segment)
+        time: list[str] = paths.time(segment)
+        if last is not None:  # its entries, if it has them yet, come last
+            lat = lat[: len(lat) - (last.get("lat") is not None)]
+            lon = lon[: len(lon) - (last.get("lon") is not None)]
+            ele = ele[: len(ele) - bool(paths.last_text(last, paths.ele_tag))]
+            time = time[: len(time) - bool(paths.last_text(last, paths.time_tag))]
+        # A list with one entry per point is used as it is, an empty one means no point
+        # has the value; any other needs the points one by one.
+        uneven_ele, uneven_time = (len(values) not in (0, count) for values in (ele, time))
+        if len(lat) != count or len(lon) != count or uneven_ele or uneven_time:
+            points = paths.points(segment)[:count]
+            if len(lat) != count:
+                lat = [point.get("lat") for point in points]
+            if len(lon) != count:
+                lon = [point.get("lon") for point in points]
+            if uneven_ele:
+                ele = [paths.last_text(point, paths.ele_tag) for point in points]
+            if uneven_time:
+                time = [paths.last_text(point, paths.time_tag) for point in points]
+        return _Batch(lat, lon, ele, time)
 
     def end(self, element: etree._Element, name: str) -> None:
-        if name == "trkpt":  # in a namespace other than the root's
-            self.track_point(element)
-            return
         if name == "name":
             self.line_name(element)
-            return  # its parent is still being read
-        if name == "rtept":
-            self.count_point()
-            self.routes.add(element, self.ele_tag, self.time_tag)
         elif name == "wpt":
-            self.count_point()
+            self.count_points(1)
             self.waypoint_count += 1
             if self.waypoint_count <= KEPT_WAYPOINTS:
                 self.waypoint(element)
         elif name == "trkseg":
+            self.take(element, name, ended=True)
             if self.wanted():
                 self.tracks.close_segment()
         elif name == "trk":
             self.tracks_ended += 1
             self.check_placement(element)
         elif name == "rte":
+            self.take(element, name, ended=True)
             self.routes.close_segment()
             self.check_placement(element)
-        _free(element)
+
+    def tidy(self, root: etree._Element) -> None:
+        """After each piece: take the finished points of the open segment and delete
+        everything finished along the open path, so memory stays flat however long
+        the file (whatever is in it: extensions, unknown elements, misplaced points)."""
+        element = root
+        while True:
+            tag = element.tag
+            name = _local(tag) if isinstance(tag, str) else ""
+            if name in ("trkseg", "rte"):
+                self.take(element, name, ended=False)
+                return
+            if name in _READ_AT_END or len(element) == 0:
+                return
+            if len(element) > 1:
+                del element[:-1]
+            element = element[0]
 
     def check_placement(self, element: etree._Element) -> None:
         parent = element.getparent()
@@ -504,6 +657,20 @@ class _Collector:
         return line
 
 
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+    # Whitespace between elements is not kept: fewer nodes to build, search and free.
+    # (Text that is only whitespace next to an element inside <name> or <ele> is lost;
+    # every text read is stripped anyway.)
+    "remove_blank_text": True,
+}
+
+
 def read_gpx(data: bytes, *, max_points: int, track: int | None = None) -> GpxLine:
     """Read the line to plan on. `track` picks one `<trk>` (0-based); default: all joined.
 
@@ -511,31 +678,17 @@ def read_gpx(data: bytes, *, max_points: int, track: int | None = None) -> GpxLi
     """
     body = _prepare(data)
     collector = _Collector(max_points=max_points, track=track)
-    events = etree.iterparse(
-        io.BytesIO(body),
-        events=("end",),
-        tag=_EVENT_TAGS,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    root_checked = False
+    parser = etree.XMLPullParser(events=("start", "end"), tag=_EVENT_TAGS, **_PARSER_OPTIONS)
+    root: etree._Element | None = None
     try:
-        for _event, element in events:
-            if not root_checked:
-                # Refuse a KML or an HTML page before reading any of it as points.
-                root = element.getroottree().getroot()
-                _require_gpx_root(root)
-                collector.namespace(root.tag)
-                root_checked = True
-            if element.tag == collector.trkpt_tag:
-                collector.track_point(element)
-            else:
-                collector.end(element, _local(element.tag))
-        _require_gpx_root(events.root)
+        for offset in range(0, len(body), CHUNK):
+            parser.feed(body[offset : offset + CHUNK])
+            root = _handle_events(parser, collector, root)
+            if root is not None:
+                collector.tidy(root)
+        whole = parser.close()
+        root = _handle_events(parser, collector, root)  # what the last bytes completed
+        _require_gpx_root(root if root is not None else whole)
     except etree.XMLSyntaxError as error:
         message = error.msg or "unreadable"
         if "Excessive depth" in message:
@@ -550,6 +703,21 @@ def read_gpx(data: bytes, *, max_points: int, track: int | None = None) -> GpxLi
             "bad_encoding", f"The bytes do not match the declared encoding: {error}."
         ) from None
     return collector.line()
+
+
+def _handle_events(
+    parser: etree.XMLPullParser, collector: _Collector, root: etree._Element | None
+) -> etree._Element | None:
+    """Feed the collector what the parser finished; the root once it is known."""
+    for event, element in parser.read_events():
+        if root is None:
+            # Refuse a KML or an HTML page before reading any of it as points.
+            root = element.getroottree().getroot()
+            _require_gpx_root(root)
+            collector.namespace(root.tag)
+        if event == "end":
+            collector.end(element, _local(element.tag))
+    return root
 
 
 def _require_gpx_root(root: etree._Element | None) -> None:

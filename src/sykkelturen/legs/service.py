@@ -12,7 +12,7 @@ from sykkelturen.legs import rules
 from sykkelturen.legs.models import AssignedLeg, ChangedLeg, Leg, Legs
 from sykkelturen.legs.problems import UnknownLeg
 from sykkelturen.legs.rules import END, START, Boundary, Coverage, Stretch
-from sykkelturen.routes.versions import current_version, load_line
+from sykkelturen.routes.versions import Line, current_version, load_line
 from sykkelturen.stages.models import Stage
 
 BOUNDARY_KINDS = (CheckpointKind.start, CheckpointKind.handover, CheckpointKind.finish)
@@ -45,10 +45,18 @@ def stage_legs(session: Session, stage: Stage) -> Legs:
     version = current_version(session, stage)
     if version is None:
         return Legs(route_version=None, items=[])
-    line = load_line(version)
-    bounds = rules.boundaries(
-        _marks(session, stage), float(line.distance[-1]) / 1000, *_end_names(stage)
+    return Legs(
+        route_version=version.number,
+        items=legs_along(_marks(session, stage), load_line(version), *_end_names(stage)),
     )
+
+
+def legs_along(
+    marks: Sequence[rules.Mark], line: Line, start_name: str, end_name: str
+) -> list[Leg]:
+    """The legs of a route line between the boundaries its marks make, with distance and
+    climb (for readers that have the checkpoints already, such as the run sheet)."""
+    bounds = rules.boundaries(marks, float(line.distance[-1]) / 1000, start_name, end_name)
     items = []
     for number, (start, end) in enumerate(itertools.pairwise(bounds), 1):
         assert start.km is not None
@@ -71,7 +79,7 @@ def stage_legs(session: Session, stage: Stage) -> Legs:
                 descent_m=round(descent, 1),
             )
         )
-    return Legs(route_version=version.number, items=items)
+    return items
 
 
 def stretches(session: Session, stage: Stage, keys: Sequence[str]) -> list[Stretch]:

@@ -1,6 +1,7 @@
 """Measures: where and when they apply, who is responsible, and their review by NF."""
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -27,7 +28,7 @@ from sykkelturen.measures.status import after_edit, next_status, why_not
 from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
 from sykkelturen.people import service as people
-from sykkelturen.people.models import Person
+from sykkelturen.people.models import Person, PersonSummary
 from sykkelturen.problems import Forbidden
 from sykkelturen.routes import placement
 from sykkelturen.routes.versions import current_version, load_line
@@ -44,12 +45,9 @@ def today() -> dt.date:
     return dt.datetime.now(OSLO).date()
 
 
-def is_overdue(measure: Measure, on: dt.date) -> bool:
-    return (
-        measure.due_date is not None
-        and measure.due_date < on
-        and measure.status != MeasureStatus.accepted
-    )
+def overdue(due_date: dt.date | None, status: str, on: dt.date) -> bool:
+    """Due date passed and not accepted."""
+    return due_date is not None and due_date < on and status != MeasureStatus.accepted
 
 
 def place_of(session: Session, measure: Measure) -> tuple[float | None, float | None, float | None]:
@@ -79,7 +77,21 @@ def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> Me
         if partner is not None and partner.id is not None
         else None
     )
-    assert measure.id is not None
+    return shown(measure, place=(km, lat, lon), person=summary, partner=partner_ref, on=today())
+
+
+def shown(
+    measure: Any,
+    *,
+    place: tuple[float | None, float | None, float | None],
+    person: PersonSummary | None,
+    partner: PartnerRef | None,
+    on: dt.date,
+) -> MeasurePublic:
+    """A measure as shown, from its stored columns: a `Measure`, or a Core row of the same
+    columns (the run sheet reads thousands at once); `place` is where it is now (at a
+    checkpoint: the checkpoint's), `person` only for those who may see it."""
+    km, lat, lon = place
     return MeasurePublic(
         id=measure.id,
         stage_id=measure.stage_id,
@@ -93,12 +105,12 @@ def public(session: Session, actor: Actor, stage: Stage, measure: Measure) -> Me
         starts_at=measure.starts_at,
         ends_at=measure.ends_at,
         responsible_name=measure.responsible_name
-        or (partner_ref.name if partner_ref else None)
-        or (summary.name if summary else None),
-        responsible_person=summary,
-        responsible_partner=partner_ref,
+        or (partner.name if partner else None)
+        or (person.name if person else None),
+        responsible_person=person,
+        responsible_partner=partner,
         due_date=measure.due_date,
-        overdue=is_overdue(measure, today()),
+        overdue=overdue(measure.due_date, measure.status, on),
         notes=measure.notes,
         status=MeasureStatus(measure.status),
         review_comment=measure.review_comment,

@@ -43,6 +43,7 @@ from sykkelturen.routes.problems import (
 )
 from sykkelturen.routes.status import next_status, why_not
 from sykkelturen.routes.versions import (
+    Line,
     current_version,
     current_versions,
     load_line,
@@ -611,24 +612,28 @@ def profile_picture(
 
 
 def hazards(version: RouteVersion) -> Hazards:
-    line = load_line(version)
     return Hazards(
         version=version.number,
         threshold_percent=geometry.HAZARD_GRADE * 100,
         window_m=geometry.HAZARD_WINDOW_M,
         min_length_m=geometry.HAZARD_MIN_LENGTH_M,
-        items=[
-            HazardPublic(
-                kind=h.kind,
-                km_from=round(h.from_m / 1000, 3),
-                km_to=round(h.to_m / 1000, 3),
-                length_m=round(h.length_m, 1),
-                average_grade_percent=round(h.average_grade * 100, 1),
-                steepest_grade_percent=round(h.steepest_grade * 100, 1),
-            )
-            for h in geometry.hazards(line.distance, line.ele)
-        ],
+        items=hazard_items(load_line(version)),
     )
+
+
+def hazard_items(line: Line) -> list[HazardPublic]:
+    """The steep climbs and descents of a route line."""
+    return [
+        HazardPublic(
+            kind=h.kind,
+            km_from=round(h.from_m / 1000, 3),
+            km_to=round(h.to_m / 1000, 3),
+            length_m=round(h.length_m, 1),
+            average_grade_percent=round(h.average_grade * 100, 1),
+            steepest_grade_percent=round(h.steepest_grade * 100, 1),
+        )
+        for h in geometry.hazards(line.distance, line.ele)
+    ]
 
 
 def handovers(session: Session, tour: Tour) -> list[Handover]:
@@ -641,27 +646,48 @@ def handovers(session: Session, tour: Tour) -> list[Handover]:
         assert before.id is not None
         assert after.id is not None
         first, second = versions.get(before.id), versions.get(after.id)
-        gap: float | None = None
-        reason: str | None = None
-        if first is None or second is None:
-            reason = "A stage has no route yet."
-        else:
-            end, start = first.stats["end"], second.stats["start"]
-            _, _, metres = geometry.GEOD.inv(end["lon"], end["lat"], start["lon"], start["lat"])
-            gap = round(float(metres), 1)
-        flagged = gap is not None and gap > HANDOVER_GAP_M and before.transfer_after is None
-        if flagged:
-            reason = f"{gap:,.0f} m between finish and next start, and no transfer is declared."
         result.append(
-            Handover(
-                from_stage_id=before.id,
-                from_sequence=before.sequence,
-                to_stage_id=after.id,
-                to_sequence=after.sequence,
-                gap_m=gap,
+            handover(
+                before=HandoverSide(before.id, before.sequence, first.stats if first else None),
+                after=HandoverSide(after.id, after.sequence, second.stats if second else None),
                 transfer=before.transfer_after,
-                flagged=flagged,
-                reason=reason,
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class HandoverSide:
+    """A stage at a handover: its id, sequence and current route's stats (None: no route)."""
+
+    stage_id: int
+    sequence: int
+    stats: dict[str, Any] | None
+
+
+def handover(
+    *, before: HandoverSide, after: HandoverSide, transfer: dict[str, Any] | None
+) -> Handover:
+    """The gap from one stage's finish to the next one's start, and whether a transfer
+    covers it."""
+    gap: float | None = None
+    reason: str | None = None
+    if before.stats is None or after.stats is None:
+        reason = "A stage has no route yet."
+    else:
+        end, start = before.stats["end"], after.stats["start"]
+        _, _, metres = geometry.GEOD.inv(end["lon"], end["lat"], start["lon"], start["lat"])
+        gap = round(float(metres), 1)
+    flagged = gap is not None and gap > HANDOVER_GAP_M and transfer is None
+    if flagged:
+        reason = f"{gap:,.0f} m between finish and next start, and no transfer is declared."
+    return Handover(
+        from_stage_id=before.stage_id,
+        from_sequence=before.sequence,
+        to_stage_id=after.stage_id,
+        to_sequence=after.sequence,
+        gap_m=gap,
+        transfer=transfer,
+        flagged=flagged,
+        reason=reason,
+    )

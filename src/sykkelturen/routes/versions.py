@@ -50,11 +50,28 @@ def version_key(version_id: int | None, sha256: str, uploaded_at: dt.datetime) -
 
 
 def load_line(version: RouteVersion) -> Line:
+    key = version_key(version.id, version.sha256, version.uploaded_at)
+    kept = _lines.get(key)
+    if kept is not None:  # the blobs below stay unread (see `_BLOBS`)
+        return kept
+    return decode_line(
+        key,
+        version.geometry,
+        version.point_times,
+        version.segment_starts,
+    )
+
+
+def decode_line(
+    key: VersionKey, geometry: bytes, point_times: bytes | None, segment_starts: list[int] | None
+) -> Line:
+    """The line of a stored version from its columns (decoded once per worker, by key)."""
+
     def decode() -> Line:
-        rows = np.frombuffer(zlib.decompress(version.geometry), dtype="<f8").reshape(4, -1)
+        rows = np.frombuffer(zlib.decompress(geometry), dtype="<f8").reshape(4, -1)
         times = (
-            np.frombuffer(zlib.decompress(version.point_times), dtype="<f8")
-            if version.point_times is not None
+            np.frombuffer(zlib.decompress(point_times), dtype="<f8")
+            if point_times is not None
             else None
         )
         return Line(
@@ -63,10 +80,10 @@ def load_line(version: RouteVersion) -> Line:
             ele=rows[2],
             distance=rows[3],
             times=times,
-            segment_starts=list(version.segment_starts or [0]),
+            segment_starts=list(segment_starts or [0]),
         )
 
-    return _lines.get_or_make(version_key(version.id, version.sha256, version.uploaded_at), decode)
+    return _lines.get_or_make(key, decode)
 
 
 # The big columns of a version, read only when used: most callers of `current_version`

@@ -8,7 +8,10 @@ before it.
 """
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,34 @@ def finish_times(
         )
         for speed in speeds_kmh
     ]
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MINUTE_US = 60_000_000
+
+
+class Timetable:
+    """`arrival` (to the minute) of every place of a stage at every speed at once: the
+    stops sorted once, the dwell before each km found by bisection, the arithmetic in
+    integer microseconds."""
+
+    def __init__(self, start: dt.datetime, stops: list[Stop]) -> None:
+        ordered = sorted(stops, key=lambda s: s.km)
+        self.start = start
+        self.kms = [s.km for s in ordered]
+        self.dwell = list(itertools.accumulate((s.dwell_minutes for s in ordered), initial=0))
+        self._start_us = (start - EPOCH) // dt.timedelta(microseconds=1)
+
+    def minutes(
+        self, kms: list[float], dwells: list[int], speeds: list[float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Arrival and departure (after each place's own dwell) at every km and speed, as
+        minutes since the epoch rounded to the nearest (`clock.to_minute`, in UTC, which
+        every whole-minute zone shares), shape (places, speeds)."""
+        km = np.asarray(kms, dtype=float)[:, None]
+        ride_us = np.rint(km / np.asarray(speeds, dtype=float)[None, :] * 3_600e6).astype(np.int64)
+        before = np.asarray(self.dwell, dtype=np.int64)[np.searchsorted(self.kms, km[:, 0])]
+        arrive_us = self._start_us + ride_us + (before * MINUTE_US)[:, None]
+        depart_us = arrive_us + (np.asarray(dwells, dtype=np.int64) * MINUTE_US)[:, None]
+        half = MINUTE_US // 2
+        return (arrive_us + half) // MINUTE_US, (depart_us + half) // MINUTE_US

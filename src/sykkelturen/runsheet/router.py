@@ -1,9 +1,9 @@
-import json
+import datetime as dt
 from collections.abc import Callable
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
 from sykkelturen.clock import ClockDep, get_clock
@@ -11,12 +11,12 @@ from sykkelturen.concurrency import NotModified, not_modified, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
-from sykkelturen.live import service as live
 from sykkelturen.negotiation import add_vary, choose
 from sykkelturen.openapi import download_responses
 from sykkelturen.problems import BadRequest, ValidationFailed, problem_responses
-from sykkelturen.runsheet import formats, press_sheet, service, spreadsheets
+from sykkelturen.runsheet import press_sheet, rendering, service
 from sykkelturen.runsheet.models import Passing, StageRunSheet, TourRunSheet
+from sykkelturen.runsheet.rendering import BY_MEDIA_TYPE, FILE_FORMATS, MEDIA_TYPES, Format, Options
 from sykkelturen.runsheet.spreadsheets import Dialect
 from sykkelturen.security import ANONYMOUS, Actor, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
@@ -30,27 +30,6 @@ from sykkelturen.tours.service import get_tour
 from sykkelturen.values import IsoDate, IsoDateTime
 
 router = APIRouter(tags=["run sheet"])
-
-
-class Format(StrEnum):
-    json = "json"
-    csv = "csv"
-    ics = "ics"
-    geojson = "geojson"
-    gpx = "gpx"
-    xlsx = "xlsx"
-
-
-MEDIA_TYPES = {
-    Format.json: "application/json",
-    Format.csv: "text/csv",
-    Format.ics: "text/calendar",
-    Format.geojson: "application/geo+json",
-    Format.gpx: "application/gpx+xml",
-    Format.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-BY_MEDIA_TYPE = {media: fmt for fmt, media in MEDIA_TYPES.items()}
-CHARSET = {Format.json, Format.csv, Format.ics, Format.geojson, Format.gpx}
 
 FEATURE_COLLECTION = {
     "type": "object",
@@ -69,7 +48,6 @@ SCHEMAS: dict[Format, dict[str, Any]] = {
     Format.gpx: {"type": "string", "description": "GPX 1.1."},
     Format.xlsx: {"type": "string", "format": "binary", "description": "An Excel workbook."},
 }
-FILE_FORMATS = [Format.csv, Format.ics, Format.geojson, Format.gpx, Format.xlsx]
 
 
 def _content(*chosen: Format) -> dict[str, dict[str, Any]]:
@@ -100,33 +78,34 @@ DialectQuery = Annotated[
 FormatQuery = Annotated[Format | None, Query(description="Overrides `Accept`.")]
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which stages of the tour a national sheet shows."""
+
+    county: str | None
+    date_from: dt.date | None
+    date_to: dt.date | None
+    updated_since: dt.datetime | None
+
+
+def _selection(
+    county: CountyQuery = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
+    updated_since: UpdatedSince = None,
+) -> Selection:
+    if updated_since is not None and updated_since.tzinfo is None:
+        raise BadRequest("`updated_since` needs a UTC offset, e.g. 2026-06-01T00:00:00+02:00.")
+    return Selection(county, date_from, date_to, updated_since)
+
+
+SelectionDep = Annotated[Selection, Depends(_selection)]
+
+
 def _chosen(request: Request, format: Format | None) -> Format:
     if format is not None:
         return format
     return BY_MEDIA_TYPE[choose(request, list(MEDIA_TYPES.values()))]
-
-
-def _render(
-    session: Session,
-    sheet: TourRunSheet,
-    chosen: Format,
-    *,
-    dialect: Dialect,
-    checkpoints: bool,
-    lang: Lang,
-    calendar_name: str,
-) -> bytes:
-    if chosen == Format.csv:
-        return spreadsheets.to_csv(sheet, dialect)
-    if chosen == Format.xlsx:
-        return spreadsheets.to_xlsx(sheet)
-    if chosen == Format.ics:
-        return formats.to_ical(sheet, with_checkpoints=checkpoints, lang=lang, name=calendar_name)
-    if chosen == Format.geojson:
-        return formats.to_geojson(session, sheet).encode("utf-8")
-    if chosen == Format.gpx:
-        return formats.to_gpx_document(session, sheet).encode("utf-8")
-    return json.dumps(sheet.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
 
 
 def _send(
@@ -136,17 +115,11 @@ def _send(
     build: Callable[[], bytes],
     *,
     filename: str,
-    dialect: Dialect,
     lang: Lang,
     negotiated: bool,
 ) -> Response:
     """The body kept under its ETag (built at most once per worker), or a 304."""
-    media = MEDIA_TYPES[chosen]
-    if chosen == Format.csv:
-        media += "; charset=utf-8; header=present"
-    elif chosen in CHARSET:
-        media += "; charset=utf-8"
-    response = Response(media_type=media)
+    response = Response(media_type=rendering.media_type(chosen))
     set_etag(response, tag)
     if negotiated:
         add_vary(response, "Accept")
@@ -155,8 +128,7 @@ def _send(
         response.headers["Content-Language"] = lang
     if chosen != Format.json:
         response.headers["Content-Disposition"] = content_disposition(
-            f"{filename}.{'csv' if chosen == Format.csv else chosen.value}",
-            inline=chosen == Format.geojson,
+            rendering.file_name(filename, chosen), inline=chosen == Format.geojson
         )
     if not_modified(request, tag):
         raise NotModified(tag, response.headers["Vary"])
@@ -175,10 +147,8 @@ def _stage_file(
     actor: Actor,
     stage: Stage,
     chosen: Format,
+    options: Options = Options(checkpoints=True),
     *,
-    dialect: Dialect = Dialect.rfc4180,
-    checkpoints: bool = True,
-    lang: Lang = Lang.nb,
     negotiated: bool = False,
 ) -> Response:
     tour = get_tour(session, stage.tour_id)
@@ -189,29 +159,15 @@ def _stage_file(
         "stage",
         stage.id,
         chosen,
-        dialect,
-        checkpoints,
-        lang,
+        options,
         _variant(actor),
         service.day_marker(session, tour, now),
     )
 
     def build() -> bytes:
-        on_day = live.forecasts_for(session, tour, [stage], now).get(stage.id or 0)
-        sheet = service.stage_run_sheet(
-            session, actor=actor, stage=stage, tour=tour, forecast=on_day
-        )
-        if chosen == Format.json:
-            return json.dumps(sheet.model_dump(mode="json"), ensure_ascii=False).encode()
-        return _render(
-            session,
-            service.as_tour_sheet(tour, sheet),
-            chosen,
-            dialect=dialect,
-            checkpoints=checkpoints,
-            lang=lang,
-            calendar_name=phrase("stage_calendar", lang, sequence=stage.sequence, name=stage.name),
-        )
+        built = service.stage_sheet(session, actor=actor, stage=stage, tour=tour, now=now)
+        name = phrase("stage_calendar", options.lang, sequence=stage.sequence, name=stage.name)
+        return rendering.render(session, built, chosen, options, calendar_name=name, one_stage=True)
 
     return _send(
         request,
@@ -219,8 +175,7 @@ def _stage_file(
         chosen,
         build,
         filename=f"kjøreplan etappe {stage.sequence} {stage.name}",
-        dialect=dialect,
-        lang=lang,
+        lang=options.lang,
         negotiated=negotiated,
     )
 
@@ -254,17 +209,9 @@ def stage_run_sheet(
         bool, Query(description="iCalendar: an event per checkpoint (default true).")
     ] = True,
 ) -> Response:
-    return _stage_file(
-        request,
-        session,
-        actor,
-        stage,
-        _chosen(request, format),
-        dialect=dialect,
-        checkpoints=checkpoints,
-        lang=lang,
-        negotiated=format is None,
-    )
+    options = Options(dialect=dialect, checkpoints=checkpoints, lang=lang)
+    chosen = _chosen(request, format)
+    return _stage_file(request, session, actor, stage, chosen, options, negotiated=format is None)
 
 
 @router.get(
@@ -280,7 +227,8 @@ def stage_run_sheet_csv(
     stage: StageDep,
     dialect: DialectQuery = Dialect.rfc4180,
 ) -> Response:
-    return _stage_file(request, session, actor, stage, Format.csv, dialect=dialect)
+    options = Options(dialect=dialect, checkpoints=True)
+    return _stage_file(request, session, actor, stage, Format.csv, options)
 
 
 @router.get(
@@ -299,9 +247,8 @@ def stage_run_sheet_ics(
         bool, Query(description="An event per checkpoint (default true).")
     ] = True,
 ) -> Response:
-    return _stage_file(
-        request, session, actor, stage, Format.ics, checkpoints=checkpoints, lang=lang
-    )
+    options = Options(checkpoints=checkpoints, lang=lang)
+    return _stage_file(request, session, actor, stage, Format.ics, options)
 
 
 @router.get(
@@ -412,66 +359,49 @@ def _tour_file(
     actor: Actor,
     tour: Tour,
     chosen: Format,
+    selection: Selection,
+    options: Options = Options(),
     *,
-    county: str | None,
-    date_from: Any,
-    date_to: Any,
-    updated_since: Any,
-    dialect: Dialect = Dialect.rfc4180,
-    checkpoints: bool = False,
-    lang: Lang = Lang.nb,
     negotiated: bool = False,
 ) -> Response:
-    if updated_since is not None and updated_since.tzinfo is None:
-        raise BadRequest("`updated_since` needs a UTC offset, e.g. 2026-06-01T00:00:00+02:00.")
     now = get_clock(request).now()
     tag = service.fingerprint(
         session,
         tour,
         "tour",
         chosen,
-        county,
-        date_from,
-        date_to,
-        updated_since,
-        checkpoints,
-        dialect,
-        lang,
+        selection,
+        options,
         _variant(actor),
         service.day_marker(session, tour, now),
     )
 
     def build() -> bytes:
-        sheet = service.tour_run_sheet(
+        built = service.tour_run_sheet(
             session,
             actor=actor,
             tour=tour,
-            county=county,
-            date_from=date_from,
-            date_to=date_to,
-            updated_since=updated_since,
+            county=selection.county,
+            date_from=selection.date_from,
+            date_to=selection.date_to,
+            updated_since=selection.updated_since,
             now=now,
         )
-        return _render(
-            session,
-            sheet,
-            chosen,
-            dialect=dialect,
-            checkpoints=checkpoints,
-            lang=lang,
-            calendar_name=tour.name,
-        )
+        return rendering.render(session, built, chosen, options, calendar_name=tour.name)
 
+    county = selection.county
     return _send(
         request,
         tag,
         chosen,
         build,
         filename=f"kjøreplan {tour.name}" + (f" fylke {county}" if county else ""),
-        dialect=dialect,
-        lang=lang,
+        lang=options.lang,
         negotiated=negotiated,
     )
+
+
+TOUR_FILE_PROBLEMS = (TourNotFound, BadRequest, ValidationFailed)
 
 
 @router.get(
@@ -488,7 +418,7 @@ def _tour_file(
             "headers": {"Vary": {"schema": {"type": "string"}}},
         },
         304: {"description": "Not modified"},
-        **problem_responses(TourNotFound, BadRequest, ValidationFailed),
+        **problem_responses(*TOUR_FILE_PROBLEMS),
     },
 )
 def tour_run_sheet(
@@ -498,31 +428,16 @@ def tour_run_sheet(
     tour: TourDep,
     lang: LangDep,
     format: FormatQuery = None,
-    county: CountyQuery = None,
-    date_from: IsoDate | None = None,
-    date_to: IsoDate | None = None,
-    updated_since: UpdatedSince = None,
+    *,
+    selection: SelectionDep,
     checkpoints: Checkpoints = False,
     dialect: DialectQuery = Dialect.rfc4180,
 ) -> Response:
+    options = Options(dialect=dialect, checkpoints=checkpoints, lang=lang)
+    chosen = _chosen(request, format)
     return _tour_file(
-        request,
-        session,
-        actor,
-        tour,
-        _chosen(request, format),
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-        updated_since=updated_since,
-        dialect=dialect,
-        checkpoints=checkpoints,
-        lang=lang,
-        negotiated=format is None,
+        request, session, actor, tour, chosen, selection, options, negotiated=format is None
     )
-
-
-TOUR_FILE_PROBLEMS = (TourNotFound, BadRequest, ValidationFailed)
 
 
 @router.get(
@@ -536,24 +451,11 @@ def tour_run_sheet_csv(
     session: SessionDep,
     actor: CurrentActor,
     tour: TourDep,
-    county: CountyQuery = None,
-    date_from: IsoDate | None = None,
-    date_to: IsoDate | None = None,
-    updated_since: UpdatedSince = None,
+    selection: SelectionDep,
     dialect: DialectQuery = Dialect.rfc4180,
 ) -> Response:
-    return _tour_file(
-        request,
-        session,
-        actor,
-        tour,
-        Format.csv,
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-        updated_since=updated_since,
-        dialect=dialect,
-    )
+    options = Options(dialect=dialect)
+    return _tour_file(request, session, actor, tour, Format.csv, selection, options)
 
 
 @router.get(
@@ -568,25 +470,11 @@ def tour_run_sheet_ics(
     actor: CurrentActor,
     tour: TourDep,
     lang: LangDep,
-    county: CountyQuery = None,
-    date_from: IsoDate | None = None,
-    date_to: IsoDate | None = None,
-    updated_since: UpdatedSince = None,
+    selection: SelectionDep,
     checkpoints: Checkpoints = False,
 ) -> Response:
-    return _tour_file(
-        request,
-        session,
-        actor,
-        tour,
-        Format.ics,
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-        updated_since=updated_since,
-        checkpoints=checkpoints,
-        lang=lang,
-    )
+    options = Options(checkpoints=checkpoints, lang=lang)
+    return _tour_file(request, session, actor, tour, Format.ics, selection, options)
 
 
 @router.get(
@@ -600,22 +488,9 @@ def tour_run_sheet_geojson(
     session: SessionDep,
     actor: CurrentActor,
     tour: TourDep,
-    county: CountyQuery = None,
-    date_from: IsoDate | None = None,
-    date_to: IsoDate | None = None,
-    updated_since: UpdatedSince = None,
+    selection: SelectionDep,
 ) -> Response:
-    return _tour_file(
-        request,
-        session,
-        actor,
-        tour,
-        Format.geojson,
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-        updated_since=updated_since,
-    )
+    return _tour_file(request, session, actor, tour, Format.geojson, selection)
 
 
 @router.get(
@@ -629,22 +504,9 @@ def tour_run_sheet_gpx(
     session: SessionDep,
     actor: CurrentActor,
     tour: TourDep,
-    county: CountyQuery = None,
-    date_from: IsoDate | None = None,
-    date_to: IsoDate | None = None,
-    updated_since: UpdatedSince = None,
+    selection: SelectionDep,
 ) -> Response:
-    return _tour_file(
-        request,
-        session,
-        actor,
-        tour,
-        Format.gpx,
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-        updated_since=updated_since,
-    )
+    return _tour_file(request, session, actor, tour, Format.gpx, selection)
 
 
 @router.get(
@@ -658,22 +520,9 @@ def tour_run_sheet_xlsx(
     session: SessionDep,
     actor: CurrentActor,
     tour: TourDep,
-    county: CountyQuery = None,
-    date_from: IsoDate | None = None,
-    date_to: IsoDate | None = None,
-    updated_since: UpdatedSince = None,
+    selection: SelectionDep,
 ) -> Response:
-    return _tour_file(
-        request,
-        session,
-        actor,
-        tour,
-        Format.xlsx,
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-        updated_since=updated_since,
-    )
+    return _tour_file(request, session, actor, tour, Format.xlsx, selection)
 
 
 @router.get(

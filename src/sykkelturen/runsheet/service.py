@@ -2,41 +2,38 @@
 contacts for those allowed, handovers and overdue measures; and `passing`."""
 
 import datetime as dt
+import functools
 import hashlib
+import itertools
+from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.clock import to_minute
 from sykkelturen.gpx import geometry
-from sykkelturen.legs.service import stage_legs
 from sykkelturen.live import service as live
-from sykkelturen.live.expected import PlaceForecast, StageForecast
 from sykkelturen.measures import service as measures
-from sykkelturen.people.models import Person
 from sykkelturen.problems import NotFound
 from sykkelturen.riders import service as riders
 from sykkelturen.routes import service as routes
-from sykkelturen.routes.models import RouteVersion
+from sykkelturen.routes.models import Handover, RouteVersion
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
-from sykkelturen.routes.versions import VersionKey, current_bounds, current_version, load_line
-from sykkelturen.runsheet.itinerary import Stop, arrival, finish_times, passages
+from sykkelturen.routes.versions import VersionKey, current_bounds, load_line
+from sykkelturen.runsheet import fragments, gather
+from sykkelturen.runsheet.itinerary import Stop, arrival
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
-    DayTimes,
-    LegClock,
-    OverdueMeasure,
     Passing,
     PassingAgain,
-    RunSheetLeg,
-    RunSheetLine,
-    RunSheetMeasure,
     StageRunSheet,
     TourRunSheet,
 )
@@ -54,35 +51,122 @@ class NotNearTheTour(NotFound):
     title, code = "Not near the tour", "not_near_the_tour"
 
 
-def _clocks(items: list[tuple[float, dt.datetime, dt.datetime]], zone: ZoneInfo) -> list[Clock]:
-    return [
-        Clock(speed_kmh=s, arrive=to_minute(a, zone), depart=to_minute(d, zone))
-        for s, a, d in items
-    ]
+@dataclass
+class BuiltSheet:
+    """A national (or one-stage) sheet: all but its stages, and the stages' fragments."""
+
+    envelope: TourRunSheet  # `stages` empty
+    fragments: list[fragments.Fragment]
+
+    @property
+    def stage_json(self) -> list[bytes]:
+        return [f.json for f in self.fragments]
+
+    @functools.cached_property
+    def sheet(self) -> TourRunSheet:
+        """The whole sheet as models, for the file formats."""
+        return self.envelope.model_copy(update={"stages": [f.sheet() for f in self.fragments]})
+
+    def to_json(self) -> bytes:
+        """The sheet as JSON: the stages' kept JSON joined inside the rest of it."""
+        head = self.envelope.model_dump_json(
+            include={"tour_id", "name", "time_zone", "generated_at"}
+        )
+        tail = self.envelope.model_dump_json(include={"handovers", "overdue_measures", "deleted"})
+        return b"".join(
+            (
+                head[:-1].encode(),
+                b',"stages":[',
+                b",".join(self.stage_json),
+                b"],",
+                tail[1:].encode(),
+            )
+        )
 
 
-def _day_times(made: StageForecast, zone: ZoneInfo) -> DayTimes:
-    finish = made.finish
-    return DayTimes(
-        status=made.status,
-        started_at=made.started_at.astimezone(zone) if made.started_at else None,
-        delay_minutes=round(made.delay_minutes, 1) if made.delay_minutes is not None else None,
-        finish_expected=to_minute(finish.expected, zone) if finish.expected else None,
-        finish_actual=finish.actual.astimezone(zone) if finish.actual else None,
+def _fragments(
+    session: Session,
+    *,
+    actor: Actor,
+    tour: Tour,
+    found: dict[int, gather.StageVersions],
+    shown: list[int],
+    now: dt.datetime,
+    on_day: bool,
+    with_hazards: bool,
+) -> list[fragments.Fragment]:
+    """The fragments of the `shown` stages: kept ones whose key still holds, the others
+    built from one set of Core reads and kept."""
+    assert tour.id is not None
+    zone = ZoneInfo(tour.time_zone)
+    today = measures.today()
+    day = live.today_of(tour, now)
+    by_date: dict[dt.date, list[tuple[Any, ...]]] = defaultdict(list)
+    for versions in found.values():
+        by_date[versions.stage.date].append(versions.key())
+    tour_key = (tour.id, tour.version, tour.name, tour.time_zone)
+    keys = {}
+    dated = set()
+    for stage_id in shown:
+        versions = found[stage_id]
+        on_the_day = on_day and (versions.stage.date == day or versions.count("logged") > 0)
+        if on_the_day:
+            dated.add(stage_id)
+        keys[stage_id] = fragments.fragment_key(
+            stage_id,
+            day_group=tuple(by_date[versions.stage.date]),
+            tour=tour_key,
+            today=today,
+            visible=actor.may_see_personal_data(versions.stage.county),
+            with_hazards=with_hazards,
+            forecast_at=now if on_the_day else None,
+        )
+    result = {i: f for i in shown if (f := fragments.kept(keys[i])) is not None}
+    stale = [i for i in shown if i not in result]
+    if stale:
+        routes_of = [r.id for i in stale if (r := found[i].route) is not None]
+        rows = gather.contents(session, stale, routes_of)
+        orm = {i: session.get(Stage, i) for i in stale if i in dated or _has_people(found[i])}
+        on_day_stages = [s for i, s in orm.items() if s is not None and i in dated]
+        forecasts = live.forecasts_for(session, tour, on_day_stages, now) if on_day_stages else {}
+        local: dict[int, dt.datetime] = {}
+        for stage_id in stale:
+            visible = actor.may_see_personal_data(found[stage_id].stage.county)
+            stage = orm.get(stage_id)
+            contacts = None
+            if visible:
+                contacts = (
+                    _contacts(session, actor, stage) if stage else Contacts(team=[], riders=[])
+                )
+            sheet = fragments.build(
+                stage_id,
+                found=found[stage_id],
+                rows=rows,
+                zone=zone,
+                today=today,
+                visible=visible,
+                with_hazards=with_hazards,
+                contacts=contacts,
+                forecast=forecasts.get(stage_id),
+                local=local,
+            )
+            result[stage_id] = fragments.keep(keys[stage_id], sheet)
+    return [result[i] for i in shown]
+
+
+def _contacts(session: Session, actor: Actor, stage: Stage) -> Contacts:
+    """Team and riders with their people, as their own domains show them (few rows: kept
+    with the ORM, where their leg and duty rules live)."""
+    return Contacts(
+        team=[team.public(session, actor, stage, t) for t in team.list_team(session, stage)],
+        riders=[
+            riders.public(session, actor, stage, r) for r in riders.list_riders(session, stage)
+        ],
     )
 
 
-def _line_day(
-    forecast: StageForecast | None, checkpoint_id: int, zone: ZoneInfo
-) -> dict[str, dt.datetime | None]:
-    """A checkpoint's expected and actual time on the day, from the stage's forecast."""
-    on_day: PlaceForecast | None = None
-    if forecast is not None:
-        on_day = next((p for p in forecast.places if p.place.id == checkpoint_id), None)
-    return {
-        "expected": to_minute(on_day.expected, zone) if on_day and on_day.expected else None,
-        "actual": on_day.actual.astimezone(zone) if on_day and on_day.actual else None,
-    }
+def _has_people(versions: gather.StageVersions) -> bool:
+    return versions.count("team") > 0 or versions.count("riders") > 0
 
 
 def stage_run_sheet(
@@ -92,187 +176,80 @@ def stage_run_sheet(
     stage: Stage,
     tour: Tour,
     with_hazards: bool = True,
-    forecast: StageForecast | None = None,
+    now: dt.datetime | None = None,
 ) -> StageRunSheet:
-    """`forecast`: the stage on the day (`live.forecasts_for`), for expected and actual."""
-    zone = ZoneInfo(tour.time_zone)
-    version = current_version(session, stage)
-    points = checkpoints.ordered(session, stage)
-    stops = [Stop(km=c.km, dwell_minutes=c.dwell_minutes) for c in points if c.km is not None]
-    distance_km = version.stats["distance_m"] / 1000 if version else None
-    start = stage.starts_at
-    warnings = []
-    if version is None:
-        warnings.append("no_route: upload a route to get distances and times")
-    if start is None:
-        warnings.append("no_start_time: set start_time to get clock times")
-    timed = start is not None and version is not None
-    lines = []
-    for checkpoint in points:
-        times = []
-        if timed and checkpoint.km is not None:
-            assert start is not None
-            stop = Stop(km=checkpoint.km, dwell_minutes=checkpoint.dwell_minutes)
-            times = _clocks(
-                [
-                    (p.speed_kmh, p.arrive, p.depart)
-                    for p in passages(start, stops, stop, stage.speeds_kmh)
-                ],
-                zone,
-            )
-        assert checkpoint.id is not None
-        lines.append(
-            RunSheetLine(
-                checkpoint_id=checkpoint.id,
-                name=checkpoint.name,
-                kind=checkpoint.kind,
-                km=round(checkpoint.km, 3) if checkpoint.km is not None else None,
-                km_to_go=max(round(distance_km - checkpoint.km, 3), 0.0) + 0.0  # never -0.0
-                if distance_km is not None and checkpoint.km is not None
-                else None,
-                dwell_minutes=checkpoint.dwell_minutes,
-                times=times,
-                **_line_day(forecast, checkpoint.id, zone),
-            )
+    """`now`: the sheet on the day too (expected and actual from the log, as `/live`)."""
+    return (
+        stage_sheet(
+            session, actor=actor, stage=stage, tour=tour, with_hazards=with_hazards, now=now
         )
-    finish = []
-    if timed and distance_km is not None:
-        assert start is not None
-        finish = _clocks(
-            [
-                (p.speed_kmh, p.arrive, p.depart)
-                for p in finish_times(start, stops, distance_km, stage.speeds_kmh)
-            ],
-            zone,
-        )
-    legs = []
-    for leg in stage_legs(session, stage).items:
-        leg_times = []
-        if timed:
-            assert start is not None
-            for speed in stage.speeds_kmh:
-                begin = arrival(start, stops, leg.km_from, speed) + dt.timedelta(
-                    minutes=sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
-                )
-                leg_times.append(
-                    LegClock(
-                        speed_kmh=speed,
-                        start=to_minute(begin, zone),
-                        end=to_minute(arrival(start, stops, leg.km_to, speed), zone),
-                    )
-                )
-        legs.append(
-            RunSheetLeg(
-                **leg.model_dump(exclude={"from_checkpoint_id", "to_checkpoint_id"}),
-                times=leg_times,
-            )
-        )
-    measure_rows = []
-    for measure in measures.list_measures(session, stage):
-        times = []
-        km, _, _ = measures.place_of(session, measure)
-        if measure.starts_at is None and timed and km is not None:
-            assert start is not None
-            times = _clocks(
-                [
-                    (s, arrival(start, stops, km, s), arrival(start, stops, km, s))
-                    for s in stage.speeds_kmh
-                ],
-                zone,
-            )
-        measure_rows.append(
-            RunSheetMeasure(measure=measures.public(session, actor, stage, measure), times=times)
-        )
-    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
-    measure_rows.sort(
-        key=lambda m: m.measure.starts_at or (m.times[0].arrive if m.times else far_future)
-    )
-    members, stage_riders = team.list_team(session, stage), riders.list_riders(session, stage)
-    contacts = None
-    if actor.may_see_personal_data(stage.county):
-        contacts = Contacts(
-            team=[team.public(session, actor, stage, t) for t in members],
-            riders=[riders.public(session, actor, stage, r) for r in stage_riders],
-        )
-    assigned = {
-        person_id
-        for person_id in (*(m.person_id for m in members), *(r.person_id for r in stage_riders))
-        if person_id is not None
-    }
-    changes = [
-        stage.updated_at,
-        *(c.updated_at for c in points),
-        *(m.updated_at for m in measures.list_measures(session, stage)),
-        *(a.updated_at for a in (*members, *stage_riders)),
-        *(p.updated_at for p in (session.get(Person, i) for i in sorted(assigned)) if p),
-        *tombstones.deleted_from(session, stage),
-    ]
-    if version is not None:
-        changes += [
-            t
-            for t in (version.uploaded_at, version.reported_at, version.finalized_at)
-            if t is not None
-        ]
-    assert stage.id is not None
-    return StageRunSheet(
-        stage_id=stage.id,
-        sequence=stage.sequence,
-        county=stage.county,
-        name=stage.name,
-        date=stage.date,
-        start_place=stage.start_place,
-        finish_place=stage.finish_place,
-        starts_at=start.astimezone(zone) if start else None,
-        speeds_kmh=stage.speeds_kmh,
-        route_version=version.number if version else None,
-        route_status=version.status if version else None,
-        distance_m=version.stats["distance_m"] if version else None,
-        ascent_m=version.stats["ascent_m"] if version else None,
-        descent_m=version.stats["descent_m"] if version else None,
-        lines=lines,
-        finish=finish,
-        legs=legs,
-        measures=measure_rows,
-        hazards=routes.hazards(version).items if version is not None and with_hazards else [],
-        transfer_after=stage.transfer_after,
-        contacts=contacts,
-        warnings=warnings,
-        day=_day_times(forecast, zone) if forecast is not None else None,
-        last_changed=max(changes),
+        .fragments[0]
+        .sheet()
     )
 
 
-def as_tour_sheet(tour: Tour, sheet: StageRunSheet) -> TourRunSheet:
+def stage_sheet(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    tour: Tour,
+    with_hazards: bool = True,
+    now: dt.datetime | None = None,
+) -> BuiltSheet:
     """One stage's sheet in the shape of the national one, for the file formats."""
     assert tour.id is not None
-    return TourRunSheet(
+    assert stage.id is not None
+    at = now or dt.datetime.now(dt.UTC)
+    found = gather.versions(session, tour.id, at)
+    (fragment,) = _fragments(
+        session,
+        actor=actor,
+        tour=tour,
+        found=found,
+        shown=[stage.id],
+        now=at,
+        on_day=now is not None,
+        with_hazards=with_hazards,
+    )
+    sheet = TourRunSheet(
         tour_id=tour.id,
         name=tour.name,
         time_zone=tour.time_zone,
         generated_at=dt.datetime.now(ZoneInfo(tour.time_zone)),
-        stages=[sheet],
+        stages=[],
         handovers=[],
         overdue_measures=[],
         deleted=[],
     )
+    return BuiltSheet(envelope=sheet, fragments=[fragment])
 
 
-def select_stages(
-    session: Session,
-    tour: Tour,
-    *,
+def _selected(
+    found: dict[int, gather.StageVersions],
     county: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
-) -> list[Stage]:
-    statement = select(Stage).where(Stage.tour_id == tour.id)
-    if county is not None:
-        statement = statement.where(Stage.county == county)
-    if date_from is not None:
-        statement = statement.where(col(Stage.date) >= date_from)
-    if date_to is not None:
-        statement = statement.where(col(Stage.date) <= date_to)
-    return list(session.exec(statement.order_by(col(Stage.sequence))).all())
+) -> list[int]:
+    return [
+        i
+        for i, v in found.items()
+        if (county is None or v.stage.county == county)
+        and (date_from is None or v.stage.date >= date_from)
+        and (date_to is None or v.stage.date <= date_to)
+    ]
+
+
+def _handovers(found: dict[int, gather.StageVersions], shown: set[int]) -> list[Handover]:
+    def side(v: gather.StageVersions) -> routes.HandoverSide:
+        stats = v.route.stats if v.route is not None else None
+        return routes.HandoverSide(v.stage.id, v.stage.sequence, stats)
+
+    return [
+        routes.handover(before=side(a), after=side(b), transfer=a.stage.transfer_after)
+        for a, b in itertools.pairwise(found.values())
+        if a.stage.id in shown or b.stage.id in shown
+    ]
 
 
 def tour_run_sheet(
@@ -285,47 +262,25 @@ def tour_run_sheet(
     date_to: dt.date | None,
     updated_since: dt.datetime | None,
     now: dt.datetime | None = None,
-) -> TourRunSheet:
-    stages = select_stages(session, tour, county=county, date_from=date_from, date_to=date_to)
-    on_day = live.forecasts_for(session, tour, stages, now or dt.datetime.now(dt.UTC))
-    sheets = [
-        stage_run_sheet(
-            session,
-            actor=actor,
-            stage=s,
-            tour=tour,
-            with_hazards=True,
-            forecast=on_day.get(s.id or 0),
-        )
-        for s in stages
-    ]
-    if updated_since is not None:
-        sheets = [s for s in sheets if s.last_changed > updated_since]
-    shown = {s.stage_id for s in sheets}
-    on = measures.today()
-    overdue = [
-        OverdueMeasure(
-            measure_id=m.measure.id,
-            stage_id=s.stage_id,
-            sequence=s.sequence,
-            county=s.county,
-            title=m.measure.title,
-            kind=m.measure.kind,
-            due_date=m.measure.due_date,
-            status=m.measure.status,
-        )
-        for s in sheets
-        for m in s.measures
-        if m.measure.due_date is not None
-        and m.measure.due_date < on
-        and m.measure.status != "accepted"
-    ]
-    handovers = [
-        h
-        for h in routes.handovers(session, tour)
-        if h.from_stage_id in shown or h.to_stage_id in shown
-    ]
+) -> BuiltSheet:
+    """The national sheet: every stage's fragment (kept or rebuilt), in national order,
+    handovers and overdue measures."""
     assert tour.id is not None
+    at = now or dt.datetime.now(dt.UTC)
+    found = gather.versions(session, tour.id, at)
+    selected = _selected(found, county, date_from, date_to)
+    if updated_since is not None:
+        selected = [i for i in selected if fragments.last_changed(found[i]) > updated_since]
+    built = _fragments(
+        session,
+        actor=actor,
+        tour=tour,
+        found=found,
+        shown=selected,
+        now=at,
+        on_day=True,
+        with_hazards=True,
+    )
     deleted = (
         tombstones.deleted_since(
             session,
@@ -338,16 +293,17 @@ def tour_run_sheet(
         if updated_since is not None
         else []
     )
-    return TourRunSheet(
+    sheet = TourRunSheet(
         tour_id=tour.id,
         name=tour.name,
         time_zone=tour.time_zone,
         generated_at=dt.datetime.now(ZoneInfo(tour.time_zone)),
-        stages=sheets,
-        handovers=handovers,
-        overdue_measures=overdue,
+        stages=[],
+        handovers=_handovers(found, set(selected)),
+        overdue_measures=[m for f in built for m in f.overdue],
         deleted=[tombstones.public(t) for t in deleted],
     )
+    return BuiltSheet(envelope=sheet, fragments=built)
 
 
 # Rendered run sheets by ETag: the ETag changes with every write, so a kept body is never

@@ -1,0 +1,302 @@
+"""The national run sheet is built from per-stage fragments kept per worker: every kind of
+change must change the sheet and its ETag, and what is served must equal a build from
+nothing (no kept fragment or body), so nothing stale is ever served."""
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from sykkelturen.clock import FixedClock, SystemClock
+from sykkelturen.measures import service as measures
+from sykkelturen.runsheet import fragments, service
+from tests.conftest import Callers
+from tests.factories import API, add_rider, if_match, make_person, make_stage, ok, upload
+from tests.runsheet import test_router
+
+tour = test_router.tour  # the two-stage tour, as a fixture here too
+Change = Callable[[Callers, dict[str, Any]], object]
+
+
+def pull(client: TestClient, tour_id: int) -> tuple[str, dict[str, Any]]:
+    response = ok_response(client.get(f"{API}/tours/{tour_id}/run-sheet"))
+    body = response.json()
+    body.pop("generated_at")
+    return response.headers["etag"], body
+
+
+def ok_response(response: Any) -> Any:
+    assert response.status_code == 200, response.text
+    return response
+
+
+def from_nothing(client: TestClient, tour_id: int) -> dict[str, Any]:
+    """The sheet as a worker that has kept nothing builds it."""
+    fragments._fragments.values.clear()
+    service._bodies.values.clear()
+    return pull(client, tour_id)[1]
+
+
+def patch(client: TestClient, url: str, body: dict[str, Any]) -> None:
+    ok(client.patch(url, json=body, headers=if_match(client, url)))
+
+
+def delete(client: TestClient, url: str) -> None:
+    response = client.delete(url, headers=if_match(client, url))
+    assert response.status_code == 204, response.text
+
+
+def first(t: dict[str, Any]) -> str:
+    return f"{API}/stages/{t['first']['id']}"
+
+
+def second(t: dict[str, Any]) -> str:
+    return f"{API}/stages/{t['second']['id']}"
+
+
+def items(client: TestClient, url: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = ok(client.get(url))["items"]
+    return found
+
+
+def measure_url(c: Callers, t: dict[str, Any]) -> str:
+    return f"{API}/measures/{items(c.county_15, f'{first(t)}/measures')[0]['id']}"
+
+
+def _partner_measure(c: Callers, t: dict[str, Any]) -> None:
+    partner = ok(
+        c.county_15.post(
+            f"{API}/partners",
+            json={"county": "15", "name": "Fjord kommune", "kind": "municipality"},
+        ),
+        201,
+    )
+    ok(
+        c.county_15.post(
+            f"{first(t)}/measures",
+            json={
+                "kind": "first_aid",
+                "title": "Førstehjelp",
+                "responsible_partner_id": partner["id"],
+            },
+        ),
+        201,
+    )
+
+
+def _rename_partner(c: Callers, t: dict[str, Any]) -> None:
+    (partner,) = items(c.national, f"{API}/partners")
+    patch(c.county_15, f"{API}/partners/{partner['id']}", {"name": "Fjord kommune (ny)"})
+
+
+def _person_measure(c: Callers, t: dict[str, Any]) -> None:
+    person = make_person(c.county_15, name="Per Vakt", email="per@example.org")
+    ok(
+        c.county_15.post(
+            f"{first(t)}/measures",
+            json={
+                "kind": "road_crossing",
+                "title": "Kryssing",
+                "responsible_person_id": person["id"],
+            },
+        ),
+        201,
+    )
+
+
+def _team_person(c: Callers, t: dict[str, Any]) -> None:
+    (member,) = items(c.county_15, f"{first(t)}/team")
+    patch(c.county_15, f"{API}/people/{member['person']['id']}", {"phone": "+4791234567"})
+
+
+CHANGES: dict[str, Change] = {
+    "stage edited": lambda c, t: patch(c.national, second(t), {"name": "Nytt navn"}),
+    "stage start time": lambda c, t: patch(c.county_15, first(t), {"start_time": "12:00"}),
+    "stage deleted": lambda c, t: delete(c.national, second(t)),
+    "new route version": lambda c, t: upload(
+        c.county_15, t["first"]["id"], "stage_with_waypoints.gpx"
+    ),
+    "route reported": lambda c, t: ok(
+        c.county_15.post(
+            f"{first(t)}/route/report", headers=if_match(c.county_15, f"{first(t)}/route")
+        )
+    ),
+    "checkpoint added": lambda c, t: ok(
+        c.county_15.post(f"{first(t)}/checkpoints", json={"name": "Kafé", "kind": "rest", "km": 5}),
+        201,
+    ),
+    "checkpoint dwell": lambda c, t: patch(
+        c.county_15,
+        f"{first(t)}/checkpoints/{items(c.county_15, f'{first(t)}/checkpoints')[1]['id']}",
+        {"dwell_minutes": 45},
+    ),
+    "checkpoint deleted": lambda c, t: delete(
+        c.county_15,
+        f"{first(t)}/checkpoints/{items(c.county_15, f'{first(t)}/checkpoints')[1]['id']}",
+    ),
+    "measure added": lambda c, t: ok(
+        c.county_15.post(f"{first(t)}/measures", json={"kind": "other", "title": "Ny", "km": 3}),
+        201,
+    ),
+    "measure edited": lambda c, t: patch(
+        c.county_15,
+        f"{API}/measures/{items(c.county_15, f'{first(t)}/measures')[0]['id']}",
+        {"title": "Vakt ved den nye brua"},
+    ),
+    "measure submitted": lambda c, t: ok(
+        c.county_15.post(f"{(m := measure_url(c, t))}/submit", headers=if_match(c.county_15, m))
+    ),
+    "measure deleted": lambda c, t: delete(
+        c.county_15, f"{API}/measures/{items(c.county_15, f'{first(t)}/measures')[0]['id']}"
+    ),
+    "measure with a partner": _partner_measure,
+    "measure with a person": _person_measure,
+    "team member added": lambda c, t: ok(
+        c.county_15.post(
+            f"{first(t)}/team",
+            json={
+                "person_id": make_person(c.county_15, name="Kari", email="kari@example.org")["id"],
+                "role": "safety_lead",
+            },
+        ),
+        201,
+    ),
+    "team member deleted": lambda c, t: delete(
+        c.county_15, f"{first(t)}/team/{items(c.county_15, f'{first(t)}/team')[0]['id']}"
+    ),
+    "team member's person edited": _team_person,
+    "rider invited": lambda c, t: add_rider(
+        c.county_15,
+        t["first"]["id"],
+        person_id=make_person(c.county_15, email="pilot@example.org")["id"],
+        role="pilot",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES), ids=list(CHANGES))
+def test_every_change_changes_the_sheet_and_nothing_stale_is_served(
+    callers: Callers, tour: dict[str, Any], change: str
+) -> None:
+    tag, before = pull(callers.national, tour["id"])
+    pull(callers.anonymous, tour["id"])  # both visibilities kept
+    CHANGES[change](callers, tour)
+    new_tag, after = pull(callers.national, tour["id"])
+    assert new_tag != tag
+    assert after != before
+    assert after == from_nothing(callers.national, tour["id"])
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        _rename_partner,
+        lambda c, t: delete(
+            c.national, f"{API}/partners/{items(c.national, f'{API}/partners')[0]['id']}"
+        ),
+    ],
+    ids=["partner renamed", "partner deleted"],
+)
+def test_a_partner_named_by_a_measure_changes_the_sheet(
+    callers: Callers, tour: dict[str, Any], then: Change
+) -> None:
+    _partner_measure(callers, tour)
+    tag, before = pull(callers.national, tour["id"])
+    then(callers, tour)
+    new_tag, after = pull(callers.national, tour["id"])
+    assert new_tag != tag
+    assert after != before
+    assert after == from_nothing(callers.national, tour["id"])
+
+
+def test_each_caller_sees_the_contacts_it_may_and_no_other_callers_fragments(
+    callers: Callers, tour: dict[str, Any]
+) -> None:
+    _person_measure(callers, tour)
+    pulled = {
+        who: pull(getattr(callers, who), tour["id"])
+        for who in ("national", "anonymous", "county_15", "county_50")
+    }
+    for who, (_, body) in pulled.items():
+        assert body == from_nothing(getattr(callers, who), tour["id"]), who
+    by_stage = {
+        who: {s["sequence"]: s["contacts"] is not None for s in body["stages"]}
+        for who, (_, body) in pulled.items()
+    }
+    assert by_stage == {
+        "national": {1: True, 2: True},
+        "anonymous": {1: False, 2: False},
+        "county_15": {1: True, 2: False},
+        "county_50": {1: False, 2: True},
+    }
+    named = {
+        who: [m["measure"]["responsible_person"] is not None for m in body["stages"][0]["measures"]]
+        for who, (_, body) in pulled.items()
+    }
+    assert named["national"] == named["county_15"] != named["anonymous"] == named["county_50"]
+    assert len({tag for tag, _ in pulled.values()}) == 4
+
+
+def test_a_measure_turns_overdue_at_midnight(
+    callers: Callers, tour: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = measures.today()
+    ok(
+        callers.county_15.post(
+            f"{first(tour)}/measures",
+            json={"kind": "police_notice", "title": "Melding", "due_date": today.isoformat()},
+        ),
+        201,
+    )
+    tag, before = pull(callers.national, tour["id"])
+    assert before["overdue_measures"] == []
+    monkeypatch.setattr(measures, "today", lambda: today + dt.timedelta(days=1))
+    new_tag, after = pull(callers.national, tour["id"])
+    assert new_tag != tag
+    assert [m["title"] for m in after["overdue_measures"]] == ["Melding"]
+    assert after == from_nothing(callers.national, tour["id"])
+
+
+@pytest.fixture
+def riding(app: FastAPI) -> Any:
+    clock = FixedClock(dt.datetime(2026, 6, 3, 9, 0, tzinfo=dt.UTC))  # 11:00 in Oslo
+    app.state.clock = clock
+    yield clock
+    app.state.clock = SystemClock()
+
+
+def test_a_log_entry_and_the_clock_change_the_sheet_of_the_day(
+    callers: Callers, tour: dict[str, Any], riding: FixedClock
+) -> None:
+    # A second stage the same day after the first: the finish is carried into its start.
+    later = make_stage(callers.county_15, tour["id"], sequence=3, start_time="15:00", name="Etter")
+    upload(callers.county_15, later["id"], "stage_valldal_stordal.gpx")
+    tag, _ = pull(callers.national, tour["id"])
+    riding.advance(hours=3, minutes=40)  # 14:40: the first stage's bikes have not started
+    moved_tag, moved = pull(callers.national, tour["id"])
+    assert moved_tag != tag
+    assert moved == from_nothing(callers.national, tour["id"])
+    start = items(callers.county_15, f"{first(tour)}/checkpoints")[0]
+    ok(
+        callers.county_15.post(
+            f"{first(tour)}/log",
+            json={
+                "kind": "start",
+                "occurred_at": "2026-06-03T11:38:00+02:00",
+                "checkpoint_id": start["id"],
+            },
+            headers={"Idempotency-Key": "start-1"},
+        ),
+        201,
+    )
+    logged_tag, logged = pull(callers.national, tour["id"])
+    assert logged_tag != moved_tag
+    assert logged != moved
+    assert logged["stages"][0]["day"]["started_at"] == "2026-06-03T11:38:00+02:00"
+    # The third stage rides the same day and waits for the bikes: the entry on the first
+    # moves its expected times too, so its kept fragment was not reused.
+    assert logged["stages"][2]["day"] != moved["stages"][2]["day"]
+    assert logged == from_nothing(callers.national, tour["id"])
