@@ -462,6 +462,29 @@ def _audit_mismatches(nf: httpx.Client, plan: Plan, ledger: Ledger) -> list[str]
     return wrong
 
 
+# Issue 15: the slowest writes (p99 of each write endpoint) while NF pulls the run sheet.
+WRITE_P99_TARGET_MS = {"sqlite": 400.0, "postgresql": 250.0}
+WRITES = ("PATCH stage (edit)", "POST checkpoint", "PUT route")
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return (
+        ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)] if ordered else math.nan
+    )
+
+
+def write_targets(ledger: Ledger, kind: str) -> str:
+    target = WRITE_P99_TARGET_MS[kind]
+    lines = []
+    for label in WRITES:
+        ms = [c.ms for c in ledger.calls if c.label == label and c.status is not None]
+        value = p99(ms)
+        verdict = "met" if value <= target else "missed"
+        lines.append(f"write p99 {label:<22}{value:>8.0f} ms   target ≤ {target:.0f} ms: {verdict}")
+    return "\n".join(lines)
+
+
 def report(ledger: Ledger, elapsed: float) -> str:
     by_label: dict[str, list[Call]] = defaultdict(list)
     for call in ledger.calls:
@@ -479,13 +502,13 @@ def report(ledger: Ledger, elapsed: float) -> str:
     for label, calls in sorted(by_label.items()):
         ms = sorted(c.ms for c in calls if c.status is not None)
         p50 = statistics.median(ms) if ms else math.nan
-        p99 = ms[min(len(ms) - 1, math.ceil(0.99 * len(ms)) - 1)] if ms else math.nan
+        slowest = p99(ms)
         statuses: dict[int | None, int] = defaultdict(int)
         for c in calls:
             statuses[c.status] += 1
         counts = " ".join(f"{s}×{n}" for s, n in sorted(statuses.items(), key=lambda i: str(i[0])))
         lines.append(
-            f"{label:<26}{len(calls):>7}{len(calls) / elapsed:>8.1f}{p50:>9.1f}{p99:>9.1f}"
+            f"{label:<26}{len(calls):>7}{len(calls) / elapsed:>8.1f}{p50:>9.1f}{slowest:>9.1f}"
             f"{p50 / baseline:>13.1f}  {counts}"
         )
     return "\n".join(lines)
@@ -532,6 +555,7 @@ def main() -> None:
             )
         print(f"\n== {kind}, {args.workers} workers, {args.seconds:.0f} s ==")
         print(report(ledger, elapsed))
+        print(write_targets(ledger, kind))
         print("nothing lost: " + ("yes" if not wrong else "NO\n  " + "\n  ".join(wrong)))
         failed |= bool(wrong)
     raise SystemExit(1 if failed else 0)

@@ -104,7 +104,7 @@ class TestNegotiation:
             assert again.status_code == 304
             assert again.headers["Vary"] == response.headers["Vary"], url
         events = callers.anonymous.get(f"{API}/tours/{stage['tour_id']}/events")
-        assert events.headers["Vary"] == "Accept, Accept-Language, Authorization"
+        assert events.headers["Vary"] == "Accept, Accept-Language, Accept-Encoding, Authorization"
 
     def test_stage_run_sheet_formats(self, callers: Callers, stage: dict[str, Any]) -> None:
         url = f"{API}/stages/{stage['id']}/run-sheet"

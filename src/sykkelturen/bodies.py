@@ -110,7 +110,7 @@ def content_codings(request: Request) -> list[str]:
     return ["gzip" if c == "x-gzip" else c for c in codings if c != "identity"]
 
 
-def check_content_encoding(request: Request) -> None:
+async def check_content_encoding(request: Request) -> None:
     """415 for a body in a coding the endpoint cannot undo, rather than reading gzip or
     deflate bytes as if they were the body itself."""
     codings = content_codings(request)

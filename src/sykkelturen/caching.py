@@ -24,18 +24,17 @@ class LruCache(Generic[K, V]):
         self.values.move_to_end(key)
         return self.values[key]
 
+    def put(self, key: K, value: V) -> None:
+        """Keep the value (as the most recently used), dropping the oldest past `size`."""
+        self.values[key] = value
+        self.values.move_to_end(key)
+        if len(self.values) > self.size:
+            self.values.popitem(last=False)
+
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         if key in self.values:
             self.values.move_to_end(key)
             return self.values[key]
         value = make()
-        self.values[key] = value
-        if len(self.values) > self.size:
-            self.values.popitem(last=False)
+        self.put(key, value)
         return value
-
-    def put(self, key: K, value: V) -> None:
-        self.values[key] = value
-        self.values.move_to_end(key)
-        if len(self.values) > self.size:
-            self.values.popitem(last=False)

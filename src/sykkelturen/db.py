@@ -5,12 +5,13 @@ same here: foreign keys enforced, timestamps timezone-aware UTC, writers that wa
 each other instead of failing.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import declared_attr
@@ -118,18 +119,36 @@ def writer_engine(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_immediate=True)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: commit once when the endpoint succeeded."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request: commit once when the endpoint succeeded.
+
+    Async, so that making the session costs no thread-pool hop: a `Session` connects only
+    at its first statement (in the endpoint's thread), and a request that never touched
+    the database ends without any I/O. Commit and rollback are I/O and go to a thread."""
     engine: Engine = request.app.state.engine
-    if request.method in WRITE_METHODS:
+    writes = request.method in WRITE_METHODS
+    if writes:
         engine = request.app.state.write_engine
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    # Ending a read on SQLite releases a snapshot of a local file (no I/O to wait for):
+    # done here rather than at the cost of another thread-pool hop.
+    commit_here = not writes and engine.dialect.name == "sqlite"
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        if session.in_transaction():
+            if commit_here:
+                session.commit()
+            else:
+                await run_in_threadpool(session.commit)
+    except BaseException:
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        if session.in_transaction():  # only after a failed commit; returns the connection
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

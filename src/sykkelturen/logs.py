@@ -8,7 +8,6 @@ the same id).
 import datetime as dt
 import json
 import logging
-import os
 import re
 from typing import Any
 
@@ -38,7 +37,7 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "pid": os.getpid(),
+            "pid": record.process,  # taken by logging when the record is made
             "message": record.getMessage(),
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})

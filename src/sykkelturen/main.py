@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -15,6 +15,7 @@ from sykkelturen.bodies import check_content_encoding
 from sykkelturen.calendars.router import router as calendars_router
 from sykkelturen.checkpoints.router import router as checkpoints_router
 from sykkelturen.clock import SystemClock
+from sykkelturen.compression import GzipMiddleware
 from sykkelturen.concurrency import install_not_modified_handler
 from sykkelturen.config import Settings, get_settings
 from sykkelturen.content.router import router as content_router
@@ -41,7 +42,7 @@ from sykkelturen.response_headers import ResponseHeadersMiddleware
 from sykkelturen.riders.router import router as riders_router
 from sykkelturen.routes.router import router as routes_router
 from sykkelturen.runsheet.router import router as runsheet_router
-from sykkelturen.security import get_actor
+from sykkelturen.security import current_actor
 from sykkelturen.staffing.router import router as staffing_router
 from sykkelturen.stages.router import router as stages_router
 from sykkelturen.team.router import router as team_router
@@ -62,6 +63,20 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
+# What every request is checked for before its endpoint runs, in one dependency each (one
+# `async def`: they only read the request, and FastAPI solves each dependency, and hops
+# to the thread pool for each sync one, on every request).
+async def check_probe(request: Request) -> None:
+    await require_acceptable(request)
+    await check_query_string(request)
+
+
+async def check_api_request(request: Request) -> None:
+    await require_acceptable(request)  # 406 before any other complaint
+    await check_query_string(request)
+    await check_content_encoding(request)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_db_engine(settings)
@@ -77,9 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's built-in OpenTelemetry looks for configured providers on every request;
+        # the service configures none, so it is switched off rather than asked each time.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         generate_unique_id_function=operation_id,
-        # Every operation: 406 when `Accept` asks for nothing it answers with.
-        dependencies=[Depends(require_acceptable)],
         servers=[
             {"url": "/", "description": "The service that serves this document"},
             {"url": "http://127.0.0.1:8000", "description": "`make run` on your machine"},
@@ -91,15 +107,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_engine = writer_engine(engine)
     app.state.clock = SystemClock()  # tests put a FixedClock here
 
-    # Every API request: its query string and body coding checked, a token it presents valid.
-    api = APIRouter(
-        prefix=API_PREFIX,
-        dependencies=[
-            Depends(check_query_string),
-            Depends(check_content_encoding),
-            Depends(get_actor),
-        ],
-    )
+    # The probes first: FastAPI matches routes in order, and a load balancer asks often.
+    openapi.mark_anonymous_operations(health_router)
+    app.include_router(health_router, dependencies=[Depends(check_probe)])
+
+    # Every API request: `Accept` answerable, its query string and body coding checked
+    # (`check_api_request`), a token it presents valid.
+    api_dependencies = [Depends(check_api_request), Depends(current_actor)]
     for router in (
         counties_router,
         tours_router,
@@ -129,14 +143,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
     ):
         openapi.mark_anonymous_operations(router)
-        api.include_router(router)
-    app.include_router(api)
-    openapi.mark_anonymous_operations(health_router)
-    app.include_router(health_router, dependencies=[Depends(check_query_string)])
+        # Each router directly under the app, not inside one `/api/v1` router: FastAPI
+        # matches nested routers level by level (twice per request), and the extra level
+        # cost more than the rest of a trivial request's routing.
+        app.include_router(router, prefix=API_PREFIX, dependencies=api_dependencies)
 
     install_problem_handlers(app)
     install_not_modified_handler(app)
-    # The last added runs first: request id, HEAD, CORS, then the body limit, so a 413
+    # The last added runs first: request id, HEAD, gzip, CORS, then the body limit, so a 413
     # from the limit still carries CORS headers and a browser can read the problem.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -162,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-ID",
             ],
         )
+    app.add_middleware(GzipMiddleware)  # inside HEAD: a HEAD shows the GET's coding and length
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(ResponseHeadersMiddleware)  # outermost: every response gets them

@@ -17,6 +17,15 @@ access_log = logging.getLogger("sykkelturen.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def _header(scope: Scope, name: bytes) -> bytes:
+    """A request header's value (the last one of that name), without building a dict."""
+    found = b""
+    for key, value in scope["headers"]:
+        if key == name:
+            found = value
+    return found
+
+
 class RequestIdMiddleware:
     """Take a sane `X-Request-ID` from the caller or make one; echo it on the response and
     log method, path, status and duration against it."""
@@ -28,7 +37,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        incoming = _header(scope, b"x-request-id").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
@@ -83,7 +92,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length", b"")
+        declared = _header(scope, b"content-length")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             problem = self._too_large()
             response = problem_response(

@@ -94,7 +94,7 @@ def offered_types(route: APIRoute) -> list[str]:
 _offered: dict[int, list[str]] = {}
 
 
-def require_acceptable(request: Request) -> None:
+async def require_acceptable(request: Request) -> None:
     """406 before any work when `Accept` excludes everything the operation answers with."""
     header = request.headers.get("accept")
     if not header or "*/*" in header or JSON in header:

@@ -41,7 +41,7 @@ class PageParams:
     cursor: str | None
 
 
-def page_params(
+async def page_params(  # async: pure, so no thread-pool hop for every list
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=500, description="`next_cursor` of the previous page.")
@@ -87,6 +87,31 @@ def _require_type(column: Mapped[Any], value: Any) -> None:
         raise InvalidCursor("The cursor is not one this service issued.")
 
 
+Statement = TypeVar("Statement", bound=sa.Select[Any])
+
+
+def _page_statement(
+    statement: Statement, page: PageParams, columns: Sequence[Mapped[Any]], descending: bool
+) -> Statement:
+    if page.cursor is not None:
+        after = decode_cursor(page.cursor, len(columns))
+        for column, value in zip(columns, after, strict=True):
+            _require_type(column, value)
+        bound = sa.tuple_(*columns)
+        statement = statement.where(bound < tuple(after) if descending else bound > tuple(after))
+    ordering = [c.desc() if descending else c.asc() for c in columns]
+    return statement.order_by(*ordering).limit(page.limit + 1)
+
+
+def _cut(
+    rows: list[T], page: PageParams, key: Callable[[T], Sequence[Any]]
+) -> tuple[list[T], str | None]:
+    if len(rows) <= page.limit:
+        return rows, None
+    rows = rows[: page.limit]
+    return rows, encode_cursor(key(rows[-1]))
+
+
 def paginate(
     session: Session,
     statement: SelectOfScalar[Row],
@@ -101,19 +126,22 @@ def paginate(
     `key` extracts the same values from a row as `order_by` names, in the same order.
     Sort keys are integers or strings, so a cursor never needs a typed literal.
     """
-    columns = list(order_by)
-    if page.cursor is not None:
-        after = decode_cursor(page.cursor, len(columns))
-        for column, value in zip(columns, after, strict=True):
-            _require_type(column, value)
-        bound = sa.tuple_(*columns)
-        statement = statement.where(bound < tuple(after) if descending else bound > tuple(after))
-    ordering = [c.desc() if descending else c.asc() for c in columns]
-    rows = list(session.exec(statement.order_by(*ordering).limit(page.limit + 1)).all())
-    if len(rows) <= page.limit:
-        return rows, None
-    rows = rows[: page.limit]
-    return rows, encode_cursor(key(rows[-1]))
+    paged = _page_statement(statement, page, list(order_by), descending)
+    return _cut(list(session.exec(paged).all()), page, key)
+
+
+def paginate_rows(
+    session: Session,
+    statement: sa.Select[Any],
+    *,
+    page: PageParams,
+    order_by: Sequence[Mapped[Any]],
+    key: Callable[[sa.Row[Any]], Sequence[Any]],
+    descending: bool = False,
+) -> tuple[list[sa.Row[Any]], str | None]:
+    """`paginate` for a Core query of columns: plain rows, no ORM objects."""
+    paged = _page_statement(statement, page, list(order_by), descending)
+    return _cut(list(session.execute(paged).all()), page, key)
 
 
 def paginate_sorted(

@@ -25,7 +25,7 @@ def known_parameters(route: APIRoute) -> frozenset[str]:
     return known
 
 
-def check_query_string(request: Request) -> None:
+async def check_query_string(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return

@@ -9,7 +9,7 @@ revalidate every time (`no-cache`), which the ETags make a cheap 304. An endpoin
 sets its own `Cache-Control` (a calendar feed: personal data without a token) keeps it.
 """
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PERSONAL = "private, no-store"
@@ -48,6 +48,10 @@ def cache_control(*, method: str, path: str, status: int, has_token: bool) -> st
     return REVALIDATE
 
 
+# Sent on every response unless the endpoint set them itself: raw, made once.
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+
+
 class ResponseHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -56,8 +60,8 @@ class ResponseHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_headers = Headers(scope=scope)
         path: str = scope["path"]
+        has_token = any(name == b"authorization" for name, _ in scope["headers"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -68,15 +72,15 @@ class ResponseHeadersMiddleware:
                         method=scope["method"],
                         path=path,
                         status=message["status"],
-                        has_token="authorization" in request_headers,
+                        has_token=has_token,
                     ),
                 )
                 if "authorization" not in headers.get("vary", "").lower():
                     # Answers differ by token: a cache must never hand one caller's copy
                     # to another.
                     headers.append("Vary", "Authorization")
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
+                present = {name for name, _ in headers.raw}
+                headers.raw.extend(item for item in _ALWAYS if item[0] not in present)
                 media_type = headers.get("content-type", "").split(";")[0].strip().lower()
                 if media_type in _ACTIVE_TYPES:
                     docs = path.startswith(_DOCS_PATHS)

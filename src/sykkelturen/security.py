@@ -14,6 +14,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Field as SQLField
 from sqlmodel import Session, SQLModel, select
@@ -109,23 +110,23 @@ def find_active_token(session: Session, secret: str) -> Token | None:
     return token
 
 
-def get_actor(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Actor:
-    """Every API request passes here (a dependency of the whole API router): a request
-    that presents a token must present a valid one, public reads included."""
-    request_id = getattr(request.state, "request_id", None)
-    header = request.headers.get("authorization")
-    if header is None:
-        return Actor(role=ANONYMOUS, name=ANONYMOUS, request_id=request_id)
+def _secret_presented(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> str | None:
+    """The bearer secret the request presents; None when it presents no Authorization."""
+    if request.headers.get("authorization") is None:
+        return None
     if credentials is None or not credentials.credentials:
         raise Unauthorized("Send the token as `Authorization: Bearer <token>`.")
+    return credentials.credentials
+
+
+def _actor_of_token(request: Request, secret: str) -> Actor:
     # A short read of its own, not the request's unit of work: on SQLite a write request's
     # transaction takes the write lock at its first statement, and that must not be this
     # one (an upload reads and parses its body before it writes).
     with Session(request.app.state.engine) as session:
-        token = find_active_token(session, credentials.credentials)
+        token = find_active_token(session, secret)
     if token is None:
         raise Unauthorized("The token is unknown or has been revoked.")
     return Actor(
@@ -134,12 +135,39 @@ def get_actor(
         token_id=token.id,
         counties=frozenset(token.counties),
         personal_data=token.personal_data,
-        request_id=request_id,
+        request_id=getattr(request.state, "request_id", None),
         stage_id=token.stage_id,
     )
 
 
-CurrentActor = Annotated[Actor, Depends(get_actor)]
+def _anonymous(request: Request) -> Actor:
+    return Actor(
+        role=ANONYMOUS, name=ANONYMOUS, request_id=getattr(request.state, "request_id", None)
+    )
+
+
+def get_actor(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Actor:
+    """The caller of a request, for code that already runs in a thread (the live stream)."""
+    secret = _secret_presented(request, credentials)
+    return _anonymous(request) if secret is None else _actor_of_token(request, secret)
+
+
+async def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """Every API request passes here (a dependency of the whole API router): a request
+    that presents a token must present a valid one, public reads included. Anonymous
+    calls are answered on the event loop; only a token lookup goes to a thread."""
+    secret = _secret_presented(request, credentials)
+    if secret is None:
+        return _anonymous(request)
+    return await run_in_threadpool(_actor_of_token, request, secret)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+# The role checks below are `async def` as well: pure, so no thread-pool hop per request.
 
 
 def _refuse_stage_day(actor: Actor) -> None:
@@ -147,14 +175,14 @@ def _refuse_stage_day(actor: Actor) -> None:
         raise Forbidden("A stage-day token may only write its stage's day-of log.")
 
 
-def _signed_in(actor: CurrentActor) -> Actor:
+async def _signed_in(actor: CurrentActor) -> Actor:
     if actor.role == ANONYMOUS:
         raise Unauthorized("This needs a token.")
     _refuse_stage_day(actor)
     return actor
 
 
-def _national_only(actor: CurrentActor) -> Actor:
+async def _national_only(actor: CurrentActor) -> Actor:
     if actor.role == ANONYMOUS:
         raise Unauthorized("This needs a national token.")
     _refuse_stage_day(actor)
@@ -163,7 +191,7 @@ def _national_only(actor: CurrentActor) -> Actor:
     return actor
 
 
-def _writer(actor: CurrentActor) -> Actor:
+async def _writer(actor: CurrentActor) -> Actor:
     if actor.role == ANONYMOUS:
         raise Unauthorized("This needs a county or national token.")
     _refuse_stage_day(actor)
@@ -172,7 +200,7 @@ def _writer(actor: CurrentActor) -> Actor:
     return actor
 
 
-def _log_writer(actor: CurrentActor) -> Actor:
+async def _log_writer(actor: CurrentActor) -> Actor:
     if actor.role == ANONYMOUS:
         raise Unauthorized("This needs a stage-day, county or national token.")
     if actor.role not in ("national", "county", STAGE_DAY):

@@ -110,7 +110,7 @@ def test_printable_page(callers: Callers, stage: dict[str, Any]) -> None:
         f"{API}/stages/{stage['id']}/press-sheet", headers={"Accept": "text/html"}
     )
     assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["vary"] == "Accept, Accept-Language, Authorization"
+    assert response.headers["vary"] == "Accept, Accept-Language, Accept-Encoding, Authorization"
     assert response.headers["content-language"] == "nb"
     assert "filename=" in response.headers["content-disposition"]
     page = lxml_html.fromstring(response.content)

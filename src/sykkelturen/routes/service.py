@@ -196,6 +196,13 @@ class PreparedRoute:
     original_gz: bytes
     original_size: int
     filename: str | None
+    # What the stored version holds, encoded here rather than while the row lock (or, on
+    # SQLite, the database's write lock) is held: the line, its times, the map line, and
+    # the snapping index that places checkpoints on it.
+    encoded_line: bytes
+    point_times: bytes | None
+    map_line: list[list[float]]
+    snapper: geometry.SnapLine
 
 
 def prepare_upload(
@@ -227,6 +234,12 @@ def prepare_upload(
     # `inflate`) is stored as sent, anything else compressed here.
     gzipped = data is not upload.raw
     return PreparedRoute(
+        encoded_line=encode_line(line, distance),
+        point_times=zlib.compress(line.times.astype("<f8").tobytes(), 1)
+        if line.times is not None
+        else None,
+        map_line=geometry.simplify(line.lat, line.lon, line.ele, SIMPLIFY_MAP_M),
+        snapper=geometry.SnapLine(line.lat, line.lon, distance),
         digest=hashlib.sha256(data).hexdigest(),
         line=line,
         stats=stats,
@@ -289,16 +302,14 @@ def store_upload(
         name=line.name,
         stats=prepared.stats.model_dump(mode="json") | {"track": track},
         warnings=[w.model_dump(mode="json") for w in prepared.warnings],
-        geometry=encode_line(line, prepared.distance),
-        point_times=zlib.compress(line.times.astype("<f8").tobytes(), 1)
-        if line.times is not None
-        else None,
+        geometry=prepared.encoded_line,
+        point_times=prepared.point_times,
         segment_starts=line.segment_starts,
-        map_line=geometry.simplify(line.lat, line.lon, line.ele, SIMPLIFY_MAP_M),
+        map_line=prepared.map_line,
     )
     session.add(version)
     session.flush()
-    snapper = geometry.SnapLine(line.lat, line.lon, prepared.distance)
+    snapper = prepared.snapper
     checkpoints.resnap_all(session, stage=stage, line=snapper)
     imported = 0
     if import_waypoints:

@@ -3,9 +3,11 @@
 import datetime as dt
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+from sqlalchemy import orm
 from sqlmodel import Session, col, func, select
 
 from sykkelturen.caching import LruCache
@@ -27,6 +29,12 @@ class Line:
     segment_starts: list[int]
 
     def snapper(self) -> geometry.SnapLine:
+        return self._snapper
+
+    @cached_property
+    def _snapper(self) -> geometry.SnapLine:
+        # Built once per cached line: it projects every point, and each checkpoint or
+        # measure placed on the route (inside its write transaction) needs it.
         return geometry.SnapLine(self.lat, self.lon, self.distance)
 
 
@@ -42,8 +50,12 @@ def version_key(version_id: int | None, sha256: str, uploaded_at: dt.datetime) -
 
 
 def load_line(version: RouteVersion) -> Line:
+    key = version_key(version.id, version.sha256, version.uploaded_at)
+    kept = _lines.get(key)
+    if kept is not None:  # the blobs below stay unread (see `_BLOBS`)
+        return kept
     return decode_line(
-        version_key(version.id, version.sha256, version.uploaded_at),
+        key,
         version.geometry,
         version.point_times,
         version.segment_starts,
@@ -81,11 +93,22 @@ def route_line(session: Session, stage: Stage) -> geometry.SnapLine | None:
     return load_line(version).snapper() if version is not None else None
 
 
+# The big columns of a version, read only when used: most callers of `current_version`
+# (a checkpoint or measure placed on the route, an upload numbering its version) need the
+# number and the digest, and the line comes from `_lines` while the version is unchanged.
+# Reading megabytes of GPX and a JSON map line per write would hold a write lock for it.
+_BLOBS = tuple(
+    orm.defer(getattr(RouteVersion, name))
+    for name in ("original_gz", "geometry", "point_times", "map_line")
+)
+
+
 def current_version(session: Session, stage: Stage) -> RouteVersion | None:
     return session.exec(
         select(RouteVersion)
         .where(RouteVersion.stage_id == stage.id)
         .order_by(col(RouteVersion.number).desc())
+        .options(*_BLOBS)
     ).first()
 
 

@@ -7,8 +7,10 @@ from sykkelturen.stages import service
 from sykkelturen.stages.models import Stage
 from sykkelturen.values import MAX_ID
 
+StageId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-def stage_or_404(session: SessionDep, stage_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Stage:
+
+def stage_or_404(session: SessionDep, stage_id: StageId) -> Stage:
     return service.get_stage(session, stage_id)
 
 

@@ -1,11 +1,15 @@
+import datetime as dt
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session
 
 from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
-from sykkelturen.pagination import Page, PageQuery
+from sykkelturen.pagination import Page, PageParams, PageQuery
 from sykkelturen.privacy.ties import county_ties
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
@@ -20,7 +24,7 @@ from sykkelturen.progress.phases import Phase
 from sykkelturen.riders import service as riders
 from sykkelturen.security import CountyWriter
 from sykkelturen.stages import service
-from sykkelturen.stages.dependencies import StageDep
+from sykkelturen.stages.dependencies import StageDep, StageId
 from sykkelturen.stages.models import StageCreate, StagePublic, StageUpdate
 from sykkelturen.stages.problems import (
     CountyNotInTour,
@@ -31,7 +35,7 @@ from sykkelturen.stages.problems import (
     StageSequenceTaken,
     TooManyPassengers,
 )
-from sykkelturen.tours.dependencies import TourDep
+from sykkelturen.tours.dependencies import TourDep, TourId
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
 from sykkelturen.values import IsoDate
@@ -52,9 +56,9 @@ MOVE_PROBLEMS = (StageHasPeopleOfCounty,)
     summary="List a tour's stages in national order",
     responses=problem_responses(TourNotFound, InvalidCursor, ValidationFailed),
 )
-def list_stages(
+async def list_stages(
     session: SessionDep,
-    tour: TourDep,
+    tour_id: TourId,
     page: PageQuery,
     county: Annotated[
         str | None, Query(pattern=COUNTY_NUMBER_PATTERN, description="County number.")
@@ -68,6 +72,35 @@ def list_stages(
         ),
     ] = None,
 ) -> Page[StagePublic]:
+    # async, with the reads in one trip to the thread pool: the busiest read endpoints
+    # would otherwise wait for a core three times per request (dependency, endpoint,
+    # response check) on a loaded machine.
+    return await run_in_threadpool(
+        partial(
+            _stages_page,
+            session,
+            tour_id=tour_id,
+            county=county,
+            date_from=date_from,
+            date_to=date_to,
+            phase=phase,
+            page=page,
+        )
+    )
+
+
+def _stages_page(
+    session: Session,
+    *,
+    tour_id: int,
+    county: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    phase: Phase | None,
+    page: PageParams,
+) -> Page[StagePublic]:
+    """`GET /tours/{id}/stages`: all its reads in one call (one trip to a worker thread)."""
+    tour = get_tour(session, tour_id)
     rows, next_cursor = service.list_stages(
         session,
         tour=tour,
@@ -78,7 +111,7 @@ def list_stages(
         page=page,
     )
     zone = service.zone_of(tour)
-    return Page(items=[service.stage_public(s, zone) for s in rows], next_cursor=next_cursor)
+    return Page(items=[service.stage_public_of_row(r, zone) for r in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -111,14 +144,12 @@ def create_stage(
         **problem_responses(StageNotFound, ValidationFailed),
     },
 )
-def read_stage(
-    session: SessionDep, stage: StageDep, request: Request, response: Response
+async def read_stage(
+    session: SessionDep, stage_id: StageId, request: Request, response: Response
 ) -> StagePublic:
-    return read_tagged(
-        request,
-        response,
-        service.stage_public(stage, service.zone_of(get_tour(session, stage.tour_id))),
-    )
+    # async, with the reads in one trip to the thread pool (see `list_stages`).
+    stage = await run_in_threadpool(service.read_stage_public, session, stage_id)
+    return read_tagged(request, response, stage)
 
 
 @router.patch(

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
-from sykkelturen.pagination import PageParams, paginate
+from sykkelturen.pagination import PageParams, paginate_rows
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
     PASSENGERS_PER_BIKE,
@@ -40,24 +41,45 @@ def zone_of(tour: Tour) -> ZoneInfo:
     return ZoneInfo(tour.time_zone)
 
 
+def _local_start(starts_at: dt.datetime | None, zone: ZoneInfo) -> dict[str, Any]:
+    """The planned start as the body shows it: local time of day and instant with offset."""
+    local_start = starts_at.astimezone(zone) if starts_at is not None else None
+    return {
+        "start_time": local_start.time().replace(tzinfo=None) if local_start else None,
+        "starts_at": local_start,
+    }
+
+
 def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
-    local_start = stage.starts_at.astimezone(zone) if stage.starts_at is not None else None
     return StagePublic.model_validate(
         stage,
         update={
-            "start_time": local_start.time().replace(tzinfo=None) if local_start else None,
-            "starts_at": local_start,
+            **_local_start(stage.starts_at, zone),
             "needs": StageNeeds.model_validate(stage.needs),
             "transfer_after": (
                 TransferAfter.model_validate(stage.transfer_after) if stage.transfer_after else None
             ),
-            "day": StageDay(
-                log_entries=stage.log_entries,
-                last_log_entry_id=stage.last_log_entry_id,
-                ridden_m=stage.ridden_m,
-                changed_at=stage.day_changed_at,
-            ),
+            "day": _day(stage),
         },
+    )
+
+
+def _day(stage: Stage | sa.Row[Any]) -> StageDay:
+    """What the day-of log and the actual track have changed (so the ETag follows them)."""
+    return StageDay(
+        log_entries=stage.log_entries,
+        last_log_entry_id=stage.last_log_entry_id,
+        ridden_m=stage.ridden_m,
+        changed_at=stage.day_changed_at,
+    )
+
+
+def stage_public_of_row(row: sa.Row[Any], zone: ZoneInfo) -> StagePublic:
+    """The same body from a plain row of the stage table, validated once (lists)."""
+    fields = row._asdict()
+    fields.pop("time_zone", None)  # the tour's, when the query brought it along
+    return StagePublic.model_validate(
+        fields | _local_start(row.starts_at, zone) | {"day": _day(row)}
     )
 
 
@@ -96,21 +118,38 @@ def list_stages(
     date_to: dt.date | None,
     only: Collection[int] | None,
     page: PageParams,
-) -> tuple[list[Stage], str | None]:
-    """The tour's stages in national order; `only` keeps those ids alone (the ?phase= filter,
-    which progress computes from every domain's facts)."""
-    statement = select(Stage).where(Stage.tour_id == tour.id)
+) -> tuple[list[sa.Row[Any]], str | None]:
+    """One page of the tour's stages as plain rows of the stage table: a Core query, so a
+    list of many stages builds no ORM objects (each body is validated once, from the row);
+    `only` keeps those ids alone (the ?phase= filter, which progress computes from every
+    domain's facts)."""
+    table: sa.Table = Stage.__table__  # type: ignore[attr-defined]
+    statement = sa.select(*table.columns).where(table.c.tour_id == tour.id)
     if only is not None:
         statement = statement.where(col(Stage.id).in_(only))
     if county is not None:
-        statement = statement.where(Stage.county == county)
+        statement = statement.where(col(Stage.county) == county)
     if date_from is not None:
         statement = statement.where(col(Stage.date) >= date_from)
     if date_to is not None:
         statement = statement.where(col(Stage.date) <= date_to)
-    return paginate(
+    return paginate_rows(
         session, statement, page=page, order_by=[col(Stage.sequence)], key=lambda s: [s.sequence]
     )
+
+
+def read_stage_public(session: Session, stage_id: int) -> StagePublic:
+    """`GET /stages/{id}`: all its reads in one call (one trip to a worker thread), as one
+    Core query for the stage row and its tour's zone."""
+    table: sa.Table = Stage.__table__  # type: ignore[attr-defined]
+    row = session.execute(
+        sa.select(*table.columns, col(Tour.time_zone))
+        .join(Tour, col(Tour.id) == table.c.tour_id)
+        .where(table.c.id == stage_id)
+    ).first()
+    if row is None:
+        raise StageNotFound(f"There is no stage {stage_id}.")
+    return stage_public_of_row(row, ZoneInfo(row.time_zone))
 
 
 def _starts_at(day: dt.date, start_time: dt.time | None, zone: ZoneInfo) -> dt.datetime | None:

@@ -8,8 +8,10 @@ from sykkelturen.tours import service
 from sykkelturen.tours.models import Tour, TourCounty
 from sykkelturen.values import MAX_ID
 
+TourId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-def tour_or_404(session: SessionDep, tour_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Tour:
+
+def tour_or_404(session: SessionDep, tour_id: TourId) -> Tour:
     return service.get_tour(session, tour_id)
 
 
