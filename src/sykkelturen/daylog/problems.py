@@ -27,7 +27,3 @@ class NotThisStageDay(Forbidden):
 
 class ActualTrackNotFound(NotFound):
     title, code = "No actual track", "actual_track_not_found"
-
-
-class TrackBeforeTheDay(Conflict):
-    title, code = "Stage not ridden yet", "stage_not_ridden_yet"

@@ -19,7 +19,6 @@ from sykkelturen.daylog.models import ActualTrack, ActualTrackPublic, LogEntryPu
 from sykkelturen.daylog.problems import (
     ActualTrackNotFound,
     NotThisStageDay,
-    TrackBeforeTheDay,
 )
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
@@ -44,7 +43,7 @@ from sykkelturen.security import CurrentActor, LogWriter
 from sykkelturen.stages import service as stages
 from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import Stage
-from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.stages.problems import StageNotFound, StageNotRiddenYet
 from sykkelturen.tours.service import get_tour
 from sykkelturen.values import MAX_ID
 
@@ -131,7 +130,7 @@ def _track_file(stage: Stage) -> dict[str, str]:
             Forbidden,
             NotThisStageDay,
             StageNotFound,
-            TrackBeforeTheDay,
+            StageNotRiddenYet,
             PreconditionFailed,
             PreconditionRequired,
             ContentTooLarge,

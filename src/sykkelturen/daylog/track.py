@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.daylog.models import ActualTrack, ActualTrackPublic
-from sykkelturen.daylog.problems import ActualTrackNotFound, TrackBeforeTheDay
+from sykkelturen.daylog.problems import ActualTrackNotFound
 from sykkelturen.daylog.service import may_see_details, require_log_writer
 from sykkelturen.db import utcnow
 from sykkelturen.gpx.reader import GpxLine, GpxRefused, read_gpx
@@ -35,6 +35,7 @@ from sykkelturen.routes.service import Upload, gpx_filename, inflate
 from sykkelturen.routes.versions import current_version
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
+from sykkelturen.stages.problems import StageNotRiddenYet
 from sykkelturen.texts import Lang, phrase
 from sykkelturen.tours.models import Tour
 
@@ -149,7 +150,7 @@ def require_track_writer(actor: Actor, *, stage: Stage, tour: Tour, now: dt.date
     come: a track is what was ridden."""
     require_log_writer(actor, stage=stage, tour=tour, now=now)
     if now.astimezone(ZoneInfo(tour.time_zone)).date() < stage.date:
-        raise TrackBeforeTheDay(
+        raise StageNotRiddenYet(
             f"Stage {stage.id} rides on {stage.date.isoformat()}; upload what was ridden on "
             "the day or after."
         )

@@ -1,4 +1,4 @@
-from sykkelturen.problems import Conflict, NotFound, Unprocessable
+from sykkelturen.problems import NotFound, Unprocessable
 
 
 class OutcomeNotFound(NotFound):
@@ -11,7 +11,3 @@ class PassengersOverSeats(Unprocessable):
 
 class ActivityOfOtherStage(Unprocessable):
     title, code = "Activity of another stage", "activity_of_other_stage"
-
-
-class StageNotRiddenYet(Conflict):
-    title, code = "Stage not ridden yet", "stage_not_ridden_yet"

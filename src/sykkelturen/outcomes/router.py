@@ -11,7 +11,6 @@ from sykkelturen.outcomes.problems import (
     ActivityOfOtherStage,
     OutcomeNotFound,
     PassengersOverSeats,
-    StageNotRiddenYet,
 )
 from sykkelturen.partners.problems import PartnerOfOtherCounty
 from sykkelturen.problems import (
@@ -22,7 +21,7 @@ from sykkelturen.problems import (
 )
 from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.stages.dependencies import StageDep
-from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.stages.problems import StageNotFound, StageNotRiddenYet
 
 router = APIRouter(tags=["report"])
 

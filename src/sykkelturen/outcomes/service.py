@@ -38,7 +38,6 @@ from sykkelturen.outcomes.problems import (
     ActivityOfOtherStage,
     OutcomeNotFound,
     PassengersOverSeats,
-    StageNotRiddenYet,
 )
 from sykkelturen.partners import service as partners
 from sykkelturen.partners.models import Partner, PartnerKind, PartnerRef
@@ -47,6 +46,7 @@ from sykkelturen.riders.models import Rider, RiderStatus
 from sykkelturen.routes.models import RouteVersion
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import PASSENGERS_PER_BIKE, Stage
+from sykkelturen.stages.problems import StageNotRiddenYet
 from sykkelturen.team.models import TeamMember
 from sykkelturen.tours.service import get_tour
 

@@ -29,3 +29,9 @@ class SeatsTaken(Conflict):
 
 class StageHasPeopleOfCounty(Conflict):
     title, code = "People of the county are assigned", "stage_has_people_of_county"
+
+
+class StageNotRiddenYet(Conflict):
+    """Before the stage's date: nothing to report, no track ridden (outcomes, actual track)."""
+
+    title, code = "Stage not ridden yet", "stage_not_ridden_yet"
