@@ -1,6 +1,7 @@
 import datetime as dt
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from sykkelturen.clock import FixedClock
@@ -266,32 +267,17 @@ class TestLogAndStageEtags:
 
 
 class TestBadInput:
-    def test_a_pass_without_a_place_is_422(self, callers: Callers, day: dict[str, Any]) -> None:
-        problem(
-            post_entry(
-                callers.county_15, day["stage"]["id"], "p", kind="pass", occurred_at=at("10:31")
-            ),
-            422,
-            "validation_failed",
-        )
-
-    def test_a_place_far_from_the_route_is_422(self, callers: Callers, day: dict[str, Any]) -> None:
-        problem(
-            post_entry(
-                callers.county_15,
-                day["stage"]["id"],
-                "p",
-                kind="pass",
-                occurred_at=at("10:31"),
-                lat=63.43,
-                lon=10.39,
-            ),
-            422,
-            "place_off_route",
-        )
-
-    def test_a_checkpoint_of_another_stage_is_422(
-        self, callers: Callers, day: dict[str, Any]
+    @pytest.mark.parametrize(
+        ("place", "code"),
+        [
+            ({}, "validation_failed"),  # a pass names a checkpoint or a place
+            ({"lat": 63.43, "lon": 10.39}, "place_off_route"),
+            ({"checkpoint_id": 999_999}, "unknown_reference"),  # not of this stage
+        ],
+        ids=["without a place", "far from the route", "checkpoint of another stage"],
+    )
+    def test_a_pass_needs_a_place_on_this_stage(
+        self, callers: Callers, day: dict[str, Any], place: dict[str, Any], code: str
     ) -> None:
         problem(
             post_entry(
@@ -300,10 +286,10 @@ class TestBadInput:
                 "p",
                 kind="pass",
                 occurred_at=at("10:31"),
-                checkpoint_id=999_999,
+                **place,
             ),
             422,
-            "unknown_reference",
+            code,
         )
 
     def test_a_time_in_the_future_or_off_the_day_is_422(
