@@ -13,6 +13,7 @@ from sykkelturen import ical
 from tests.conftest import Callers
 from tests.factories import (
     API,
+    STALE,
     add_rider,
     etag,
     if_match,
@@ -331,3 +332,21 @@ class TestSubscriptions:
             == 204
         )
         problem(callers.anonymous.get(created["url"]), 404, "calendar_feed_not_found")
+
+    def test_a_subscription_answers_only_under_its_owner(
+        self, callers: Callers, plan: dict[str, Any]
+    ) -> None:
+        """Each path names one owner (a person or a stage's team): the team check guards a
+        team's list, read and revoke, and an id answers only under the owner it is for."""
+        team = f"{API}/stages/{plan['stages'][0]['id']}/team/calendar-subscriptions"
+        person = f"{API}/people/{plan['person']['id']}/calendar-subscriptions"
+        of_team = ok(callers.county_15.post(team, json={}), 201)
+        of_person = self.subscribe(callers, plan)
+        one = f"{team}/{of_team['id']}"
+        problem(callers.county_50.get(team), 403, "forbidden")
+        problem(callers.county_50.get(one), 403, "forbidden")
+        problem(callers.county_50.delete(one, headers=STALE), 403, "forbidden")
+        for url in (f"{team}/{of_person['id']}", f"{person}/{of_team['id']}"):
+            problem(callers.county_15.get(url), 404, "calendar_subscription_not_found")
+        assert [s["id"] for s in ok(callers.county_15.get(team))["items"]] == [of_team["id"]]
+        assert [s["id"] for s in ok(callers.county_15.get(person))["items"]] == [of_person["id"]]

@@ -205,3 +205,38 @@ class TestLegs:
         ]
         assert sum(leg["distance_m"] for leg in legs) == pytest.approx(route["distance_m"], abs=1)
         assert legs[0]["km_to"] == legs[1]["km_from"]
+
+
+def test_a_checkpoint_in_use_names_all_placed_at_it(
+    callers: Callers, stage: dict[str, Any]
+) -> None:
+    """The delete asks each domain the router composes (measures, then activities) and
+    names everything it finds in one refusal."""
+    upload(callers.county_15, stage["id"], "stage_valldal_stordal.gpx")
+    checkpoint = add(callers.county_15, stage["id"], name="Overlevering", kind="handover", km=12)
+    url = f"{API}/stages/{stage['id']}/checkpoints/{checkpoint['id']}"
+    at = {"checkpoint_id": checkpoint["id"]}
+    measure = ok(
+        callers.county_15.post(
+            f"{API}/stages/{stage['id']}/measures",
+            json={"kind": "handover", "title": "Vakt"} | at,
+        ),
+        201,
+    )
+    activity = ok(
+        callers.county_15.post(
+            f"{API}/stages/{stage['id']}/activities",
+            json={"kind": "activity", "title": "Kaffe", "minutes_from_passage": 0} | at,
+        ),
+        201,
+    )
+    body = problem(
+        callers.county_15.delete(url, headers=if_match(callers.county_15, url)),
+        409,
+        "checkpoint_in_use",
+    )
+    assert body["detail"] == (
+        f"Measure {measure['id']}, activity {activity['id']} are placed at checkpoint "
+        f"{checkpoint['id']}; place them elsewhere first."
+    )
+    ok(callers.anonymous.get(url))  # still there

@@ -155,3 +155,24 @@ def test_a_partner_can_be_responsible_for_a_measure(callers: Callers) -> None:
     assert (
         ok(callers.anonymous.get(f"{API}/measures/{measure['id']}"))["responsible_partner"] is None
     )
+
+
+def test_a_partners_delete_moves_the_version_of_its_measures(callers: Callers) -> None:
+    """The partner is cleared from each measure through the ORM, so a client holding the
+    measure's old ETag gets 412, not a silent overwrite."""
+    stage = make_stage(callers.county_15, tour_with_counties(callers.national)["id"])
+    partner_id = add(callers.county_15)["id"]
+    body = {"kind": "other", "title": "Vakt", "responsible_partner_id": partner_id}
+    measure = ok(callers.county_15.post(f"{API}/stages/{stage['id']}/measures", json=body), 201)
+    url, partner = f"{API}/measures/{measure['id']}", f"{API}/partners/{partner_id}"
+    stale = if_match(callers.county_15, url)
+    gone = callers.county_15.delete(partner, headers=if_match(callers.county_15, partner))
+    assert gone.status_code == 204
+    after = ok(callers.anonymous.get(url))
+    assert after["responsible_partner"] is None
+    assert after["version"] > measure["version"]
+    problem(
+        callers.county_15.patch(url, json={"title": "Ny"}, headers=stale),
+        412,
+        "precondition_failed",
+    )

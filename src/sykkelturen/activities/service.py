@@ -285,6 +285,16 @@ def update_activity(
     return activity
 
 
+def placed_at(session: Session, checkpoint_id: int) -> list[str]:
+    """The activities placed at a checkpoint, named for its delete's refusal."""
+    ids = session.exec(
+        select(Activity.id)
+        .where(Activity.checkpoint_id == checkpoint_id)
+        .order_by(col(Activity.id))
+    ).all()
+    return [f"activity {i}" for i in ids]
+
+
 def delete_activity(
     session: Session,
     *,

@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from sqlmodel import Session
 
 from sykkelturen.calendars import service
 from sykkelturen.calendars.models import (
@@ -79,6 +80,16 @@ def _created(
     )
 
 
+# Whose subscriptions a path names is one service.Owner (person_owner, team_owner, which
+# holds the team check). It is made in the endpoint or in the subscription's dependency,
+# not in a dependency of its own, so that the team check runs where it always has: after
+# FastAPI has read the path and the body (a bad id or body stays a 422, not a 403).
+def _page(session: Session, owner: service.Owner) -> Page[SubscriptionPublic]:
+    # A handful per person or team: always one page.
+    rows = service.list_for(session, owner)
+    return Page(items=[service.public(s) for s in rows], next_cursor=None)
+
+
 # --- a person's calendar -----------------------------------------------------------------
 
 
@@ -116,7 +127,9 @@ def create_person_subscription(
     person: PersonDep,
     data: SubscriptionCreate,
 ) -> SubscriptionCreated:
-    subscription, secret = service.create_for_person(session, actor=actor, person=person, data=data)
+    subscription, secret = service.create(
+        session, actor=actor, owner=service.person_owner(person), data=data
+    )
     location = str(
         request.url_for(
             "read_person_subscription", person_id=person.id, subscription_id=subscription.id
@@ -131,15 +144,13 @@ def create_person_subscription(
     responses=problem_responses(*PERSON_PROBLEMS),
 )
 def list_person_subscriptions(session: SessionDep, person: PersonDep) -> Page[SubscriptionPublic]:
-    # A handful per person: always one page.
-    rows = service.list_for(session, person_id=person.id)
-    return Page(items=[service.public(s) for s in rows], next_cursor=None)
+    return _page(session, service.person_owner(person))
 
 
 def person_subscription(
     session: SessionDep, person: PersonDep, subscription_id: SubscriptionId
 ) -> CalendarSubscription:
-    return service.get_subscription(session, subscription_id, person_id=person.id)
+    return service.get_subscription(session, service.person_owner(person), subscription_id)
 
 
 PersonSubscriptionDep = Annotated[CalendarSubscription, Depends(person_subscription)]
@@ -173,7 +184,11 @@ def revoke_person_subscription(
     if_match: IfMatch,
 ) -> None:
     service.revoke(
-        session, actor=actor, subscription=subscription, county=person.county, if_match=if_match
+        session,
+        actor=actor,
+        owner=service.person_owner(person),
+        subscription=subscription,
+        if_match=if_match,
     )
 
 
@@ -197,8 +212,8 @@ def create_team_subscription(
     stage: StageDep,
     data: SubscriptionCreate,
 ) -> SubscriptionCreated:
-    subscription, secret = service.create_for_stage_team(
-        session, actor=actor, stage=stage, data=data
+    subscription, secret = service.create(
+        session, actor=actor, owner=service.team_owner(actor, stage), data=data
     )
     location = str(
         request.url_for(
@@ -216,16 +231,13 @@ def create_team_subscription(
 def list_team_subscriptions(
     session: SessionDep, actor: SignedIn, stage: StageDep
 ) -> Page[SubscriptionPublic]:
-    service.require_team_reader(actor, stage)
-    rows = service.list_for(session, stage_id=stage.id)
-    return Page(items=[service.public(s) for s in rows], next_cursor=None)
+    return _page(session, service.team_owner(actor, stage))
 
 
 def team_subscription(
     session: SessionDep, actor: SignedIn, stage: StageDep, subscription_id: SubscriptionId
 ) -> CalendarSubscription:
-    service.require_team_reader(actor, stage)
-    return service.get_subscription(session, subscription_id, stage_id=stage.id)
+    return service.get_subscription(session, service.team_owner(actor, stage), subscription_id)
 
 
 TeamSubscriptionDep = Annotated[CalendarSubscription, Depends(team_subscription)]
@@ -259,7 +271,11 @@ def revoke_team_subscription(
     if_match: IfMatch,
 ) -> None:
     service.revoke(
-        session, actor=actor, subscription=subscription, county=stage.county, if_match=if_match
+        session,
+        actor=actor,
+        owner=service.team_owner(actor, stage),
+        subscription=subscription,
+        if_match=if_match,
     )
 
 

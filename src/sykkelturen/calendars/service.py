@@ -76,21 +76,43 @@ def _resource(subscription: CalendarSubscription, county: str) -> audit.Resource
     )
 
 
-def _create(
-    session: Session,
-    *,
-    actor: Actor,
-    county: str,
-    data: SubscriptionCreate,
-    person_id: int | None = None,
-    stage_id: int | None = None,
+@dataclass(frozen=True)
+class Owner:
+    """Whose calendar subscriptions a path names: a person's or a stage team's (one of the
+    two ids is set), and the county the audit log files them under. Made only by
+    `person_owner` and `team_owner`, which hold who may touch them."""
+
+    county: str
+    person_id: int | None = None
+    stage_id: int | None = None
+
+
+def person_owner(person: Person) -> Owner:
+    """A person's subscriptions are for whoever may see the person (the caller got `person`
+    through that check)."""
+    return Owner(county=person.county, person_id=person.id)
+
+
+def require_team_reader(actor: Actor, stage: Stage) -> None:
+    if not actor.may_see_personal_data(stage.county):
+        raise Forbidden(f"Only those who may see county {stage.county}'s team may do this.")
+
+
+def team_owner(actor: Actor, stage: Stage) -> Owner:
+    """A stage team's subscriptions are for those who may see the county's team."""
+    require_team_reader(actor, stage)
+    return Owner(county=stage.county, stage_id=stage.id)
+
+
+def create(
+    session: Session, *, actor: Actor, owner: Owner, data: SubscriptionCreate
 ) -> tuple[CalendarSubscription, str]:
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     subscription = CalendarSubscription(
         secret_hash=_hash(secret),
         prefix=secret[:10],
-        person_id=person_id,
-        stage_id=stage_id,
+        person_id=owner.person_id,
+        stage_id=owner.stage_id,
         label=data.label,
         lang=data.lang,
         created_by=actor.name,
@@ -101,54 +123,27 @@ def _create(
         session,
         actor=actor,
         action="create",
-        resource=_resource(subscription, county),
+        resource=_resource(subscription, owner.county),
         after=public(subscription),
     )
     return subscription, secret
 
 
-def create_for_person(
-    session: Session, *, actor: Actor, person: Person, data: SubscriptionCreate
-) -> tuple[CalendarSubscription, str]:
-    """Whoever may see the person (the caller got `person` through that check)."""
-    return _create(session, actor=actor, county=person.county, data=data, person_id=person.id)
-
-
-def require_team_reader(actor: Actor, stage: Stage) -> None:
-    if not actor.may_see_personal_data(stage.county):
-        raise Forbidden(f"Only those who may see county {stage.county}'s team may do this.")
-
-
-def create_for_stage_team(
-    session: Session, *, actor: Actor, stage: Stage, data: SubscriptionCreate
-) -> tuple[CalendarSubscription, str]:
-    require_team_reader(actor, stage)
-    return _create(session, actor=actor, county=stage.county, data=data, stage_id=stage.id)
-
-
-def list_for(
-    session: Session, *, person_id: int | None = None, stage_id: int | None = None
-) -> list[CalendarSubscription]:
+def list_for(session: Session, owner: Owner) -> list[CalendarSubscription]:
     statement = select(CalendarSubscription).order_by(col(CalendarSubscription.id))
-    if person_id is not None:
-        statement = statement.where(CalendarSubscription.person_id == person_id)
+    if owner.person_id is not None:
+        statement = statement.where(CalendarSubscription.person_id == owner.person_id)
     else:
-        statement = statement.where(CalendarSubscription.stage_id == stage_id)
+        statement = statement.where(CalendarSubscription.stage_id == owner.stage_id)
     return list(session.exec(statement).all())
 
 
-def get_subscription(
-    session: Session,
-    subscription_id: int,
-    *,
-    person_id: int | None = None,
-    stage_id: int | None = None,
-) -> CalendarSubscription:
+def get_subscription(session: Session, owner: Owner, subscription_id: int) -> CalendarSubscription:
     subscription = session.get(CalendarSubscription, subscription_id)
     if (
         subscription is None
-        or subscription.person_id != person_id
-        or subscription.stage_id != stage_id
+        or subscription.person_id != owner.person_id
+        or subscription.stage_id != owner.stage_id
     ):
         raise SubscriptionNotFound(f"There is no calendar subscription {subscription_id} here.")
     return subscription
@@ -158,8 +153,8 @@ def revoke(
     session: Session,
     *,
     actor: Actor,
+    owner: Owner,
     subscription: CalendarSubscription,
-    county: str,
     if_match: str,
 ) -> None:
     """The row goes, and with it the hash: the URL answers 404 from now on."""
@@ -171,7 +166,7 @@ def revoke(
         session,
         actor=actor,
         action="revoke",
-        resource=_resource(subscription, county),
+        resource=_resource(subscription, owner.county),
         before=before,
     )
 

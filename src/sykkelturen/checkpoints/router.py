@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
+from sykkelturen.activities import service as activities
 from sykkelturen.checkpoints import service
 from sykkelturen.checkpoints.models import (
     Checkpoint,
@@ -17,6 +18,7 @@ from sykkelturen.checkpoints.problems import (
 )
 from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.db import SessionDep
+from sykkelturen.measures import service as measures
 from sykkelturen.pagination import Page
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
@@ -32,6 +34,10 @@ from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.values import MAX_ID
 
 router = APIRouter(tags=["checkpoints"])
+
+# What the layers above place at a checkpoint, which its delete keeps whole (the router
+# composes them, so that checkpoints import none of those layers).
+PLACED_AT: tuple[service.PlacedAt, ...] = (measures.placed_at, activities.placed_at)
 
 
 def checkpoint_or_404(
@@ -141,5 +147,10 @@ def delete_checkpoint(
     if_match: IfMatch,
 ) -> None:
     service.delete_checkpoint(
-        session, actor=actor, stage=stage, checkpoint=checkpoint, if_match=if_match
+        session,
+        actor=actor,
+        stage=stage,
+        checkpoint=checkpoint,
+        if_match=if_match,
+        placed_at=PLACED_AT,
     )

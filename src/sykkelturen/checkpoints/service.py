@@ -1,8 +1,9 @@
 """Checkpoints placed on the stage's current route."""
 
+from collections.abc import Callable, Sequence
+
 from sqlmodel import Session, col, select
 
-from sykkelturen.activities.models import Activity
 from sykkelturen.audit import service as audit
 from sykkelturen.checkpoints import rules
 from sykkelturen.checkpoints.models import (
@@ -23,7 +24,6 @@ from sykkelturen.checkpoints.problems import (
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.db import utcnow
 from sykkelturen.gpx import geometry
-from sykkelturen.measures.models import Measure
 from sykkelturen.routes import placement
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import route_line
@@ -265,27 +265,28 @@ def update_checkpoint(
     return checkpoint
 
 
-def _placed_here(session: Session, checkpoint: Checkpoint) -> list[str]:
-    measures = session.exec(
-        select(Measure.id).where(Measure.checkpoint_id == checkpoint.id).order_by(col(Measure.id))
-    ).all()
-    activities = session.exec(
-        select(Activity.id)
-        .where(Activity.checkpoint_id == checkpoint.id)
-        .order_by(col(Activity.id))
-    ).all()
-    return [f"measure {i}" for i in measures] + [f"activity {i}" for i in activities]
+PlacedAt = Callable[[Session, int], list[str]]
+"""What a layer above has placed at a checkpoint, named for the refusal ("measure 3"):
+measures and activities follow their checkpoint. The caller hands these in, so that
+checkpoints import none of those layers."""
 
 
 def delete_checkpoint(
-    session: Session, *, actor: Actor, stage: Stage, checkpoint: Checkpoint, if_match: str
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    checkpoint: Checkpoint,
+    if_match: str,
+    placed_at: Sequence[PlacedAt],
 ) -> None:
-    """Refused while measures or activities are placed at it: they follow the checkpoint,
-    and deleting it would leave them nowhere."""
+    """Refused while anything `placed_at` finds is placed at it (measures, activities):
+    they follow the checkpoint, and deleting it would leave them nowhere."""
     actor.require_county_write(stage.county)
     before = public(checkpoint)
     check_if_match(if_match, etag_of(before))
-    placed = _placed_here(session, checkpoint)
+    assert checkpoint.id is not None
+    placed = [thing for find in placed_at for thing in find(session, checkpoint.id)]
     if placed:
         raise CheckpointInUse(
             f"{', '.join(placed).capitalize()} {'is' if len(placed) == 1 else 'are'} placed at "

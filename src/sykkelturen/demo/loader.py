@@ -139,12 +139,12 @@ def load_demo(
         _add_promotion(session, actor, tour, stage, item, partner_ids, outlet_ids)
         _add_log(session, actor, tour, stage, item.get("log", []))
         _add_actual_track(session, actor, settings, tour, stage, item.get("actual_track"))
-        if item.get("calendar_subscriptions") and not calendars.list_for(
-            session, stage_id=stage.id
-        ):
-            for body in item["calendar_subscriptions"]:
-                _, secret = calendars.create_for_stage_team(
-                    session, actor=actor, stage=stage, data=SubscriptionCreate.model_validate(body)
+        subscriptions = item.get("calendar_subscriptions", [])
+        team = calendars.team_owner(actor, stage) if subscriptions else None
+        if team is not None and not calendars.list_for(session, team):
+            for body in subscriptions:
+                _, secret = calendars.create(
+                    session, actor=actor, owner=team, data=SubscriptionCreate.model_validate(body)
                 )
                 if announce is not None:
                     announce(

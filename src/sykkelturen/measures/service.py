@@ -281,6 +281,24 @@ def update_measure(
     return measure
 
 
+def placed_at(session: Session, checkpoint_id: int) -> list[str]:
+    """The measures placed at a checkpoint, named for its delete's refusal."""
+    ids = session.exec(
+        select(Measure.id).where(Measure.checkpoint_id == checkpoint_id).order_by(col(Measure.id))
+    ).all()
+    return [f"measure {i}" for i in ids]
+
+
+def clear_partner(session: Session, partner_id: int) -> None:
+    """A partner's delete leaves the measures it was responsible for without one: set
+    through the ORM, so each measure's version (its ETag) moves."""
+    for measure in session.exec(
+        select(Measure).where(Measure.responsible_partner_id == partner_id)
+    ).all():
+        measure.responsible_partner_id = None
+        session.add(measure)
+
+
 def delete_measure(
     session: Session, *, actor: Actor, stage: Stage, measure: Measure, if_match: str
 ) -> None:

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sykkelturen.concurrency import IfMatch, read_tagged, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
+from sykkelturen.measures import service as measures
 from sykkelturen.pagination import Page, PageQuery
 from sykkelturen.partners import service
 from sykkelturen.partners.models import (
@@ -28,6 +29,10 @@ from sykkelturen.security import CountyWriter, CurrentActor
 from sykkelturen.values import MAX_ID
 
 router = APIRouter(prefix="/partners", tags=["partners"])
+
+# What the layers above let go of when a partner is deleted (the router composes them, so
+# that partners import none of those layers).
+RELEASES: tuple[service.Release, ...] = (measures.clear_partner,)
 
 
 def partner_or_404(
@@ -128,4 +133,6 @@ def update_partner(
 def delete_partner(
     session: SessionDep, actor: CountyWriter, partner: PartnerDep, if_match: IfMatch
 ) -> None:
-    service.delete_partner(session, actor=actor, partner=partner, if_match=if_match)
+    service.delete_partner(
+        session, actor=actor, partner=partner, if_match=if_match, releases=RELEASES
+    )

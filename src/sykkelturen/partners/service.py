@@ -1,12 +1,13 @@
 """Partners: county-scoped organisations; their contact person is personal data."""
 
+from collections.abc import Callable, Sequence
+
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import contains_text, utcnow
-from sykkelturen.measures.models import Measure
 from sykkelturen.pagination import PageParams, paginate
 from sykkelturen.partners.models import (
     Partner,
@@ -133,15 +134,26 @@ def update_partner(
     return partner
 
 
-def delete_partner(session: Session, *, actor: Actor, partner: Partner, if_match: str) -> None:
+Release = Callable[[Session, int], None]
+"""What a layer above lets go of when a partner is deleted (measures clear it as their
+responsible partner). The caller hands these in, so that partners import none of those
+layers."""
+
+
+def delete_partner(
+    session: Session,
+    *,
+    actor: Actor,
+    partner: Partner,
+    if_match: str,
+    releases: Sequence[Release],
+) -> None:
     actor.require_county_write(partner.county)
     before = public(session, actor, partner)
     check_if_match(if_match, etag_of(before))
-    for measure in session.exec(
-        select(Measure).where(Measure.responsible_partner_id == partner.id)
-    ).all():
-        measure.responsible_partner_id = None
-        session.add(measure)
+    assert partner.id is not None
+    for release in releases:
+        release(session, partner.id)
     session.delete(partner)
     session.flush()
     audit.record(session, actor=actor, action="delete", resource=_resource(partner), before=before)

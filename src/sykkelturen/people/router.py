@@ -1,5 +1,6 @@
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response, status
 
 from sykkelturen.concurrency import IfMatch, read_tagged, tagged
@@ -19,7 +20,9 @@ from sykkelturen.problems import (
     ValidationFailed,
     problem_responses,
 )
+from sykkelturen.riders import service as riders
 from sykkelturen.security import CountyWriter, SignedIn
+from sykkelturen.team import service as team
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -48,8 +51,10 @@ def list_people(
         str | None, Query(min_length=1, max_length=100, description="Part of the name.")
     ] = None,
 ) -> Page[PersonPublic]:
+    # A role is a team or a rider role: both lie above people, so the router composes them.
+    holders = None if role is None else sa.union(team.holders_of(role), riders.holders_of(role))
     rows, next_cursor = service.list_people(
-        session, actor=actor, county=county, role=role, organisation=organisation, q=q, page=page
+        session, actor=actor, county=county, only=holders, organisation=organisation, q=q, page=page
     )
     return Page(items=[service.public(p) for p in rows], next_cursor=next_cursor)
 

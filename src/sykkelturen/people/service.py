@@ -1,6 +1,7 @@
 """People: who may see and change them, export and erasure, and their calendar."""
 
-from sqlmodel import Session, col, or_, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match, etag_of
@@ -16,10 +17,8 @@ from sykkelturen.people.models import (
 )
 from sykkelturen.people.problems import EmailTaken, PersonNotFound
 from sykkelturen.problems import Forbidden, Unauthorized, UnknownReference, referenced
-from sykkelturen.riders.models import Rider
 from sykkelturen.security import ANONYMOUS, Actor
 from sykkelturen.stages.models import Stage
-from sykkelturen.team.models import TeamMember
 
 # --- who may see personal data ----------------------------------------------------------
 
@@ -92,11 +91,14 @@ def list_people(
     *,
     actor: Actor,
     county: str | None,
-    role: str | None,
+    only: sa.Select[int | None] | sa.CompoundSelect[int | None] | None,
     organisation: str | None,
     q: str | None,
     page: PageParams,
 ) -> tuple[list[Person], str | None]:
+    """One page of the people the actor may see; `only` keeps those whose ids that query
+    selects (the ?role= filter: team and rider roles, which the router composes from the
+    layers above people)."""
     allowed = visible_counties(actor)
     statement = select(Person)
     if county is not None:
@@ -111,13 +113,8 @@ def list_people(
         )
     if q is not None:
         statement = statement.where(contains_text(col(Person.name), q))
-    if role is not None:
-        statement = statement.where(
-            or_(
-                col(Person.id).in_(select(TeamMember.person_id).where(TeamMember.role == role)),
-                col(Person.id).in_(select(Rider.person_id).where(Rider.role == role)),
-            )
-        )
+    if only is not None:
+        statement = statement.where(col(Person.id).in_(only))
     return paginate(session, statement, page=page, order_by=[col(Person.id)], key=lambda p: [p.id])
 
 

@@ -4,6 +4,7 @@ without anyone being confirmed in two places at once."""
 import datetime as dt
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
@@ -136,6 +137,12 @@ def _resource(stage: Stage, rider: Rider) -> audit.Resource:
         county=stage.county,
         person_id=rider.person_id,
     )
+
+
+def holders_of(role: str) -> sa.Select[int | None]:
+    """The ids of the people who hold this rider role on any stage (the people list's
+    ?role= filter)."""
+    return sa.select(col(Rider.person_id)).where(col(Rider.role) == role)
 
 
 def list_riders(session: Session, stage: Stage) -> list[Rider]:

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
@@ -93,6 +94,12 @@ def _resource(stage: Stage, member: TeamMember) -> audit.Resource:
         county=stage.county,
         person_id=member.person_id,
     )
+
+
+def holders_of(role: str) -> sa.Select[int | None]:
+    """The ids of the people who hold this team role on any stage (the people list's
+    ?role= filter)."""
+    return sa.select(col(TeamMember.person_id)).where(col(TeamMember.role) == role)
 
 
 def list_team(session: Session, stage: Stage) -> list[TeamMember]:
