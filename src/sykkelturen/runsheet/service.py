@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlmodel import Session, func, select
 
+from sykkelturen import caching
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
@@ -27,6 +28,7 @@ from sykkelturen.routes.models import Handover, RouteVersion
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import VersionKey, current_bounds, load_line
 from sykkelturen.runsheet import fragments, gather
+from sykkelturen.runsheet.gather import Row
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
@@ -123,12 +125,30 @@ def _fragments(
     result = {i: f for i in shown if (f := fragments.kept(keys[i])) is not None}
     stale = [i for i in shown if i not in result]
     if stale:
-        routes_of = [r.id for i in stale if (r := found[i].route) is not None]
-        rows = gather.contents(session, stale, routes_of)
+        rows = gather.contents(session, stale)
+        lines = gather.lines(
+            session,
+            [
+                route.id
+                for i in stale
+                if (route := found[i].route) is not None
+                and fragments.needs_line(rows.stages[i], route, rows.marks.get(i, []), with_hazards)
+            ],
+        )
+
+        def read_line(stage_id: int) -> Row:
+            # Kept legs or hazards may have been dropped since `needs_line` (another
+            # request's build): then this one route is read on its own.
+            if stage_id not in lines:
+                route = found[stage_id].route
+                assert route is not None
+                lines.update(gather.lines(session, [route.id]))
+            return lines[stage_id]
+
         orm = {i: session.get(Stage, i) for i in stale if i in dated or _has_people(found[i])}
         on_day_stages = [s for i, s in orm.items() if s is not None and i in dated]
         forecasts = live.forecasts_for(session, tour, on_day_stages, now) if on_day_stages else {}
-        local: dict[int, dt.datetime] = {}
+        local: dict[int, str] = {}
         for stage_id in stale:
             visible = actor.may_see_personal_data(found[stage_id].stage.county)
             stage = orm.get(stage_id)
@@ -148,6 +168,7 @@ def _fragments(
                 contacts=contacts,
                 forecast=forecasts.get(stage_id),
                 local=local,
+                read_line=functools.partial(read_line, stage_id),
             )
             result[stage_id] = fragments.keep(keys[stage_id], fragment)
     return [result[i] for i in shown]
@@ -302,6 +323,9 @@ def tour_run_sheet(
         overdue_measures=[m for f in built for m in f.overdue],
         deleted=[tombstones.public(t) for t in deleted],
     )
+    # The kept fragments, legs and lines (and what the first build made lazily: compiled
+    # statements, serializers) live as long as the process: out of full collections.
+    caching.freeze_long_lived("national sheet built")
     return BuiltSheet(envelope=sheet, fragments=built)
 
 
