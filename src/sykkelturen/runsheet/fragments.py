@@ -12,9 +12,13 @@ The key of a stage's fragment (`fragment_key`) is made of
 - the tour's row (its zone and name), today's date in the tour's zone (measures turn
   overdue at midnight), whether the caller may see the stage county's personal data (the
   only thing of the caller a stage's sheet shows), and whether hazards are wanted;
-- `now` itself when the stage has a forecast (it rides today or has a log): expected times
-  move with the clock, so such a fragment is reused only by a request at the same instant
-  (a test clock, or the kept body of the whole sheet), never across time.
+- `now` itself when the stage's forecast still moves with the clock (it rides today or
+  has a log and has not finished: `live.forecast_moves`): expected times move with the
+  clock, so such a fragment is reused only by a request at the same instant (a test clock,
+  or the kept body of the whole sheet), never across time. A finished stage's fragment
+  (cancelled, or started and arrived, every entry received and happened by `now`) shows
+  only actual times, the same at every later instant: its log's versions in the key
+  change with the next entry.
 
 Why a kept fragment is never stale, on any number of workers: every worker keeps its own
 fragments and, on every request that builds a sheet, reads the versions of every stage

@@ -106,13 +106,15 @@ def _fragments(
     for versions in found.values():
         by_date[versions.stage.date].append(versions.key())
     tour_key = (tour.id, tour.version, tour.name, tour.time_zone)
+    dated = {
+        i for i in shown if on_day and (found[i].stage.date == day or found[i].count("logged") > 0)
+    }
+    # Of those, the ones whose forecast still moves with the clock (not finished): only
+    # their fragments are kept for this instant alone.
+    moving = set(session.exec(live.forecast_moves(tour, now)).all()) if dated else set()
     keys = {}
-    dated = set()
     for stage_id in shown:
         versions = found[stage_id]
-        on_the_day = on_day and (versions.stage.date == day or versions.count("logged") > 0)
-        if on_the_day:
-            dated.add(stage_id)
         keys[stage_id] = fragments.fragment_key(
             stage_id,
             day_group=tuple(by_date[versions.stage.date]),
@@ -120,7 +122,7 @@ def _fragments(
             today=today,
             visible=actor.may_see_personal_data(versions.stage.county),
             with_hazards=with_hazards,
-            forecast_at=now if on_the_day else None,
+            forecast_at=now if stage_id in dated and stage_id in moving else None,
         )
     result = {i: f for i in shown if (f := fragments.kept(keys[i])) is not None}
     stale = [i for i in shown if i not in result]
@@ -354,13 +356,15 @@ def clock_marker(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> str:
-    """For the ETag: a stage that rides today or has a log shows expected times
-    (`live.with_forecast`, the same rule as its fragment's key), and they move with the
-    clock: to the minute, delays to a tenth of one, statuses at any instant. So when the
-    sheet shows such a stage (the one stage, or any the county and dates select) the
-    instant is part of the tag, and its kept body is never reused at another; otherwise
-    nothing (the date, for overdue measures, is in every tag)."""
-    query = live.with_forecast(tour, now)
+    """For the ETag: a stage whose forecast still moves with the clock
+    (`live.forecast_moves`, the same rule as its fragment's key: it rides today or has a
+    log, and has not finished) shows expected times that move to the minute, delays to a
+    tenth of one, statuses at any instant. So when the sheet shows such a stage (the one
+    stage, or any the county and dates select) the instant is part of the tag, and its kept
+    body is never reused at another; otherwise nothing: a finished stage's actual times
+    change only with a new entry, a write (the date, for overdue measures, is in every
+    tag)."""
+    query = live.forecast_moves(tour, now)
     if stage_id is not None:
         query = query.where(Stage.id == stage_id)
     if county is not None:
