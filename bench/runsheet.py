@@ -1,6 +1,6 @@
 """The national run sheet against raw SQL, 304s against a trivial endpoint, and `passing`.
 
-    .venv/bin/python -m bench.runsheet [--stages 300] [--requests 5] [--rounds 7]
+    .venv/bin/python -m bench.runsheet [--stages 300] [--requests 5] [--rounds 7] [--identity]
 
 Serves the app with uvicorn on loopback and asks over one kept-alive connection. Builds,
 in a temporary SQLite file, a tour of 300 stages of 10 km (3,000 km) with a route,
@@ -15,6 +15,9 @@ in a temporary SQLite file, a tour of 300 stages of 10 km (3,000 km) with a rout
   as the service writes, not timed);
 - conditional requests answered 304, against the trivial `/healthz` of the same app;
 - `passing` for places along the tour.
+
+The client accepts gzip, as browsers do (the service compresses the 4 MB sheet, level 6);
+`--identity` asks for the body uncompressed, to see what compression adds.
 """
 
 import argparse
@@ -243,6 +246,7 @@ def main() -> None:
     parser.add_argument("--stages", type=int, default=300)
     parser.add_argument("--requests", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--identity", action="store_true", help="Accept-Encoding: identity")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
@@ -257,9 +261,11 @@ def main() -> None:
         while not server.started:
             thread.join(0.01)
         port = server.servers[0].sockets[0].getsockname()[1]
-        client = httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", timeout=120
-        )  # one connection, kept alive
+        client = httpx.Client(  # one connection, kept alive
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=120,
+            headers={"Accept-Encoding": "identity"} if args.identity else {},
+        )
         url = "/api/v1/tours/1/run-sheet"
         started = time.perf_counter()
         first = client.get(url)
@@ -289,6 +295,7 @@ def main() -> None:
         app.state.engine.dispose()
     report = {
         "stages": args.stages,
+        "gzip": not args.identity,
         "run_sheet_cold_seconds": round(cold, 3),
         "run_sheet_cold_vs_baseline": round(cold / baseline, 1),
         "run_sheet_json_seconds": round(sheet, 3),

@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from sykkelturen import __version__, openapi
+from sykkelturen import __version__, caching, openapi
 from sykkelturen.activities.router import router as activities_router
 from sykkelturen.audit.router import router as audit_router
 from sykkelturen.bodies import check_content_encoding
@@ -181,4 +181,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(ResponseHeadersMiddleware)  # outermost: every response gets them
     openapi.install(app)
+    caching.freeze_long_lived("app made")
     return app

@@ -353,3 +353,102 @@ def test_a_sheet_without_expected_times_keeps_its_etag_as_the_clock_moves(
     tag = ok_response(callers.national.get(url)).headers["etag"]
     riding.advance(minutes=30)
     assert callers.national.get(url, headers={"If-None-Match": tag}).status_code == 304
+
+
+# The clock alone: the first stage's log, (kind, time it happened in Oslo, the entry it
+# supersedes by index) in the order written at 13:30 (11:30 UTC), and what 30 minutes more
+# on the clock do to its sheets: "304", the forecast is settled (finished) and the ETag
+# stays; "moves", both the sheet and its ETag change; "new tag", the forecast could still
+# move (under way), so the ETag changes though these 30 minutes happen to change nothing.
+ENTRIES = list[tuple[str, str, int | None]]
+SETTLED, MOVES, NEW_TAG = "304", "moves", "new tag"
+CLOCK_CASES: dict[str, tuple[ENTRIES, str]] = {
+    "started and arrived": ([("start", "11:38", None), ("arrive", "13:10", None)], SETTLED),
+    "cancelled": ([("cancel", "11:20", None)], SETTLED),
+    "cancelled after its start": ([("start", "11:38", None), ("cancel", "12:00", None)], SETTLED),
+    "started, not arrived": ([("start", "11:38", None)], MOVES),
+    "arrived without a start": ([("arrive", "13:10", None)], MOVES),
+    "arrival retracted": (
+        [("start", "11:38", None), ("arrive", "13:10", None), ("retract", "13:20", 1)],
+        MOVES,
+    ),
+    "arrival corrected by a pass": (
+        [("start", "11:38", None), ("arrive", "13:10", None), ("pass", "13:20", 1)],
+        NEW_TAG,
+    ),
+    "arrival happened after the clock (a phone ahead)": (
+        [("start", "11:38", None), ("arrive", "13:33", None)],
+        NEW_TAG,
+    ),
+}
+
+
+def _write_log(c: Callers, t: dict[str, Any], entries: ENTRIES) -> None:
+    handover = items(c.county_15, f"{first(t)}/checkpoints")[2]
+    written: list[int] = []
+    for n, (kind, at, supersedes) in enumerate(entries):
+        body: dict[str, Any] = {"kind": kind, "occurred_at": f"2026-06-03T{at}:00+02:00"}
+        if kind == "pass":
+            body["checkpoint_id"] = handover["id"]
+        if supersedes is not None:
+            body["supersedes"] = written[supersedes]
+        entry = ok(
+            c.county_15.post(
+                f"{first(t)}/log", json=body, headers={"Idempotency-Key": f"clock-{n}"}
+            ),
+            201,
+        )
+        written.append(entry["id"])
+
+
+@pytest.mark.parametrize("case", list(CLOCK_CASES), ids=list(CLOCK_CASES))
+@pytest.mark.parametrize("sheet", ["national", "stage"])
+def test_the_clock_changes_the_etag_exactly_when_it_changes_the_sheet(
+    callers: Callers, tour: dict[str, Any], riding: FixedClock, case: str, sheet: str
+) -> None:
+    """A finished stage shows actual times only: its sheets answer 304 as the clock moves,
+    and what a worker that kept nothing builds later is the same. A stage still under way
+    may move with the clock: the ETag changes with it."""
+    entries, outcome = CLOCK_CASES[case]
+    riding.advance(hours=2, minutes=30)  # 13:30 in Oslo
+    _write_log(callers, tour, entries)
+    url = (
+        f"{API}/tours/{tour['id']}/run-sheet" if sheet == "national" else f"{first(tour)}/run-sheet"
+    )
+
+    def pulled() -> tuple[str, dict[str, Any]]:
+        response = ok_response(callers.national.get(url))
+        body = response.json()
+        body.pop("generated_at", None)
+        return response.headers["etag"], body
+
+    tag, before = pulled()
+    riding.advance(minutes=30)
+    again = callers.national.get(url, headers={"If-None-Match": tag})
+    fragments._fragments.values.clear()
+    service._bodies.values.clear()
+    new_tag, after = pulled()
+    if outcome == SETTLED:
+        assert again.status_code == 304
+        assert (new_tag, after) == (tag, before)
+    else:
+        assert again.status_code == 200, again.text
+        assert new_tag != tag
+        assert (after != before) == (outcome == MOVES)
+
+
+def test_an_arrival_not_yet_received_by_the_clock_changes_the_etag_when_it_is(
+    callers: Callers, tour: dict[str, Any], riding: FixedClock
+) -> None:
+    """A clock set back before an entry was received shows the log without it; moving on
+    past its receipt shows it, and the ETag changes with it though nothing was written."""
+    riding.advance(hours=2, minutes=30)  # 13:30 in Oslo: start and arrival received
+    _write_log(callers, tour, CLOCK_CASES["started and arrived"][0])
+    riding.advance(minutes=-20)  # 13:10: the arrival (received at 13:30) not yet
+    url = f"{API}/tours/{tour['id']}/run-sheet"
+    before = ok_response(callers.national.get(url))
+    riding.advance(minutes=30)  # 13:40: received
+    after = callers.national.get(url, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200, after.text
+    assert after.json()["stages"][0]["day"]["status"] == "arrived"
+    assert before.json()["stages"][0]["day"]["status"] != "arrived"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -320,6 +321,39 @@ def with_forecast(tour: Tour, now: dt.datetime) -> SelectOfScalar[int | None]:
     return select(col(Stage.id)).where(
         Stage.tour_id == tour.id, sa.or_(col(Stage.date) == today_of(tour, now), logged)
     )
+
+
+def forecast_moves(tour: Tour, now: dt.datetime) -> SelectOfScalar[int | None]:
+    """The stages of the tour whose forecast at `now` may show something else at another
+    instant: those that have one (`with_forecast`) unless it is settled. A forecast is
+    settled when the log as received by `now` (superseded entries and retractions left out,
+    as `effective` does) cancels the stage, or starts and finishes it (`arrive`), and no
+    entry of the stage was received or happened after `now`: then `expected.forecast`
+    reads the clock nowhere (every place passed, no lag, nothing ahead to pause for), and
+    the same entries stay at every later instant until a new entry, which is a write. A
+    stage riding today that has not finished, or a past one never finished, moves."""
+    entry, newer = aliased(StageLogEntry), aliased(StageLogEntry)
+
+    def effective(kind: EntryKind) -> sa.Exists:
+        superseded = sa.exists().where(
+            col(newer.supersedes_id) == col(entry.id), col(newer.received_at) <= now
+        )
+        return sa.exists().where(
+            col(entry.stage_id) == col(Stage.id),
+            col(entry.kind) == kind,
+            col(entry.received_at) <= now,
+            ~superseded,
+        )
+
+    ahead = sa.exists().where(
+        col(StageLogEntry.stage_id) == col(Stage.id),
+        sa.or_(col(StageLogEntry.received_at) > now, col(StageLogEntry.occurred_at) > now),
+    )
+    finished = sa.or_(
+        effective(EntryKind.cancel),
+        sa.and_(effective(EntryKind.start), effective(EntryKind.arrive)),
+    )
+    return with_forecast(tour, now).where(~sa.and_(finished, ~ahead))
 
 
 def tour_live(

@@ -12,9 +12,13 @@ The key of a stage's fragment (`fragment_key`) is made of
 - the tour's row (its zone and name), today's date in the tour's zone (measures turn
   overdue at midnight), whether the caller may see the stage county's personal data (the
   only thing of the caller a stage's sheet shows), and whether hazards are wanted;
-- `now` itself when the stage has a forecast (it rides today or has a log): expected times
-  move with the clock, so such a fragment is reused only by a request at the same instant
-  (a test clock, or the kept body of the whole sheet), never across time.
+- `now` itself when the stage's forecast still moves with the clock (it rides today or
+  has a log and has not finished: `live.forecast_moves`): expected times move with the
+  clock, so such a fragment is reused only by a request at the same instant (a test clock,
+  or the kept body of the whole sheet), never across time. A finished stage's fragment
+  (cancelled, or started and arrived, every entry received and happened by `now`) shows
+  only actual times, the same at every later instant: its log's versions in the key
+  change with the next entry.
 
 Why a kept fragment is never stale, on any number of workers: every worker keeps its own
 fragments and, on every request that builds a sheet, reads the versions of every stage
@@ -28,6 +32,8 @@ new key on its next request, as every other worker does.
 """
 
 import datetime as dt
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,7 +52,7 @@ from sykkelturen.partners.models import PartnerKind, PartnerRef
 from sykkelturen.people.models import PersonSummary
 from sykkelturen.routes.models import HazardPublic
 from sykkelturen.routes.service import hazard_items
-from sykkelturen.routes.versions import VersionKey, decode_line, version_key
+from sykkelturen.routes.versions import Line, VersionKey, decode_line, version_key
 from sykkelturen.runsheet.gather import Contents, Record, Row, StageVersions
 from sykkelturen.runsheet.models import (
     Contacts,
@@ -55,7 +61,6 @@ from sykkelturen.runsheet.models import (
 )
 from sykkelturen.stages.itinerary import Stop, Timetable, reference_speed
 
-FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 Json = dict[str, Any]
 
 
@@ -104,33 +109,45 @@ def keep(key: tuple[Any, ...], fragment: Fragment) -> Fragment:
 
 class _Times:
     """A stage's clock times, all computed at once (`Timetable.minutes`) and shown in the
-    tour's zone to the minute; `asked` in order: one (km, dwell) per place."""
+    tour's zone to the minute; `asked` in order: one (km, dwell) per place.
+
+    Each time is kept as the text its JSON shows (`local`: a minute since the epoch to
+    that text, made once per minute with pydantic's own writer), so the few hundred times
+    of a stage are written as strings, a quarter of what a zoned datetime costs to write;
+    `minutes` keeps each arrival's minute, for ordering by time."""
 
     def __init__(
         self,
         table: Timetable,
         asked: list[tuple[float, int]],
         speeds: list[float],
-        local: dict[int, dt.datetime],
+        local: dict[int, str],
         zone: ZoneInfo,
     ) -> None:
-        self.arrive: list[dt.datetime] = []
-        self.depart: list[dt.datetime] = []
+        self.arrive: list[str] = []
+        self.depart: list[str] = []
+        self.minutes: list[int] = []
         if asked:
             arrive, depart = table.minutes([k for k, _ in asked], [d for _, d in asked], speeds)
             for minute in np.unique(np.concatenate((arrive, depart), axis=None)).tolist():
                 if minute not in local:
-                    local[minute] = dt.datetime.fromtimestamp(minute * 60, zone)
+                    moment = dt.datetime.fromtimestamp(minute * 60, zone)
+                    local[minute] = pydantic_core.to_json(moment).decode()[1:-1]
             # Flat, place after place, one per speed.
-            self.arrive = [local[m] for m in arrive.ravel().tolist()]
+            self.minutes = arrive.ravel().tolist()
+            self.arrive = [local[m] for m in self.minutes]
             self.depart = [local[m] for m in depart.ravel().tolist()]
         self.speeds, self.next = speeds, 0
 
-    def take(self) -> tuple[list[dt.datetime], list[dt.datetime]]:
+    def take(self) -> tuple[list[str], list[str]]:
         """The next place's arrival and departure at each speed."""
         n = len(self.speeds)
         i, self.next = self.next * n, self.next + 1
         return self.arrive[i : i + n], self.depart[i : i + n]
+
+    def first_arrival(self) -> int:
+        """The minute of the arrival at the first speed of the place taken last."""
+        return self.minutes[(self.next - 1) * len(self.speeds)]
 
 
 def _line_day(on_day: PlaceForecast | None, zone: ZoneInfo) -> Json:
@@ -168,7 +185,7 @@ def _measure_day(
     }
 
 
-def _planned(times: list[Json], speeds_kmh: list[float]) -> dt.datetime | None:
+def _planned(times: list[Json], speeds_kmh: list[float]) -> str | None:
     """The time at the stage's reference speed, which the day's figures are compared with."""
     if not speeds_kmh:
         return None
@@ -214,17 +231,42 @@ def last_changed(found: StageVersions) -> dt.datetime:
     return newest
 
 
-def _along_route(
-    stage: Row, geometry: Row, marks: list[Record], with_hazards: bool
-) -> tuple[list[Leg], list[HazardPublic]]:
-    """The legs (with distance and climb) and hazards of the current route's line."""
-    key = version_key(geometry.id, geometry.sha256, geometry.uploaded_at)
-    line = decode_line(key, geometry.geometry, geometry.point_times, geometry.segment_starts)
-    bounds = [leg_rules.Mark(id=m.id, kind=m.kind, km=m.km, name=m.name) for m in marks]
+def _route_keys(stage: Row, route: Row, marks: list[Record]) -> tuple[VersionKey, tuple[Any, ...]]:
+    """The keys of a route line's hazards and of its legs between the stage's boundary
+    checkpoints (the line's version, the marks and the end names)."""
+    key = version_key(route.id, route.sha256, route.uploaded_at)
     names = (stage.start_place or "Start", stage.finish_place or "Mål")
-    hazards = _hazards.get_or_make(key, lambda: hazard_items(line)) if with_hazards else []
-    legs_key = (key, tuple((m.id, m.kind, m.km, m.name) for m in bounds), names)
-    return _legs.get_or_make(legs_key, lambda: legs_along(bounds, line, *names)), hazards
+    return key, (key, tuple((m.id, m.kind, m.km, m.name) for m in marks), names)
+
+
+def needs_line(stage: Row, route: Row, marks: list[Record], with_hazards: bool) -> bool:
+    """Whether the stage's sheet needs its route's full line: its legs (or its hazards,
+    when shown) are not kept. A stage whose line and checkpoints did not change does not
+    read it at all."""
+    key, legs_key = _route_keys(stage, route, marks)
+    return _legs.get(legs_key) is None or (with_hazards and _hazards.get(key) is None)
+
+
+def _along_route(
+    stage: Row,
+    route: Row,
+    marks: list[Record],
+    with_hazards: bool,
+    read_line: Callable[[], Row],
+) -> tuple[list[Leg], list[HazardPublic]]:
+    """The legs (with distance and climb) and hazards of the current route's line; the
+    line (`read_line`: its stored row) is read and decoded only when one of them is not
+    kept."""
+    key, legs_key = _route_keys(stage, route, marks)
+
+    def line() -> Line:
+        row = read_line()
+        return decode_line(key, row.geometry, row.point_times, row.segment_starts)
+
+    bounds = [leg_rules.Mark(id=m.id, kind=m.kind, km=m.km, name=m.name) for m in marks]
+    names = legs_key[2]
+    hazards = _hazards.get_or_make(key, lambda: hazard_items(line())) if with_hazards else []
+    return _legs.get_or_make(legs_key, lambda: legs_along(bounds, line(), *names)), hazards
 
 
 # The JSON of a stage's sheet is written straight from plain values (dicts and lists in the
@@ -279,6 +321,29 @@ def _float(value: Any) -> float | None:
     return float(value) if value is not None else None
 
 
+def _in_time_order(
+    measured: list[tuple[Json, float | None, float | None]],
+    times: _Times | None,
+    forecast: StageForecast | None,
+    zone: ZoneInfo,
+) -> list[tuple[Json, list[Json], Json]]:
+    """Each measure with its clock times and its day, in time order: its own start, else
+    its arrival at the first speed, else last (the clock times taken in `measured`'s
+    order)."""
+    timed = []
+    for public, km, at_km in measured:
+        clocks: list[Json] = []
+        at = math.inf
+        if times is not None and km is not None:
+            clocks = _clock_json(times)
+            at = times.first_arrival() * 60.0 if clocks else at
+        if public["starts_at"] is not None:
+            at = public["starts_at"].timestamp()
+        timed.append((at, (public, clocks, _measure_day(forecast, public["id"], at_km, zone))))
+    timed.sort(key=lambda m: m[0])
+    return [row for _, row in timed]
+
+
 def build(
     stage_id: int,
     *,
@@ -290,12 +355,13 @@ def build(
     with_hazards: bool,
     contacts: Contacts | None,
     forecast: StageForecast | None,
-    local: dict[int, dt.datetime],
+    local: dict[int, str],
+    read_line: Callable[[], Row],
 ) -> Fragment:
     """One stage's sheet from its rows (`gather.contents`), as JSON: the itinerary at each
     planned speed, legs, measures in time order, hazards, and on the day expected and
-    actual. `local`: minutes since the epoch already shown in the tour's zone (shared by a
-    build)."""
+    actual. `local`: minutes since the epoch already written in the tour's zone (shared by a
+    build); `read_line`: the current route's stored line (read only when needed)."""
     stage = rows.stages[stage_id]
     route = found.route
     stats = route.stats if route is not None else None
@@ -314,7 +380,7 @@ def build(
         warnings.append("no_start_time: set start_time to get clock times")
     table = Timetable(start, stops) if start is not None and route is not None else None
     found_legs, hazards = (
-        _along_route(stage, rows.lines[stage_id], rows.marks.get(stage_id, []), with_hazards)
+        _along_route(stage, route, rows.marks.get(stage_id, []), with_hazards, read_line)
         if route is not None
         else ([], [])
     )
@@ -380,17 +446,7 @@ def build(
                 "times": leg_times,
             }
         )
-    measure_rows = [
-        (
-            public,
-            _clock_json(times) if times is not None and km is not None else [],
-            _measure_day(forecast, public["id"], at_km, zone),
-        )
-        for public, km, at_km in measured
-    ]
-    measure_rows.sort(
-        key=lambda m: m[0]["starts_at"] or (m[1][0]["arrive"] if m[1] else FAR_FUTURE)
-    )
+    measure_rows = _in_time_order(measured, times, forecast, zone)
     sheet = {
         "stage_id": stage.id,
         "sequence": stage.sequence,

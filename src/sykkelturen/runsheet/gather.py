@@ -33,8 +33,11 @@ Row = sa.Row[*tuple[Any, ...]]
 Record = SimpleNamespace
 
 
-def _record(row: Row) -> Record:
-    return SimpleNamespace(**row._mapping)
+def _records(result: sa.CursorResult[Any]) -> list[Record]:
+    """Every row of a result as a `Record`, the column names read once (a row's own
+    `_mapping` costs three times as much, per row)."""
+    names = list(result.keys())
+    return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in result.all()]
 
 
 @dataclass
@@ -188,10 +191,11 @@ class Contents:
     checkpoints: dict[int, list[Record]]
     marks: dict[int, list[Record]]
     measures: dict[int, list[Record]]
-    lines: dict[int, Row]
 
 
-def contents(session: Session, stage_ids: list[int], route_ids: list[int]) -> Contents:
+def contents(session: Session, stage_ids: list[int]) -> Contents:
+    """The rows of these stages' sheets but their route lines (`lines`: only those whose
+    legs or hazards are not kept are read)."""
     run = session.connection().execute
     # `.all()` throughout: one fetch per statement, not a round of row processing per row.
     stages = {
@@ -206,21 +210,20 @@ def contents(session: Session, stage_ids: list[int], route_ids: list[int]) -> Co
     }  # fmt: skip
     checkpoints: dict[int, list[Record]] = defaultdict(list)
     marks: dict[int, list[Record]] = defaultdict(list)
-    for row in run(
+    for checkpoint in _records(run(
         sa.select(
             CHECKPOINT.c.id, CHECKPOINT.c.stage_id, CHECKPOINT.c.name, CHECKPOINT.c.kind,
             CHECKPOINT.c.km, CHECKPOINT.c.lat, CHECKPOINT.c.lon, CHECKPOINT.c.dwell_minutes,
         )
         .where(CHECKPOINT.c.stage_id.in_(stage_ids))
         .order_by(CHECKPOINT.c.id)
-    ).all():  # fmt: skip
-        checkpoint = _record(row)
+    )):  # fmt: skip
         checkpoints[checkpoint.stage_id].append(checkpoint)
         if checkpoint.kind in BOUNDARY_KINDS:
             marks[checkpoint.stage_id].append(checkpoint)
     person, partner = PERSON.alias("responsible"), PARTNER.alias("partner")
     measures: dict[int, list[Record]] = defaultdict(list)
-    for row in run(
+    for measure in _records(run(
         sa.select(
             MEASURE,
             person.c.name.label("person_name"), person.c.phone.label("person_phone"),
@@ -234,17 +237,22 @@ def contents(session: Session, stage_ids: list[int], route_ids: list[int]) -> Co
         .outerjoin(partner, partner.c.id == MEASURE.c.responsible_partner_id)
         .where(MEASURE.c.stage_id.in_(stage_ids))
         .order_by(MEASURE.c.id)
-    ).all():  # fmt: skip
-        measures[row.stage_id].append(_record(row))
-    lines = {
+    )):  # fmt: skip
+        measures[measure.stage_id].append(measure)
+    return Contents(stages=stages, checkpoints=checkpoints, marks=marks, measures=measures)
+
+
+def lines(session: Session, route_ids: list[int]) -> dict[int, Row]:
+    """The full lines of these route versions, by stage id (a megabyte or so a real route:
+    read only where needed)."""
+    if not route_ids:
+        return {}
+    return {
         r.stage_id: r
-        for r in run(
+        for r in session.connection().execute(
             sa.select(
                 ROUTE.c.stage_id, ROUTE.c.id, ROUTE.c.sha256, ROUTE.c.uploaded_at,
                 ROUTE.c.geometry, ROUTE.c.point_times, ROUTE.c.segment_starts,
             ).where(ROUTE.c.id.in_(route_ids))
         ).all()
     }  # fmt: skip
-    return Contents(
-        stages=stages, checkpoints=checkpoints, marks=marks, measures=measures, lines=lines
-    )

@@ -213,79 +213,65 @@ def stage_run_sheet(
     return _stage_file(request, session, actor, stage, chosen, options, negotiated=format is None)
 
 
-@router.get(
-    "/stages/{stage_id}/run-sheet.csv",
-    summary="The stage's run sheet as CSV",
-    response_class=Response,
-    responses=download_responses(_content(Format.csv), StageNotFound, ValidationFailed),
-)
-def stage_run_sheet_csv(
-    request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
-    stage: StageDep,
-    dialect: DialectQuery = Dialect.rfc4180,
-) -> Response:
-    options = Options(dialect=dialect, checkpoints=True)
-    return _stage_file(request, session, actor, stage, Format.csv, options)
+# Each file format also has its own path, one endpoint each; what differs is only what a
+# caller may choose for that format (`Options`, read by a dependency per format).
+def _stage_csv_options(dialect: DialectQuery = Dialect.rfc4180) -> Options:
+    return Options(dialect=dialect, checkpoints=True)
 
 
-@router.get(
-    "/stages/{stage_id}/run-sheet.ics",
-    summary="The stage as a calendar: the ride and each place, in the tour's zone",
-    response_class=Response,
-    responses=download_responses(_content(Format.ics), StageNotFound, ValidationFailed),
-)
-def stage_run_sheet_ics(
-    request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
-    stage: StageDep,
+def _stage_ics_options(
     lang: LangDep,
     checkpoints: Annotated[
         bool, Query(description="An event per checkpoint (default true).")
     ] = True,
-) -> Response:
-    options = Options(checkpoints=checkpoints, lang=lang)
-    return _stage_file(request, session, actor, stage, Format.ics, options)
+) -> Options:
+    return Options(checkpoints=checkpoints, lang=lang)
 
 
-@router.get(
-    "/stages/{stage_id}/run-sheet.geojson",
-    summary="The stage's route and places as GeoJSON",
-    response_class=Response,
-    responses=download_responses(
-        _content(Format.geojson), StageNotFound, ValidationFailed, inline=True
+def _stage_file_options() -> Options:
+    return Options(checkpoints=True)
+
+
+STAGE_FILES: list[tuple[Format, str, Callable[..., Options]]] = [
+    (Format.csv, "The stage's run sheet as CSV", _stage_csv_options),
+    (
+        Format.ics,
+        "The stage as a calendar: the ride and each place, in the tour's zone",
+        _stage_ics_options,
     ),
-)
-def stage_run_sheet_geojson(
-    request: Request, session: SessionDep, actor: CurrentActor, stage: StageDep
-) -> Response:
-    return _stage_file(request, session, actor, stage, Format.geojson)
+    (Format.geojson, "The stage's route and places as GeoJSON", _stage_file_options),
+    (Format.gpx, "The stage's route and places as GPX 1.1", _stage_file_options),
+    (Format.xlsx, "The stage's run sheet as an Excel workbook", _stage_file_options),
+]
 
 
-@router.get(
-    "/stages/{stage_id}/run-sheet.gpx",
-    summary="The stage's route and places as GPX 1.1",
-    response_class=Response,
-    responses=download_responses(_content(Format.gpx), StageNotFound, ValidationFailed),
-)
-def stage_run_sheet_gpx(
-    request: Request, session: SessionDep, actor: CurrentActor, stage: StageDep
-) -> Response:
-    return _stage_file(request, session, actor, stage, Format.gpx)
+def _stage_file_endpoint(
+    chosen: Format, options_of: Callable[..., Options]
+) -> Callable[..., Response]:
+    def endpoint(
+        request: Request,
+        session: SessionDep,
+        actor: CurrentActor,
+        stage: StageDep,
+        options: Annotated[Options, Depends(options_of)],
+    ) -> Response:
+        return _stage_file(request, session, actor, stage, chosen, options)
+
+    return endpoint
 
 
-@router.get(
-    "/stages/{stage_id}/run-sheet.xlsx",
-    summary="The stage's run sheet as an Excel workbook",
-    response_class=Response,
-    responses=download_responses(_content(Format.xlsx), StageNotFound, ValidationFailed),
-)
-def stage_run_sheet_xlsx(
-    request: Request, session: SessionDep, actor: CurrentActor, stage: StageDep
-) -> Response:
-    return _stage_file(request, session, actor, stage, Format.xlsx)
+for _format, _summary, _options in STAGE_FILES:
+    router.add_api_route(
+        f"/stages/{{stage_id}}/run-sheet.{_format.value}",
+        _stage_file_endpoint(_format, _options),
+        methods=["GET"],
+        name=f"stage_run_sheet_{_format.value}",
+        summary=_summary,
+        response_class=Response,
+        responses=download_responses(
+            _content(_format), StageNotFound, ValidationFailed, inline=_format == Format.geojson
+        ),
+    )
 
 
 # --- the press sheet ------------------------------------------------------------------------
@@ -446,89 +432,69 @@ def tour_run_sheet(
     )
 
 
-@router.get(
-    "/tours/{tour_id}/run-sheet.csv",
-    summary="The national run sheet as CSV (`dialect=excel` for Norwegian Excel)",
-    response_class=Response,
-    responses=download_responses(_content(Format.csv), *TOUR_FILE_PROBLEMS),
-)
-def tour_run_sheet_csv(
-    request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
-    tour: TourDep,
-    selection: SelectionDep,
-    dialect: DialectQuery = Dialect.rfc4180,
-) -> Response:
-    options = Options(dialect=dialect)
-    return _tour_file(request, session, actor, tour, Format.csv, selection, options)
+# The national sheet's own path per file format (as the stage's above); a format's
+# dependency reads the selection too, in the order the parameters are documented.
+def _tour_csv_file(
+    selection: SelectionDep, dialect: DialectQuery = Dialect.rfc4180
+) -> tuple[Selection, Options]:
+    return selection, Options(dialect=dialect)
 
 
-@router.get(
-    "/tours/{tour_id}/run-sheet.ics",
-    summary="The national run sheet as a calendar to import",
-    response_class=Response,
-    responses=download_responses(_content(Format.ics), *TOUR_FILE_PROBLEMS),
-)
-def tour_run_sheet_ics(
-    request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
-    tour: TourDep,
-    lang: LangDep,
-    selection: SelectionDep,
-    checkpoints: Checkpoints = False,
-) -> Response:
-    options = Options(checkpoints=checkpoints, lang=lang)
-    return _tour_file(request, session, actor, tour, Format.ics, selection, options)
+def _tour_ics_file(
+    lang: LangDep, selection: SelectionDep, checkpoints: Checkpoints = False
+) -> tuple[Selection, Options]:
+    return selection, Options(checkpoints=checkpoints, lang=lang)
 
 
-@router.get(
-    "/tours/{tour_id}/run-sheet.geojson",
-    summary="The national run sheet as a GeoJSON map",
-    response_class=Response,
-    responses=download_responses(_content(Format.geojson), *TOUR_FILE_PROBLEMS, inline=True),
-)
-def tour_run_sheet_geojson(
-    request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
-    tour: TourDep,
-    selection: SelectionDep,
-) -> Response:
-    return _tour_file(request, session, actor, tour, Format.geojson, selection)
+def _tour_plain_file(selection: SelectionDep) -> tuple[Selection, Options]:
+    return selection, Options()
 
 
-@router.get(
-    "/tours/{tour_id}/run-sheet.gpx",
-    summary="The national run sheet as GPX 1.1: a track per stage, places as waypoints",
-    response_class=Response,
-    responses=download_responses(_content(Format.gpx), *TOUR_FILE_PROBLEMS),
-)
-def tour_run_sheet_gpx(
-    request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
-    tour: TourDep,
-    selection: SelectionDep,
-) -> Response:
-    return _tour_file(request, session, actor, tour, Format.gpx, selection)
+TOUR_FILES: list[tuple[Format, str, Callable[..., tuple[Selection, Options]]]] = [
+    (
+        Format.csv,
+        "The national run sheet as CSV (`dialect=excel` for Norwegian Excel)",
+        _tour_csv_file,
+    ),
+    (Format.ics, "The national run sheet as a calendar to import", _tour_ics_file),
+    (Format.geojson, "The national run sheet as a GeoJSON map", _tour_plain_file),
+    (
+        Format.gpx,
+        "The national run sheet as GPX 1.1: a track per stage, places as waypoints",
+        _tour_plain_file,
+    ),
+    (Format.xlsx, "The national run sheet as an Excel workbook", _tour_plain_file),
+]
 
 
-@router.get(
-    "/tours/{tour_id}/run-sheet.xlsx",
-    summary="The national run sheet as an Excel workbook",
-    response_class=Response,
-    responses=download_responses(_content(Format.xlsx), *TOUR_FILE_PROBLEMS),
-)
-def tour_run_sheet_xlsx(
-    request: Request,
-    session: SessionDep,
-    actor: CurrentActor,
-    tour: TourDep,
-    selection: SelectionDep,
-) -> Response:
-    return _tour_file(request, session, actor, tour, Format.xlsx, selection)
+def _tour_file_endpoint(
+    chosen: Format, asked_of: Callable[..., tuple[Selection, Options]]
+) -> Callable[..., Response]:
+    def endpoint(
+        request: Request,
+        session: SessionDep,
+        actor: CurrentActor,
+        tour: TourDep,
+        asked: Annotated[tuple[Selection, Options], Depends(asked_of)],
+    ) -> Response:
+        selection, options = asked
+        return _tour_file(request, session, actor, tour, chosen, selection, options)
+
+    return endpoint
+
+
+for _format, _summary, _asked in TOUR_FILES:
+    router.add_api_route(
+        f"/tours/{{tour_id}}/run-sheet.{_format.value}",
+        _tour_file_endpoint(_format, _asked),
+        methods=["GET"],
+        name=f"tour_run_sheet_{_format.value}",
+        summary=_summary,
+        response_class=Response,
+        responses=download_responses(
+            _content(_format), *TOUR_FILE_PROBLEMS, inline=_format == Format.geojson
+        ),
+    )
 
 
 @router.get(

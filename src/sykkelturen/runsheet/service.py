@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlmodel import Session, func, select
 
+from sykkelturen import caching
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
@@ -27,6 +28,7 @@ from sykkelturen.routes.models import Handover, RouteVersion
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
 from sykkelturen.routes.versions import VersionKey, current_bounds, load_line
 from sykkelturen.runsheet import fragments, gather
+from sykkelturen.runsheet.gather import Row
 from sykkelturen.runsheet.models import (
     Clock,
     Contacts,
@@ -104,13 +106,15 @@ def _fragments(
     for versions in found.values():
         by_date[versions.stage.date].append(versions.key())
     tour_key = (tour.id, tour.version, tour.name, tour.time_zone)
+    dated = {
+        i for i in shown if on_day and (found[i].stage.date == day or found[i].count("logged") > 0)
+    }
+    # Of those, the ones whose forecast still moves with the clock (not finished): only
+    # their fragments are kept for this instant alone.
+    moving = set(session.exec(live.forecast_moves(tour, now)).all()) if dated else set()
     keys = {}
-    dated = set()
     for stage_id in shown:
         versions = found[stage_id]
-        on_the_day = on_day and (versions.stage.date == day or versions.count("logged") > 0)
-        if on_the_day:
-            dated.add(stage_id)
         keys[stage_id] = fragments.fragment_key(
             stage_id,
             day_group=tuple(by_date[versions.stage.date]),
@@ -118,17 +122,35 @@ def _fragments(
             today=today,
             visible=actor.may_see_personal_data(versions.stage.county),
             with_hazards=with_hazards,
-            forecast_at=now if on_the_day else None,
+            forecast_at=now if stage_id in dated and stage_id in moving else None,
         )
     result = {i: f for i in shown if (f := fragments.kept(keys[i])) is not None}
     stale = [i for i in shown if i not in result]
     if stale:
-        routes_of = [r.id for i in stale if (r := found[i].route) is not None]
-        rows = gather.contents(session, stale, routes_of)
+        rows = gather.contents(session, stale)
+        lines = gather.lines(
+            session,
+            [
+                route.id
+                for i in stale
+                if (route := found[i].route) is not None
+                and fragments.needs_line(rows.stages[i], route, rows.marks.get(i, []), with_hazards)
+            ],
+        )
+
+        def read_line(stage_id: int) -> Row:
+            # Kept legs or hazards may have been dropped since `needs_line` (another
+            # request's build): then this one route is read on its own.
+            if stage_id not in lines:
+                route = found[stage_id].route
+                assert route is not None
+                lines.update(gather.lines(session, [route.id]))
+            return lines[stage_id]
+
         orm = {i: session.get(Stage, i) for i in stale if i in dated or _has_people(found[i])}
         on_day_stages = [s for i, s in orm.items() if s is not None and i in dated]
         forecasts = live.forecasts_for(session, tour, on_day_stages, now) if on_day_stages else {}
-        local: dict[int, dt.datetime] = {}
+        local: dict[int, str] = {}
         for stage_id in stale:
             visible = actor.may_see_personal_data(found[stage_id].stage.county)
             stage = orm.get(stage_id)
@@ -148,6 +170,7 @@ def _fragments(
                 contacts=contacts,
                 forecast=forecasts.get(stage_id),
                 local=local,
+                read_line=functools.partial(read_line, stage_id),
             )
             result[stage_id] = fragments.keep(keys[stage_id], fragment)
     return [result[i] for i in shown]
@@ -302,6 +325,9 @@ def tour_run_sheet(
         overdue_measures=[m for f in built for m in f.overdue],
         deleted=[tombstones.public(t) for t in deleted],
     )
+    # The kept fragments, legs and lines (and what the first build made lazily: compiled
+    # statements, serializers) live as long as the process: out of full collections.
+    caching.freeze_long_lived("national sheet built")
     return BuiltSheet(envelope=sheet, fragments=built)
 
 
@@ -330,13 +356,15 @@ def clock_marker(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> str:
-    """For the ETag: a stage that rides today or has a log shows expected times
-    (`live.with_forecast`, the same rule as its fragment's key), and they move with the
-    clock: to the minute, delays to a tenth of one, statuses at any instant. So when the
-    sheet shows such a stage (the one stage, or any the county and dates select) the
-    instant is part of the tag, and its kept body is never reused at another; otherwise
-    nothing (the date, for overdue measures, is in every tag)."""
-    query = live.with_forecast(tour, now)
+    """For the ETag: a stage whose forecast still moves with the clock
+    (`live.forecast_moves`, the same rule as its fragment's key: it rides today or has a
+    log, and has not finished) shows expected times that move to the minute, delays to a
+    tenth of one, statuses at any instant. So when the sheet shows such a stage (the one
+    stage, or any the county and dates select) the instant is part of the tag, and its kept
+    body is never reused at another; otherwise nothing: a finished stage's actual times
+    change only with a new entry, a write (the date, for overdue measures, is in every
+    tag)."""
+    query = live.forecast_moves(tour, now)
     if stage_id is not None:
         query = query.where(Stage.id == stage_id)
     if county is not None:
