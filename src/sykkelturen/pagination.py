@@ -131,7 +131,7 @@ def paginate(
 
 
 def paginate_rows(
-    session: Session,
+    connection: sa.Connection,
     statement: sa.Select[Any],
     *,
     page: PageParams,
@@ -139,9 +139,10 @@ def paginate_rows(
     key: Callable[[sa.Row[Any]], Sequence[Any]],
     descending: bool = False,
 ) -> tuple[list[sa.Row[Any]], str | None]:
-    """`paginate` for a Core query of columns: plain rows, no ORM objects."""
+    """`paginate` for a Core query of columns, on a connection: plain rows, no ORM
+    objects."""
     paged = _page_statement(statement, page, list(order_by), descending)
-    return _cut(list(session.execute(paged).all()), page, key)
+    return _cut(list(connection.execute(paged).all()), page, key)
 
 
 def paginate_sorted(
