@@ -159,12 +159,12 @@ def read_tagged(request: Request, response: Response, body: Body) -> Body:
     return body
 
 
-def read_tagged_json(request: Request, content: bytes) -> Response:
-    """`read_tagged` for a body already written as JSON: the response itself, so FastAPI
-    neither validates nor serialises it again (the route still declares its model for the
-    OpenAPI document)."""
+def read_tagged_json(request: Request, content: bytes, current_etag: str) -> Response:
+    """`read_tagged` for a body already written as JSON, with its tag (`etag_of_json`): the
+    response itself, so FastAPI neither validates nor serialises it again (the route still
+    declares its model for the OpenAPI document)."""
     response = Response(content, media_type="application/json")
-    conditional_get(request, response, etag_of_json(content))
+    conditional_get(request, response, current_etag)
     return response
 
 

@@ -1,7 +1,7 @@
 import datetime as dt
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response, status
@@ -12,7 +12,7 @@ from sqlmodel import Session
 from sykkelturen.concurrency import IfMatch, read_tagged_json, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
-from sykkelturen.pagination import Page, PageParams, PageQuery
+from sykkelturen.pagination import Page, PageParams, PageQuery, page_json
 from sykkelturen.privacy.ties import county_ties
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
@@ -53,8 +53,10 @@ DEPENDENTS = service.Dependents(
 RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
 MOVE_PROBLEMS = (StageHasPeopleOfCounty,)
 
+Read = TypeVar("Read")
 
-async def _read(request: Request, read: Callable[[sa.Connection], bytes]) -> bytes:
+
+async def _read(request: Request, read: Callable[[sa.Connection], Read]) -> Read:
     """The body of one of the two busiest reads (a stage, a tour's stages), read and written
     in one trip to the thread pool, on a connection of its own taken and given back there.
 
@@ -62,13 +64,14 @@ async def _read(request: Request, read: Callable[[sa.Connection], bytes]) -> byt
       PostgreSQL one more trip to a worker thread) cost these reads more than their query,
       and a read has nothing to commit (the connection's transaction ends when it is given
       back to the pool). On a loaded machine each trip waits for a core.
-    - The body comes back as JSON bytes written once from plain values; the endpoint
-      returns it as a `Response`, which FastAPI sends as it is, without validating and
-      serialising the models again (`response_model` still declares it for OpenAPI)."""
+    - The body comes back as JSON bytes, each stage's written once from plain values and
+      kept under its row (`service.stage_body`); the endpoint returns it as a `Response`,
+      which FastAPI sends as it is, without validating and serialising the models again
+      (`response_model` still declares it for the OpenAPI document)."""
     return await run_in_threadpool(_on_own_connection, request.app.state.engine, read)
 
 
-def _on_own_connection(engine: Engine, read: Callable[[sa.Connection], bytes]) -> bytes:
+def _on_own_connection(engine: Engine, read: Callable[[sa.Connection], Read]) -> Read:
     with engine.connect() as connection:
         return read(connection)
 
@@ -143,9 +146,7 @@ def _stages_page(
         raise
     if not rows:
         require_tour(connection, tour_id)  # 404, or else a page with nothing on it
-    # `Page`'s fields, in its order.
-    items = [service.stage_json(row) for row in rows]
-    return service.to_json({"items": items, "next_cursor": next_cursor})
+    return page_json([service.stage_body(row) for row in rows], next_cursor)
 
 
 @router.post(
@@ -181,8 +182,8 @@ def create_stage(
 )
 async def read_stage(stage_id: StageId, request: Request) -> Response:
     # Its ETag is the one `read_tagged` gives the model (see `_read`).
-    body = await _read(request, partial(service.read_stage_json, stage_id=stage_id))
-    return read_tagged_json(request, body)
+    body, etag = await _read(request, partial(service.read_stage_json, stage_id=stage_id))
+    return read_tagged_json(request, body, etag)
 
 
 @router.patch(

@@ -1,6 +1,7 @@
 """Stages: national order, the county's date window, who may change which stage."""
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match, etag_of
+from sykkelturen.concurrency import check_if_match, etag_of, etag_of_json
 from sykkelturen.db import utcnow
 from sykkelturen.pagination import PageParams, paginate_rows
 from sykkelturen.security import Actor
@@ -142,9 +143,14 @@ def stage_json(row: sa.Row[Any]) -> dict[str, Any]:
     }
 
 
-def to_json(values: Any) -> bytes:
-    """Plain values as the response models write them (non-finite floats as null)."""
-    return pydantic_core.to_json(values, inf_nan_mode="null")
+@functools.lru_cache(maxsize=4096)
+def stage_body(row: sa.Row[Any]) -> bytes:
+    """A stage's body as JSON, from a row of `_STAGE_BODY_ROWS`. It is a function of the row
+    alone, which holds everything the body shows (the tour's zone included), so each worker
+    keeps the bodies of the last few thousand rows read under the row itself: a page of
+    stages that did not change since it was last read costs its query alone, and a stage
+    that changed is another row (a kept body can never be stale)."""
+    return pydantic_core.to_json(stage_json(row), inf_nan_mode="null")
 
 
 @dataclass(frozen=True)
@@ -201,13 +207,19 @@ def list_stages(
     )
 
 
-def read_stage_json(connection: sa.Connection, stage_id: int) -> bytes:
-    """`GET /stages/{id}`: the body, from one Core query for the stage row and its tour's
-    zone."""
+def read_stage_json(connection: sa.Connection, stage_id: int) -> tuple[bytes, str]:
+    """`GET /stages/{id}`: the body and its ETag, from one Core query for the stage row and
+    its tour's zone."""
     row = connection.execute(_ONE_STAGE_BODY_ROW, {"stage_id": stage_id}).first()
     if row is None:
         raise StageNotFound(f"There is no stage {stage_id}.")
-    return to_json(stage_json(row))
+    body = stage_body(row)
+    return body, _etag_of_body(body)
+
+
+# The tag of a kept body, kept beside it (a body is the same bytes object while its row
+# is unchanged, so finding it costs no hashing of its content).
+_etag_of_body = functools.lru_cache(maxsize=4096)(etag_of_json)
 
 
 def _starts_at(day: dt.date, start_time: dt.time | None, zone: ZoneInfo) -> dt.datetime | None:
