@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match, etag_of, etag_of_json
-from sykkelturen.db import utcnow
+from sykkelturen.db import UTCDateTime, as_utc, utcnow
 from sykkelturen.pagination import PageParams, paginate_rows
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
@@ -40,18 +40,28 @@ from sykkelturen.tours.models import Tour, TourCounty
 
 # What a stage's body is written from (`stage_json`): its row and its tour's zone, in one
 # statement built once (for a one-row read, building a select of every column costs more
-# than running it). The JSON columns come as their text and `stage_json` parses them with
-# pydantic_core: SQLAlchemy's JSON type parses with `json.loads` behind two layers of
-# result processors, which cost a page of stages more than the rest of its rows.
+# than running it). Most rows read have their body kept (`stage_body`), so the row is read
+# with as little conversion as its key needs, and the rest is done when a body is written:
+# the JSON columns come as their text (parsed by pydantic_core, where SQLAlchemy's JSON type
+# runs `json.loads` behind two layers of result processors), the timestamps as the driver
+# reads them (tagged UTC by `as_utc`, `UTCDateTime`'s own rule). Each cost a page of stages
+# more than the rest of its rows.
 _STAGE: sa.Table = Stage.__table__  # type: ignore[attr-defined]
 _TOUR: sa.Table = Tour.__table__  # type: ignore[attr-defined]
 _JSON_COLUMNS = ("speeds_kmh", "needs", "transfer_after")
+_TIMESTAMPS = ("starts_at", "created_at", "updated_at", "day_changed_at")
+
+
+def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    if column.name in _JSON_COLUMNS:
+        return sa.cast(column, sa.Text).label(column.name)
+    if column.name in _TIMESTAMPS:
+        return sa.type_coerce(column, UTCDateTime.impl).label(column.name)
+    return column
+
+
 _STAGE_BODY_ROWS: sa.Select[Any] = sa.select(
-    *(
-        sa.cast(column, sa.Text).label(column.name) if column.name in _JSON_COLUMNS else column
-        for column in _STAGE.columns
-    ),
-    _TOUR.c.time_zone,
+    *(_as_read(column) for column in _STAGE.columns), _TOUR.c.time_zone
 ).join(_TOUR, _TOUR.c.id == _STAGE.c.tour_id)
 _ONE_STAGE_BODY_ROW = _STAGE_BODY_ROWS.where(_STAGE.c.id == sa.bindparam("stage_id"))
 
@@ -116,7 +126,7 @@ def stage_json(row: sa.Row[Any]) -> dict[str, Any]:
         "notes": m["notes"],
         "id": m["id"],
         "tour_id": m["tour_id"],
-        **_local_start(m["starts_at"], ZoneInfo(m["time_zone"])),  # zones are cached
+        **_local_start(as_utc(m["starts_at"]), ZoneInfo(m["time_zone"])),  # zones are cached
         "speeds_kmh": [float(speed) for speed in pydantic_core.from_json(m["speeds_kmh"])],
         "needs": {
             "pilots": needs.get("pilots"),
@@ -135,11 +145,11 @@ def stage_json(row: sa.Row[Any]) -> dict[str, Any]:
             "log_entries": m["log_entries"],
             "last_log_entry_id": m["last_log_entry_id"],
             "ridden_m": float(ridden_m) if ridden_m is not None else None,
-            "changed_at": m["day_changed_at"],
+            "changed_at": as_utc(m["day_changed_at"]),
         },
         "version": m["version"],
-        "created_at": m["created_at"],
-        "updated_at": m["updated_at"],
+        "created_at": as_utc(m["created_at"]),
+        "updated_at": as_utc(m["updated_at"]),
     }
 
 
