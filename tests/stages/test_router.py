@@ -197,6 +197,26 @@ class TestListStages:
             "invalid_cursor",
         )
 
+    @pytest.mark.parametrize(
+        "params", [{}, {"cursor": "not-ours"}, {"date_from": "2030-01-01"}, {"phase": "plan"}]
+    )
+    def test_unknown_tour_is_404_whatever_else_is_asked(
+        self, callers: Callers, params: dict[str, Any]
+    ) -> None:
+        problem(
+            callers.anonymous.get(f"{API}/tours/999/stages", params=params), 404, "tour_not_found"
+        )
+
+    def test_no_stage_matching_is_an_empty_page(
+        self, callers: Callers, tour: dict[str, Any]
+    ) -> None:
+        make_stage(callers.national, tour["id"])
+        url = f"{API}/tours/{tour['id']}/stages"
+        assert ok(callers.anonymous.get(url, params={"county": "50"})) == {
+            "items": [],
+            "next_cursor": None,
+        }
+
 
 class TestReadStage:
     def test_ok_with_etag_and_304(self, callers: Callers, tour: dict[str, Any]) -> None:

@@ -1,15 +1,18 @@
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from sykkelturen.concurrency import IfMatch, read_tagged, tagged
+from sykkelturen.concurrency import IfMatch, read_tagged_json, tagged
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
-from sykkelturen.pagination import Page, PageParams, PageQuery
+from sykkelturen.pagination import Page, PageParams, PageQuery, page_json
 from sykkelturen.privacy.ties import county_ties
 from sykkelturen.problems import (
     WRITE_PROBLEMS,
@@ -37,7 +40,7 @@ from sykkelturen.stages.problems import (
 )
 from sykkelturen.tours.dependencies import TourDep, TourId
 from sykkelturen.tours.problems import TourNotFound
-from sykkelturen.tours.service import get_tour
+from sykkelturen.tours.service import get_tour, require_tour
 from sykkelturen.values import IsoDate
 
 router = APIRouter(tags=["stages"])
@@ -50,14 +53,37 @@ DEPENDENTS = service.Dependents(
 RULE_PROBLEMS = (CountyNotInTour, StageDateOutsideWindow, StageSequenceTaken, TooManyPassengers)
 MOVE_PROBLEMS = (StageHasPeopleOfCounty,)
 
+Read = TypeVar("Read")
+
+
+async def _read(request: Request, read: Callable[[sa.Connection], Read]) -> Read:
+    """The body of one of the two busiest reads (a stage, a tour's stages), read and written
+    in one trip to the thread pool, on a connection of its own taken and given back there.
+
+    - No session dependency: solving it, a `Session` and its commit after the endpoint (on
+      PostgreSQL one more trip to a worker thread) cost these reads more than their query,
+      and a read has nothing to commit (the connection's transaction ends when it is given
+      back to the pool). On a loaded machine each trip waits for a core.
+    - The body comes back as JSON bytes, each stage's written once from plain values and
+      kept under its row (`service.stage_body`); the endpoint returns it as a `Response`,
+      which FastAPI sends as it is, without validating and serialising the models again
+      (`response_model` still declares it for the OpenAPI document)."""
+    return await run_in_threadpool(_on_own_connection, request.app.state.engine, read)
+
+
+def _on_own_connection(engine: Engine, read: Callable[[sa.Connection], Read]) -> Read:
+    with engine.connect() as connection:
+        return read(connection)
+
 
 @router.get(
     "/tours/{tour_id}/stages",
     summary="List a tour's stages in national order",
+    response_model=Page[StagePublic],
     responses=problem_responses(TourNotFound, InvalidCursor, ValidationFailed),
 )
 async def list_stages(
-    session: SessionDep,
+    request: Request,
     tour_id: TourId,
     page: PageQuery,
     county: Annotated[
@@ -71,26 +97,24 @@ async def list_stages(
             description="Stages whose current workshop phase is this one (computed from the data)."
         ),
     ] = None,
-) -> Page[StagePublic]:
-    # async, with the reads in one trip to the thread pool: the busiest read endpoints
-    # would otherwise wait for a core three times per request (dependency, endpoint,
-    # response check) on a loaded machine.
-    return await run_in_threadpool(
+) -> Response:
+    body = await _read(
+        request,
         partial(
             _stages_page,
-            session,
             tour_id=tour_id,
             county=county,
             date_from=date_from,
             date_to=date_to,
             phase=phase,
             page=page,
-        )
+        ),
     )
+    return Response(body, media_type="application/json")
 
 
 def _stages_page(
-    session: Session,
+    connection: sa.Connection,
     *,
     tour_id: int,
     county: str | None,
@@ -98,20 +122,31 @@ def _stages_page(
     date_to: dt.date | None,
     phase: Phase | None,
     page: PageParams,
-) -> Page[StagePublic]:
-    """`GET /tours/{id}/stages`: all its reads in one call (one trip to a worker thread)."""
-    tour = get_tour(session, tour_id)
-    rows, next_cursor = service.list_stages(
-        session,
-        tour=tour,
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-        only=stages_in_phase(session, tour, phase) if phase is not None else None,
-        page=page,
-    )
-    zone = service.zone_of(tour)
-    return Page(items=[service.stage_public_of_row(r, zone) for r in rows], next_cursor=next_cursor)
+) -> bytes:
+    """`GET /tours/{id}/stages`: one Core query for the page of stage rows (each with its
+    tour's zone), written as `Page[StagePublic]` writes them; only an empty page asks
+    whether the tour is there. ?phase= needs the tour itself: progress reads every
+    domain's facts of it through the ORM, in a session on the same connection."""
+    only = None
+    if phase is not None:
+        with Session(connection) as session:
+            only = stages_in_phase(session, get_tour(session, tour_id), phase)
+    try:
+        rows, next_cursor = service.list_stages(
+            connection,
+            tour_id=tour_id,
+            county=county,
+            date_from=date_from,
+            date_to=date_to,
+            only=only,
+            page=page,
+        )
+    except InvalidCursor:
+        require_tour(connection, tour_id)  # a tour that is not there is 404 first
+        raise
+    if not rows:
+        require_tour(connection, tour_id)  # 404, or else a page with nothing on it
+    return page_json([service.stage_body(row) for row in rows], next_cursor)
 
 
 @router.post(
@@ -139,17 +174,16 @@ def create_stage(
 @router.get(
     "/stages/{stage_id}",
     summary="Read a stage",
+    response_model=StagePublic,
     responses={
         304: {"description": "Not modified"},
         **problem_responses(StageNotFound, ValidationFailed),
     },
 )
-async def read_stage(
-    session: SessionDep, stage_id: StageId, request: Request, response: Response
-) -> StagePublic:
-    # async, with the reads in one trip to the thread pool (see `list_stages`).
-    stage = await run_in_threadpool(service.read_stage_public, session, stage_id)
-    return read_tagged(request, response, stage)
+async def read_stage(stage_id: StageId, request: Request) -> Response:
+    # Its ETag is the one `read_tagged` gives the model (see `_read`).
+    body, etag = await _read(request, partial(service.read_stage_json, stage_id=stage_id))
+    return read_tagged_json(request, body, etag)
 
 
 @router.patch(

@@ -1,17 +1,19 @@
 """Stages: national order, the county's date window, who may change which stage."""
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pydantic_core
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
-from sykkelturen.concurrency import check_if_match, etag_of
-from sykkelturen.db import utcnow
+from sykkelturen.concurrency import check_if_match, etag_of, etag_of_json
+from sykkelturen.db import UTCDateTime, as_utc, utcnow
 from sykkelturen.pagination import PageParams, paginate_rows
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
@@ -35,6 +37,33 @@ from sykkelturen.stages.problems import (
 )
 from sykkelturen.tombstones import service as tombstones
 from sykkelturen.tours.models import Tour, TourCounty
+
+# What a stage's body is written from (`stage_json`): its row and its tour's zone, in one
+# statement built once (for a one-row read, building a select of every column costs more
+# than running it). Most rows read have their body kept (`stage_body`), so the row is read
+# with as little conversion as its key needs, and the rest is done when a body is written:
+# the JSON columns come as their text (parsed by pydantic_core, where SQLAlchemy's JSON type
+# runs `json.loads` behind two layers of result processors), the timestamps as the driver
+# reads them (tagged UTC by `as_utc`, `UTCDateTime`'s own rule). Each cost a page of stages
+# more than the rest of its rows.
+_STAGE: sa.Table = Stage.__table__  # type: ignore[attr-defined]
+_TOUR: sa.Table = Tour.__table__  # type: ignore[attr-defined]
+_JSON_COLUMNS = ("speeds_kmh", "needs", "transfer_after")
+_TIMESTAMPS = ("starts_at", "created_at", "updated_at", "day_changed_at")
+
+
+def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    if column.name in _JSON_COLUMNS:
+        return sa.cast(column, sa.Text).label(column.name)
+    if column.name in _TIMESTAMPS:
+        return sa.type_coerce(column, UTCDateTime.impl).label(column.name)
+    return column
+
+
+_STAGE_BODY_ROWS: sa.Select[Any] = sa.select(
+    *(_as_read(column) for column in _STAGE.columns), _TOUR.c.time_zone
+).join(_TOUR, _TOUR.c.id == _STAGE.c.tour_id)
+_ONE_STAGE_BODY_ROW = _STAGE_BODY_ROWS.where(_STAGE.c.id == sa.bindparam("stage_id"))
 
 
 def zone_of(tour: Tour) -> ZoneInfo:
@@ -64,7 +93,7 @@ def stage_public(stage: Stage, zone: ZoneInfo) -> StagePublic:
     )
 
 
-def _day(stage: Stage | sa.Row[Any]) -> StageDay:
+def _day(stage: Stage) -> StageDay:
     """What the day-of log and the actual track have changed (so the ETag follows them)."""
     return StageDay(
         log_entries=stage.log_entries,
@@ -74,13 +103,64 @@ def _day(stage: Stage | sa.Row[Any]) -> StageDay:
     )
 
 
-def stage_public_of_row(row: sa.Row[Any], zone: ZoneInfo) -> StagePublic:
-    """The same body from a plain row of the stage table, validated once (lists)."""
-    fields = row._asdict()
-    fields.pop("time_zone", None)  # the tour's, when the query brought it along
-    return StagePublic.model_validate(
-        fields | _local_start(row.starts_at, zone) | {"day": _day(row)}
-    )
+def stage_json(row: sa.Row[Any]) -> dict[str, Any]:
+    """A stage's body (`StagePublic`) as plain values, from a row of `_STAGE_BODY_ROWS`: the
+    values `stage_public` validates, in the models' field order, so that one
+    `pydantic_core.to_json` writes exactly the bytes the models write (the reads serve it
+    without building and validating four models a stage; tests/stages/test_stage_json.py
+    holds the two paths to the same bytes). Stored JSON is read as the models read it:
+    missing keys take their defaults, numbers of a float field are floats."""
+    # By name through the row's mapping: a quarter of the cost of its attributes.
+    m = row._mapping
+    needs = pydantic_core.from_json(m["needs"])
+    transfer = pydantic_core.from_json(m["transfer_after"]) if m["transfer_after"] else None
+    ridden_m = m["ridden_m"]
+    return {
+        "sequence": m["sequence"],
+        "county": m["county"],
+        "name": m["name"],
+        "date": m["date"],
+        "start_place": m["start_place"],
+        "finish_place": m["finish_place"],
+        "bikes": m["bikes"],
+        "notes": m["notes"],
+        "id": m["id"],
+        "tour_id": m["tour_id"],
+        **_local_start(as_utc(m["starts_at"]), ZoneInfo(m["time_zone"])),  # zones are cached
+        "speeds_kmh": [float(speed) for speed in pydantic_core.from_json(m["speeds_kmh"])],
+        "needs": {
+            "pilots": needs.get("pilots"),
+            "cyclists": needs.get("cyclists", 0),
+            "passengers": needs.get("passengers", 0),
+            "team": needs.get("team", {}),
+        },
+        "transfer_after": {
+            "mode": transfer["mode"],
+            "duration_minutes": transfer.get("duration_minutes"),
+            "note": transfer.get("note"),
+        }
+        if transfer
+        else None,
+        "day": {
+            "log_entries": m["log_entries"],
+            "last_log_entry_id": m["last_log_entry_id"],
+            "ridden_m": float(ridden_m) if ridden_m is not None else None,
+            "changed_at": as_utc(m["day_changed_at"]),
+        },
+        "version": m["version"],
+        "created_at": as_utc(m["created_at"]),
+        "updated_at": as_utc(m["updated_at"]),
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def stage_body(row: sa.Row[Any]) -> bytes:
+    """A stage's body as JSON, from a row of `_STAGE_BODY_ROWS`. It is a function of the row
+    alone, which holds everything the body shows (the tour's zone included), so each worker
+    keeps the bodies of the last few thousand rows read under the row itself: a page of
+    stages that did not change since it was last read costs its query alone, and a stage
+    that changed is another row (a kept body can never be stale)."""
+    return pydantic_core.to_json(stage_json(row), inf_nan_mode="null")
 
 
 @dataclass(frozen=True)
@@ -110,9 +190,9 @@ def get_stage(session: Session, stage_id: int) -> Stage:
 
 
 def list_stages(
-    session: Session,
+    connection: sa.Connection,
     *,
-    tour: Tour,
+    tour_id: int,
     county: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
@@ -120,36 +200,36 @@ def list_stages(
     page: PageParams,
 ) -> tuple[list[sa.Row[Any]], str | None]:
     """One page of the tour's stages as plain rows of the stage table: a Core query, so a
-    list of many stages builds no ORM objects (each body is validated once, from the row);
-    `only` keeps those ids alone (the ?phase= filter, which progress computes from every
-    domain's facts)."""
-    table: sa.Table = Stage.__table__  # type: ignore[attr-defined]
-    statement = sa.select(*table.columns).where(table.c.tour_id == tour.id)
+    list of many stages builds no ORM objects (each body is written from the row by
+    `stage_json`); `only` keeps those ids alone (the ?phase= filter, which progress computes
+    from every domain's facts). Each row carries its tour's zone."""
+    statement = _STAGE_BODY_ROWS.where(_STAGE.c.tour_id == tour_id)
     if only is not None:
-        statement = statement.where(col(Stage.id).in_(only))
+        statement = statement.where(_STAGE.c.id.in_(only))
     if county is not None:
-        statement = statement.where(col(Stage.county) == county)
+        statement = statement.where(_STAGE.c.county == county)
     if date_from is not None:
-        statement = statement.where(col(Stage.date) >= date_from)
+        statement = statement.where(_STAGE.c.date >= date_from)
     if date_to is not None:
-        statement = statement.where(col(Stage.date) <= date_to)
+        statement = statement.where(_STAGE.c.date <= date_to)
     return paginate_rows(
-        session, statement, page=page, order_by=[col(Stage.sequence)], key=lambda s: [s.sequence]
+        connection, statement, page=page, order_by=[col(Stage.sequence)], key=lambda s: [s.sequence]
     )
 
 
-def read_stage_public(session: Session, stage_id: int) -> StagePublic:
-    """`GET /stages/{id}`: all its reads in one call (one trip to a worker thread), as one
-    Core query for the stage row and its tour's zone."""
-    table: sa.Table = Stage.__table__  # type: ignore[attr-defined]
-    row = session.execute(
-        sa.select(*table.columns, col(Tour.time_zone))
-        .join(Tour, col(Tour.id) == table.c.tour_id)
-        .where(table.c.id == stage_id)
-    ).first()
+def read_stage_json(connection: sa.Connection, stage_id: int) -> tuple[bytes, str]:
+    """`GET /stages/{id}`: the body and its ETag, from one Core query for the stage row and
+    its tour's zone."""
+    row = connection.execute(_ONE_STAGE_BODY_ROW, {"stage_id": stage_id}).first()
     if row is None:
         raise StageNotFound(f"There is no stage {stage_id}.")
-    return stage_public_of_row(row, ZoneInfo(row.time_zone))
+    body = stage_body(row)
+    return body, _etag_of_body(body)
+
+
+# The tag of a kept body, kept beside it (a body is the same bytes object while its row
+# is unchanged, so finding it costs no hashing of its content).
+_etag_of_body = functools.lru_cache(maxsize=4096)(etag_of_json)
 
 
 def _starts_at(day: dt.date, start_time: dt.time | None, zone: ZoneInfo) -> dt.datetime | None:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from sykkelturen.audit import service as audit
@@ -48,8 +49,23 @@ def _resource(tour: Tour) -> audit.Resource:
 def get_tour(session: Session, tour_id: int) -> Tour:
     tour = session.get(Tour, tour_id)
     if tour is None:
-        raise TourNotFound(f"There is no tour {tour_id}.")
+        raise _not_found(tour_id)
     return tour
+
+
+# Built once (see `require_tour`).
+_TOUR_ID = sa.select(col(Tour.id)).where(col(Tour.id) == sa.bindparam("tour_id"))
+
+
+def require_tour(connection: sa.Connection, tour_id: int) -> None:
+    """404 as `get_tour` unless the tour is there, for reads that show nothing of it: one
+    column, no ORM object."""
+    if connection.execute(_TOUR_ID, {"tour_id": tour_id}).scalar() is None:
+        raise _not_found(tour_id)
+
+
+def _not_found(tour_id: int) -> TourNotFound:
+    return TourNotFound(f"There is no tour {tour_id}.")
 
 
 def list_tours(
