@@ -3,6 +3,7 @@ sheets under an ETag that changes with every write). Each worker keeps its own; 
 here can be stale, because a key names the content."""
 
 import gc
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -12,30 +13,39 @@ V = TypeVar("V")
 
 
 class LruCache(Generic[K, V]):
-    """At most `size` values, the least recently used dropped first."""
+    """At most `size` values, the least recently used dropped first. Safe to share between
+    threads (endpoints run in the thread pool): each look-up or insertion is one step under
+    a lock, so a value dropped by another thread between "is it there?" and "move it to the
+    end" cannot raise. Making a missing value happens outside the lock; two threads may both
+    make it, which is harmless because a key names the content."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
         """The value if kept (now the most recently used), else None."""
-        if key not in self.values:
-            return None
-        self.values.move_to_end(key)
-        return self.values[key]
+        with self._lock:
+            try:
+                self.values.move_to_end(key)
+            except KeyError:
+                return None
+            return self.values[key]
 
     def put(self, key: K, value: V) -> None:
         """Keep the value (as the most recently used), dropping the oldest past `size`."""
-        self.values[key] = value
-        self.values.move_to_end(key)
-        if len(self.values) > self.size:
-            self.values.popitem(last=False)
+        with self._lock:
+            self.values[key] = value
+            self.values.move_to_end(key)
+            while len(self.values) > self.size:
+                self.values.popitem(last=False)
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        if key in self.values:
-            self.values.move_to_end(key)
-            return self.values[key]
+        with self._lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
         value = make()
         self.put(key, value)
         return value
