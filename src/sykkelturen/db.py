@@ -5,9 +5,9 @@ same here: foreign keys enforced, timestamps timezone-aware UTC, writers that wa
 each other instead of failing.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -152,6 +152,54 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class StaleSnapshot(Exception):
+    """Raised by the store step of a `prepared_write` when a row its prepare step read has
+    changed since: the write is prepared again from what is there now."""
+
+
+Prepared = TypeVar("Prepared")
+Stored = TypeVar("Stored")
+
+# Prepared from a snapshot this many times before the last attempt prepares under the lock.
+SNAPSHOT_ATTEMPTS = 2
+
+
+def prepared_write(
+    request: Request,
+    prepare: Callable[[Session], Prepared],
+    store: Callable[[Session, Prepared], Stored],
+) -> Stored:
+    """A write whose reads and computation happen before its transaction takes any lock.
+
+    `prepare` reads what the write needs and computes everything (checks, placements, the
+    audit's before) in a read-only session: a plain snapshot on SQLite (no write lock),
+    no row locks on PostgreSQL. `store` then runs in one short write transaction, in this
+    same thread, and commits before this returns: it re-reads the version of each row the
+    prepared write was computed from, raises `StaleSnapshot` when one changed, and stores.
+    Each stale attempt is prepared again from what is there now (so a stale `If-Match`
+    gets its 412 from `prepare`, as before); the last attempt prepares inside the write
+    transaction itself (on SQLite under the lock from its first statement, as every other
+    write), where nothing can change under it, so the write always ends.
+
+    Call it from a worker thread, with no request session: on SQLite the database-wide
+    write lock is then held only for the store step, never across a thread-pool hop."""
+    app = request.app
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        with Session(app.state.engine, autoflush=False) as reading:
+            prepared = prepare(reading)
+        try:
+            with Session(app.state.write_engine, expire_on_commit=False) as writing:
+                stored = store(writing, prepared)
+                writing.commit()
+            return stored
+        except StaleSnapshot:
+            continue
+    with Session(app.state.write_engine, expire_on_commit=False) as writing:
+        stored = store(writing, prepare(writing))
+        writing.commit()
+    return stored
 
 
 class Versioned(SQLModel):
