@@ -5,7 +5,8 @@ same here: foreign keys enforced, timestamps timezone-aware UTC, writers that wa
 each other instead of failing.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -185,21 +186,32 @@ def prepared_write(
 
     Call it from a worker thread, with no request session: on SQLite the database-wide
     write lock is then held only for the store step, never across a thread-pool hop."""
-    app = request.app
-    for _ in range(SNAPSHOT_ATTEMPTS):
-        with Session(app.state.engine, autoflush=False) as reading:
-            prepared = prepare(reading)
-        try:
-            with Session(app.state.write_engine, expire_on_commit=False) as writing:
-                stored = store(writing, prepared)
-                writing.commit()
-            return stored
-        except StaleSnapshot:
-            continue
-    with Session(app.state.write_engine, expire_on_commit=False) as writing:
-        stored = store(writing, prepare(writing))
-        writing.commit()
-    return stored
+    engine: Engine = request.app.state.engine
+    # One connection for every step: one pool checkout (on PostgreSQL one pre-ping).
+    with engine.connect() as connection:
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            with _unit(connection, write=False) as reading:
+                prepared = prepare(reading)
+            try:
+                with _unit(connection, write=True) as writing:
+                    stored = store(writing, prepared)
+                    writing.commit()
+                return stored
+            except StaleSnapshot:
+                continue
+        with _unit(connection, write=True) as writing:
+            stored = store(writing, prepare(writing))
+            writing.commit()
+        return stored
+
+
+@contextmanager
+def _unit(connection: sa.Connection, *, write: bool) -> Iterator[Session]:
+    """A session of its own transaction on `connection`, rolled back unless committed: a
+    read-only one (a plain snapshot on SQLite), or a write (`BEGIN IMMEDIATE` on SQLite)."""
+    connection.execution_options(sqlite_immediate=write)
+    with Session(connection, autoflush=write, expire_on_commit=False) as session:
+        yield session
 
 
 class Versioned(SQLModel):
