@@ -4,6 +4,7 @@ never overwritten. A stale `If-Match` still gets 412, `If-Match: *` a write on w
 there now, a checkpoint lands on the route current when it is stored, and an upload
 re-places a checkpoint added meanwhile."""
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -232,3 +233,27 @@ class TestRoutePut:
         assert len(calls) == 2
         items = ok(callers.anonymous.get(f"{API}/stages/{stage['id']}/checkpoints"))["items"]
         assert [(c["name"], c["km"]) for c in items] == [("Kafé", pytest.approx(8.0, abs=0.01))]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"), reason="on SQLite the last attempt holds the lock"
+)
+def test_on_postgresql_a_write_that_keeps_going_stale_is_409(
+    callers: Callers, engine: Engine, meanwhile: Callable[..., list[int]]
+) -> None:
+    tour = tour_with_counties(callers.national)
+    stage = make_stage(callers.county_15, tour["id"])
+    url = f"{API}/stages/{stage['id']}"
+    names = iter(f"Meanwhile {n}" for n in range(db.SNAPSHOT_ATTEMPTS + 1))
+
+    def change() -> None:
+        rename(engine, stage["id"], next(names))()
+
+    meanwhile(stages, "prepare_update", change, times=db.SNAPSHOT_ATTEMPTS + 1)
+    problem(
+        callers.county_15.patch(url, json={"notes": "never"}, headers={"If-Match": "*"}),
+        409,
+        "conflict",
+    )
+    now = ok(callers.anonymous.get(url))
+    assert (now["name"], now["notes"]) == (f"Meanwhile {db.SNAPSHOT_ATTEMPTS}", None)

@@ -20,6 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Field, Session, SQLModel
 
 from sykkelturen.config import Settings
+from sykkelturen.problems import Conflict
 
 # Constraint names that Alembic can diff and drop on every database.
 SQLModel.metadata.naming_convention = {
@@ -163,7 +164,8 @@ class StaleSnapshot(Exception):
 Prepared = TypeVar("Prepared")
 Stored = TypeVar("Stored")
 
-# Prepared from a snapshot this many times before the last attempt prepares under the lock.
+# On SQLite, prepared from a snapshot this many times before an attempt prepares under the
+# lock; on PostgreSQL, the attempts before a write that keeps going stale is refused (409).
 SNAPSHOT_ATTEMPTS = 2
 
 
@@ -175,34 +177,43 @@ def prepared_write(
     """A write whose reads and computation happen before its transaction takes any lock.
 
     `prepare` reads what the write needs and computes everything (checks, placements, the
-    audit's before) in a read-only session: a plain snapshot on SQLite (no write lock),
-    no row locks on PostgreSQL. `store` then runs in one short write transaction, in this
-    same thread, and commits before this returns: it re-reads the version of each row the
-    prepared write was computed from, raises `StaleSnapshot` when one changed, and stores.
-    Each stale attempt is prepared again from what is there now (so a stale `If-Match`
-    gets its 412 from `prepare`, as before); the last attempt prepares inside the write
-    transaction itself (on SQLite under the lock from its first statement, as every other
-    write), where nothing can change under it, so the write always ends.
+    audit's before); `store` re-reads the version of each row the prepared write was
+    computed from, raises `StaleSnapshot` when one changed, and stores. Each stale attempt
+    is prepared again from what is there now (so a stale `If-Match` gets its 412 from
+    `prepare`, as before).
 
-    Call it from a worker thread, with no request session: on SQLite the database-wide
-    write lock is then held only for the store step, never across a thread-pool hop."""
+    On SQLite `prepare` runs in a read-only snapshot, without the database-wide write lock,
+    and only `store` in the write transaction (`BEGIN IMMEDIATE`). After SNAPSHOT_ATTEMPTS
+    stale snapshots the last attempt prepares inside the write transaction itself, under the
+    lock from its first statement as every other write, where nothing can change under it,
+    so the write always ends. On PostgreSQL, where a write locks only the rows it writes,
+    both run in the one write transaction (a separate snapshot would only add round trips);
+    `store` still sees what others committed after `prepare` read, and is prepared again.
+
+    Call it from a worker thread, with no request session: it commits before it returns,
+    so the lock is held only within this call, never across a thread-pool hop."""
     engine: Engine = request.app.state.engine
+    snapshots = SNAPSHOT_ATTEMPTS if engine.dialect.name == "sqlite" else 0
     # One connection for every step: one pool checkout (on PostgreSQL one pre-ping).
     with engine.connect() as connection:
-        for _ in range(SNAPSHOT_ATTEMPTS):
-            with _unit(connection, write=False) as reading:
-                prepared = prepare(reading)
+        for attempt in range(SNAPSHOT_ATTEMPTS + 1):
             try:
-                with _unit(connection, write=True) as writing:
-                    stored = store(writing, prepared)
-                    writing.commit()
+                if attempt < snapshots:
+                    with _unit(connection, write=False) as reading:
+                        prepared = prepare(reading)
+                    with _unit(connection, write=True) as writing:
+                        stored = store(writing, prepared)
+                        writing.commit()
+                else:
+                    with _unit(connection, write=True) as writing:
+                        prepared = prepare(writing)
+                        writing.expire_all()  # `store` reads the rows again, as they are now
+                        stored = store(writing, prepared)
+                        writing.commit()
                 return stored
             except StaleSnapshot:
                 continue
-        with _unit(connection, write=True) as writing:
-            stored = store(writing, prepare(writing))
-            writing.commit()
-        return stored
+    raise Conflict("What this changes was changed by others while it was saved; send it again.")
 
 
 @contextmanager
