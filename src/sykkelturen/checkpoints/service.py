@@ -27,8 +27,15 @@ from sykkelturen.db import StaleSnapshot, utcnow
 from sykkelturen.gpx import geometry
 from sykkelturen.measures.models import Measure
 from sykkelturen.routes import placement
+from sykkelturen.routes.models import RouteVersion
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
-from sykkelturen.routes.versions import VersionKey, current_version, route_line, version_key
+from sykkelturen.routes.versions import (
+    VersionKey,
+    current_version,
+    load_line,
+    route_line,
+    version_key,
+)
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones import service as tombstones
@@ -274,8 +281,7 @@ class CheckpointPlan:
     route: VersionKey | None
 
 
-def _route_key(session: Session, stage: Stage) -> VersionKey | None:
-    version = current_version(session, stage)
+def _route_key(version: RouteVersion | None) -> VersionKey | None:
     return version_key(version.id, version.sha256, version.uploaded_at) if version else None
 
 
@@ -285,10 +291,11 @@ def prepare_checkpoint(
     """Check and place a new checkpoint (the route's line read, the place found) without
     storing it; `store_checkpoint` stores it if the stage's route is still that version."""
     actor.require_county_write(stage.county)
+    version = current_version(session, stage)
     checkpoint = _placed(
         session,
         stage=stage,
-        line=route_line(session, stage),
+        line=load_line(version).snapper() if version is not None else None,
         name=data.name,
         kind=data.kind,
         lat=data.lat,
@@ -299,7 +306,7 @@ def prepare_checkpoint(
         municipality=data.municipality,
         notes=data.notes,
     )
-    return CheckpointPlan(checkpoint=checkpoint, route=_route_key(session, stage))
+    return CheckpointPlan(checkpoint=checkpoint, route=_route_key(version))
 
 
 def store_checkpoint(
@@ -308,7 +315,7 @@ def store_checkpoint(
     """Store a prepared checkpoint: `StaleSnapshot` when the stage has another route
     version by now (it is placed again); the one-start-one-finish rule checked again."""
     actor.require_county_write(stage.county)
-    if _route_key(session, stage) != plan.route:
+    if _route_key(current_version(session, stage)) != plan.route:
         raise StaleSnapshot(f"Stage {stage.id} has a new route since the checkpoint was placed.")
     _check_kind(session, stage, plan.checkpoint.kind, None)
     return _store_new(session, actor=actor, stage=stage, checkpoint=plan.checkpoint)
