@@ -1,7 +1,11 @@
 """Concurrent writers on a real server, then proof that nothing was lost.
 
     .venv/bin/python -m bench.load [--database sqlite|postgresql|both] [--seconds 20]
-                                   [--workers 4]
+                                   [--workers 4] [--postgres-url URL]
+
+PostgreSQL needs `--postgres-url`, a database of your own: the benchmark drops and creates
+`<its name>_live` beside it (never CI's `test`, whose `test_live` the suite uses). Without
+it only SQLite runs.
 
 Starts `sykkelturen serve --workers N` on loopback (SQLite file and/or PostgreSQL) and
 drives it from threads, each its own keep-alive connection:
@@ -37,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from tests import live
 
@@ -44,7 +49,7 @@ API = "/api/v1"
 COUNTIES = ("15", "50", "46", "18")
 WRITE_OK = {200, 201}
 RACE_REFUSED = {409, 412}
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CI_DATABASE = "test"  # .ci/run's; its `test_live` belongs to the suite running there
 
 
 @dataclass
@@ -536,12 +541,25 @@ def load_test(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql", "both"],
+        help="default: both with --postgres-url, else sqlite",
+    )
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument(
+        "--postgres-url",
+        help="a PostgreSQL database of your own; <its name>_live is dropped and made anew",
+    )
     args = parser.parse_args()
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    database = args.database or ("both" if args.postgres_url else "sqlite")
+    kinds = ["sqlite", "postgresql"] if database == "both" else [database]
+    if "postgresql" in kinds:
+        if not args.postgres_url:
+            parser.error("PostgreSQL needs --postgres-url (a database of your own)")
+        if make_url(args.postgres_url).database == CI_DATABASE:
+            parser.error(f"--postgres-url names CI's database {CI_DATABASE!r}; use your own")
     failed = False
     for kind in kinds:
         with tempfile.TemporaryDirectory() as tmp:

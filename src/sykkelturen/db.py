@@ -5,9 +5,10 @@ same here: foreign keys enforced, timestamps timezone-aware UTC, writers that wa
 each other instead of failing.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -19,6 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Field, Session, SQLModel
 
 from sykkelturen.config import Settings
+from sykkelturen.problems import Conflict
 
 # Constraint names that Alembic can diff and drop on every database.
 SQLModel.metadata.naming_convention = {
@@ -157,6 +159,75 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class StaleSnapshot(Exception):
+    """Raised by the store step of a `prepared_write` when a row its prepare step read has
+    changed since: the write is prepared again from what is there now."""
+
+
+Prepared = TypeVar("Prepared")
+Stored = TypeVar("Stored")
+
+# On SQLite, prepared from a snapshot this many times before an attempt prepares under the
+# lock; on PostgreSQL, the attempts before a write that keeps going stale is refused (409).
+SNAPSHOT_ATTEMPTS = 2
+
+
+def prepared_write(
+    request: Request,
+    prepare: Callable[[Session], Prepared],
+    store: Callable[[Session, Prepared], Stored],
+) -> Stored:
+    """A write whose reads and computation happen before its transaction takes any lock.
+
+    `prepare` reads what the write needs and computes everything (checks, placements, the
+    audit's before); `store` re-reads the version of each row the prepared write was
+    computed from, raises `StaleSnapshot` when one changed, and stores. Each stale attempt
+    is prepared again from what is there now (so a stale `If-Match` gets its 412 from
+    `prepare`, as before).
+
+    On SQLite `prepare` runs in a read-only snapshot, without the database-wide write lock,
+    and only `store` in the write transaction (`BEGIN IMMEDIATE`). After SNAPSHOT_ATTEMPTS
+    stale snapshots the last attempt prepares inside the write transaction itself, under the
+    lock from its first statement as every other write, where nothing can change under it,
+    so the write always ends. On PostgreSQL, where a write locks only the rows it writes,
+    both run in the one write transaction (a separate snapshot would only add round trips);
+    `store` still sees what others committed after `prepare` read, and is prepared again.
+
+    Call it from a worker thread, with no request session: it commits before it returns,
+    so the lock is held only within this call, never across a thread-pool hop."""
+    engine: Engine = request.app.state.engine
+    snapshots = SNAPSHOT_ATTEMPTS if engine.dialect.name == "sqlite" else 0
+    # One connection for every step: one pool checkout (on PostgreSQL one pre-ping).
+    with engine.connect() as connection:
+        for attempt in range(SNAPSHOT_ATTEMPTS + 1):
+            try:
+                if attempt < snapshots:
+                    with _unit(connection, write=False) as reading:
+                        prepared = prepare(reading)
+                    with _unit(connection, write=True) as writing:
+                        stored = store(writing, prepared)
+                        writing.commit()
+                else:
+                    with _unit(connection, write=True) as writing:
+                        prepared = prepare(writing)
+                        writing.expire_all()  # `store` reads the rows again, as they are now
+                        stored = store(writing, prepared)
+                        writing.commit()
+                return stored
+            except StaleSnapshot:
+                continue
+    raise Conflict("What this changes was changed by others while it was saved; send it again.")
+
+
+@contextmanager
+def _unit(connection: sa.Connection, *, write: bool) -> Iterator[Session]:
+    """A session of its own transaction on `connection`, rolled back unless committed: a
+    read-only one (a plain snapshot on SQLite), or a write (`BEGIN IMMEDIATE` on SQLite)."""
+    connection.execution_options(sqlite_immediate=write)
+    with Session(connection, autoflush=write, expire_on_commit=False) as session:
+        yield session
 
 
 class Versioned(SQLModel):

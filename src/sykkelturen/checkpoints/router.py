@@ -1,6 +1,8 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session
 
 from sykkelturen.activities import service as activities
 from sykkelturen.checkpoints import service
@@ -16,8 +18,8 @@ from sykkelturen.checkpoints.problems import (
     CheckpointNotFound,
     NoRouteForKm,
 )
-from sykkelturen.concurrency import IfMatch, read_tagged, tagged
-from sykkelturen.db import SessionDep
+from sykkelturen.concurrency import IfMatch, etag_of, read_tagged, set_etag, tagged
+from sykkelturen.db import SessionDep, prepared_write
 from sykkelturen.measures import service as measures
 from sykkelturen.pagination import Page
 from sykkelturen.problems import (
@@ -29,7 +31,8 @@ from sykkelturen.problems import (
 )
 from sykkelturen.routes.problems import KmBeyondRoute
 from sykkelturen.security import CountyWriter
-from sykkelturen.stages.dependencies import StageDep
+from sykkelturen.stages import service as stages
+from sykkelturen.stages.dependencies import StageDep, StageId
 from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.values import MAX_ID
 
@@ -75,19 +78,35 @@ def list_checkpoints(session: SessionDep, stage: StageDep) -> Page[CheckpointPub
         ValidationFailed,
     ),
 )
-def create_checkpoint(
+async def create_checkpoint(
     request: Request,
     response: Response,
-    session: SessionDep,
     actor: CountyWriter,
-    stage: StageDep,
+    stage_id: StageId,
     data: CheckpointCreate,
 ) -> CheckpointPublic:
-    checkpoint = service.create_checkpoint(session, actor=actor, stage=stage, data=data)
+    # Placed on the route from a snapshot, then stored in one short transaction, in one
+    # trip to a worker thread (see db.prepared_write).
+    def prepare(session: Session) -> service.CheckpointPlan:
+        stage = stages.get_stage(session, stage_id)
+        return service.prepare_checkpoint(session, actor=actor, stage=stage, data=data)
+
+    def store(session: Session, plan: service.CheckpointPlan) -> CheckpointPublic:
+        stage = stages.get_stage(session, stage_id)
+        return service.public(
+            service.store_checkpoint(session, actor=actor, stage=stage, plan=plan)
+        )
+
+    def write() -> tuple[CheckpointPublic, str]:
+        body = prepared_write(request, prepare, store)
+        return body, etag_of(body)  # after the commit: outside the lock
+
+    body, tag = await run_in_threadpool(write)
     response.headers["Location"] = str(
-        request.url_for("read_checkpoint", stage_id=stage.id, checkpoint_id=checkpoint.id)
+        request.url_for("read_checkpoint", stage_id=stage_id, checkpoint_id=body.id)
     )
-    return tagged(response, service.public(checkpoint))
+    set_etag(response, tag)
+    return body
 
 
 @router.get(

@@ -1,6 +1,7 @@
 """Checkpoints placed on the stage's current route."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
@@ -22,11 +23,18 @@ from sykkelturen.checkpoints.problems import (
     NoRouteForKm,
 )
 from sykkelturen.concurrency import check_if_match, etag_of
-from sykkelturen.db import utcnow
+from sykkelturen.db import StaleSnapshot, utcnow
 from sykkelturen.gpx import geometry
 from sykkelturen.routes import placement
+from sykkelturen.routes.models import RouteVersion
 from sykkelturen.routes.placement import FAR_FROM_ROUTE_M
-from sykkelturen.routes.versions import route_line
+from sykkelturen.routes.versions import (
+    VersionKey,
+    current_version,
+    load_line,
+    route_line,
+    version_key,
+)
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import Stage
 from sykkelturen.tombstones import service as tombstones
@@ -137,12 +145,41 @@ def _by_point(
     return placement.by_point(line, lat, lon, near_km=near_km) if line is not None else None
 
 
-def resnap_all(session: Session, *, stage: Stage, line: geometry.SnapLine) -> None:
+@dataclass(frozen=True)
+class ResnapPlan:
+    """Where each checkpoint of a stage lands on a new line, found before the write lock:
+    checkpoint id → (the version it was placed from, its place)."""
+
+    places: dict[int, tuple[int, placement.Placement | None]]
+
+
+def plan_resnap(session: Session, *, stage_id: int, line: geometry.SnapLine) -> ResnapPlan:
+    rows = session.exec(select(Checkpoint).where(Checkpoint.stage_id == stage_id)).all()
+    return ResnapPlan(
+        {c.id: (c.version, _by_point(line, c.lat, c.lon, c.km)) for c in rows if c.id is not None}
+    )
+
+
+def resnap_all(
+    session: Session, *, stage: Stage, line: geometry.SnapLine, plan: ResnapPlan | None = None
+) -> None:
     """A new route version moves every checkpoint onto the new line: the place itself
     (lat/lon), on the pass nearest where it was (its old km), so a place the route passes
-    twice keeps its pass."""
-    for checkpoint in session.exec(select(Checkpoint).where(Checkpoint.stage_id == stage.id)).all():
-        _set_place(checkpoint, _by_point(line, checkpoint.lat, checkpoint.lon, checkpoint.km))
+    twice keeps its pass. With a `plan` the places were found beforehand: `StaleSnapshot`
+    when the stage's checkpoints are no longer the ones it was made from."""
+    rows = session.exec(select(Checkpoint).where(Checkpoint.stage_id == stage.id)).all()
+    if plan is not None and {c.id: c.version for c in rows} != {
+        i: version for i, (version, _) in plan.places.items()
+    }:
+        raise StaleSnapshot(f"Stage {stage.id}'s checkpoints changed since they were placed.")
+    for checkpoint in rows:
+        assert checkpoint.id is not None
+        place = (
+            plan.places[checkpoint.id][1]
+            if plan is not None
+            else _by_point(line, checkpoint.lat, checkpoint.lon, checkpoint.km)
+        )
+        _set_place(checkpoint, place)
         session.add(checkpoint)
 
 
@@ -163,6 +200,39 @@ def add_checkpoint(
     notes: str | None = None,
 ) -> Checkpoint:
     """A checkpoint at km along `line` (kept exactly), or at lat/lon (snapped)."""
+    checkpoint = _placed(
+        session,
+        stage=stage,
+        line=line,
+        name=name,
+        kind=kind,
+        lat=lat,
+        lon=lon,
+        km=km,
+        near_km=near_km,
+        dwell_minutes=dwell_minutes,
+        municipality=municipality,
+        notes=notes,
+    )
+    return _store_new(session, actor=actor, stage=stage, checkpoint=checkpoint)
+
+
+def _placed(
+    session: Session,
+    *,
+    stage: Stage,
+    line: geometry.SnapLine | None,
+    name: str,
+    kind: CheckpointKind,
+    lat: float | None,
+    lon: float | None,
+    km: float | None,
+    near_km: float | None,
+    dwell_minutes: int,
+    municipality: str | None,
+    notes: str | None,
+) -> Checkpoint:
+    """The new checkpoint, placed on `line`, not yet in the session."""
     assert stage.id is not None
     _check_kind(session, stage, kind, None)
     if km is not None:
@@ -184,6 +254,12 @@ def add_checkpoint(
         notes=notes,
     )
     _set_place(checkpoint, place)
+    return checkpoint
+
+
+def _store_new(
+    session: Session, *, actor: Actor, stage: Stage, checkpoint: Checkpoint
+) -> Checkpoint:
     session.add(checkpoint)
     session.flush()
     audit.record(
@@ -196,15 +272,29 @@ def add_checkpoint(
     return checkpoint
 
 
-def create_checkpoint(
+@dataclass(frozen=True)
+class CheckpointPlan:
+    """A new checkpoint placed before any write lock, and the route version it is on."""
+
+    checkpoint: Checkpoint  # not in any session
+    route: VersionKey | None
+
+
+def _route_key(version: RouteVersion | None) -> VersionKey | None:
+    return version_key(version.id, version.sha256, version.uploaded_at) if version else None
+
+
+def prepare_checkpoint(
     session: Session, *, actor: Actor, stage: Stage, data: CheckpointCreate
-) -> Checkpoint:
+) -> CheckpointPlan:
+    """Check and place a new checkpoint (the route's line read, the place found) without
+    storing it; `store_checkpoint` stores it if the stage's route is still that version."""
     actor.require_county_write(stage.county)
-    return add_checkpoint(
+    version = current_version(session, stage)
+    checkpoint = _placed(
         session,
-        actor=actor,
         stage=stage,
-        line=route_line(session, stage),
+        line=load_line(version).snapper() if version is not None else None,
         name=data.name,
         kind=data.kind,
         lat=data.lat,
@@ -215,6 +305,26 @@ def create_checkpoint(
         municipality=data.municipality,
         notes=data.notes,
     )
+    return CheckpointPlan(checkpoint=checkpoint, route=_route_key(version))
+
+
+def store_checkpoint(
+    session: Session, *, actor: Actor, stage: Stage, plan: CheckpointPlan
+) -> Checkpoint:
+    """Store a prepared checkpoint: `StaleSnapshot` when the stage has another route
+    version by now (it is placed again); the one-start-one-finish rule checked again."""
+    actor.require_county_write(stage.county)
+    if _route_key(current_version(session, stage)) != plan.route:
+        raise StaleSnapshot(f"Stage {stage.id} has a new route since the checkpoint was placed.")
+    _check_kind(session, stage, plan.checkpoint.kind, None)
+    return _store_new(session, actor=actor, stage=stage, checkpoint=plan.checkpoint)
+
+
+def create_checkpoint(
+    session: Session, *, actor: Actor, stage: Stage, data: CheckpointCreate
+) -> Checkpoint:
+    plan = prepare_checkpoint(session, actor=actor, stage=stage, data=data)
+    return store_checkpoint(session, actor=actor, stage=stage, plan=plan)
 
 
 _NULLABLE = {"municipality", "notes"}

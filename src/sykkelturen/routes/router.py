@@ -3,9 +3,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlmodel import Session
 
 from sykkelturen.bodies import ACCEPTS_CODINGS
 from sykkelturen.checkpoints.problems import CheckpointKindTaken
+from sykkelturen.checkpoints.service import ResnapPlan, plan_resnap
 from sykkelturen.concurrency import (
     IfMatch,
     conditional_get,
@@ -16,7 +19,7 @@ from sykkelturen.concurrency import (
     tagged,
 )
 from sykkelturen.config import Settings
-from sykkelturen.db import SessionDep
+from sykkelturen.db import SessionDep, prepared_write
 from sykkelturen.downloads import content_disposition
 from sykkelturen.negotiation import JSON, add_vary, choose
 from sykkelturen.openapi import download_responses
@@ -142,10 +145,9 @@ ROUTE_MEDIA = {RouteFormat.json: JSON, RouteFormat.gpx: GPX, RouteFormat.geojson
         ),
     },
 )
-def upload_route(
+async def upload_route(
     request: Request,
     response: Response,
-    session: SessionDep,
     actor: CountyWriter,
     target: UploadTargetDep,
     upload: UploadDep,
@@ -161,31 +163,46 @@ def upload_route(
         ),
     ] = None,
 ) -> UploadResult:
-    # The body has arrived and no transaction is open: read and measure it first, then
-    # write in one short transaction, so a slow or large upload holds up nobody.
+    # The body has arrived and no transaction is open: read and measure it first, place
+    # the stage's checkpoints on it from a snapshot, then write in one short transaction,
+    # all in one trip to a worker thread (see db.prepared_write), so a slow or large upload
+    # holds up nobody.
     settings: Settings = request.app.state.settings
     import_waypoints = waypoints == "import"
-    prepared = service.prepare_upload(
-        upload,
-        max_inflated_bytes=settings.max_inflated_bytes,
-        max_points=settings.max_route_points,
-        track=track,
-        import_waypoints=import_waypoints,
-        county=target.county,
-        county_box=target.county_box,
-    )
-    result = service.store_upload(
-        session,
-        actor=actor,
-        stage_id=target.stage_id,
-        prepared=prepared,
-        note=upload.note,
-        track=track,
-        import_waypoints=import_waypoints,
-    )
+
+    def write() -> tuple[UploadResult, str]:
+        prepared = service.prepare_upload(
+            upload,
+            max_inflated_bytes=settings.max_inflated_bytes,
+            max_points=settings.max_route_points,
+            track=track,
+            import_waypoints=import_waypoints,
+            county=target.county,
+            county_box=target.county_box,
+        )
+
+        def resnap(session: Session) -> ResnapPlan:
+            return plan_resnap(session, stage_id=target.stage_id, line=prepared.snapper)
+
+        def store(session: Session, plan: ResnapPlan) -> UploadResult:
+            return service.store_upload(
+                session,
+                actor=actor,
+                stage_id=target.stage_id,
+                prepared=prepared,
+                note=upload.note,
+                track=track,
+                import_waypoints=import_waypoints,
+                resnap=plan,
+            )
+
+        result = prepared_write(request, resnap, store)
+        # The ETag of the route (GET …/route), to report it with next.
+        return result, etag_of(RouteVersionPublic.model_validate(result, from_attributes=True))
+
+    result, tag = await run_in_threadpool(write)
     response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-    # The ETag of the route (GET …/route), to report it with next.
-    set_etag(response, etag_of(RouteVersionPublic.model_validate(result, from_attributes=True)))
+    set_etag(response, tag)
     return result
 
 

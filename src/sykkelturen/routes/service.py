@@ -270,8 +270,10 @@ def store_upload(
     note: str | None,
     track: int | None,
     import_waypoints: bool,
+    resnap: checkpoints.ResnapPlan | None = None,
 ) -> UploadResult:
-    """The write itself: a short transaction that checks and stores what was prepared."""
+    """The write itself: a short transaction that checks and stores what was prepared
+    (`resnap`: where the stage's checkpoints land on the new line, found beforehand)."""
     # Two contacts uploading at once: on PostgreSQL the second waits here until the first
     # commits, then numbers its version after it. (SQLite writers already queue.)
     stage = session.exec(
@@ -310,7 +312,7 @@ def store_upload(
     session.add(version)
     session.flush()
     snapper = prepared.snapper
-    checkpoints.resnap_all(session, stage=stage, line=snapper)
+    checkpoints.resnap_all(session, stage=stage, line=snapper, plan=resnap)
     imported = 0
     if import_waypoints:
         for waypoint in line.waypoints:

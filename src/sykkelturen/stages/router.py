@@ -9,9 +9,15 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from sykkelturen.concurrency import IfMatch, read_tagged_json, tagged
+from sykkelturen.concurrency import (
+    IfMatch,
+    etag_of,
+    read_tagged_json,
+    set_etag,
+    tagged,
+)
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
-from sykkelturen.db import SessionDep
+from sykkelturen.db import SessionDep, prepared_write
 from sykkelturen.pagination import Page, PageParams, PageQuery, page_json
 from sykkelturen.privacy.ties import county_ties
 from sykkelturen.problems import (
@@ -196,25 +202,47 @@ async def read_stage(stage_id: StageId, request: Request) -> Response:
         *WRITE_PROBLEMS, StageNotFound, *RULE_PROBLEMS, *MOVE_PROBLEMS, SeatsTaken
     ),
 )
-def update_stage(
-    session: SessionDep,
+async def update_stage(
+    request: Request,
     actor: CountyWriter,
-    stage: StageDep,
+    stage_id: StageId,
     data: StageUpdate,
     if_match: IfMatch,
     response: Response,
 ) -> StagePublic:
-    tour = get_tour(session, stage.tour_id)
-    stage = service.update_stage(
-        session,
-        actor=actor,
-        tour=tour,
-        stage=stage,
-        data=data,
-        if_match=if_match,
-        dependents=DEPENDENTS,
-    )
-    return tagged(response, service.stage_public(stage, service.zone_of(tour)))
+    # Checked against a snapshot, then stored in one short transaction, all in one trip to
+    # a worker thread: on SQLite the write lock is held only while storing (see
+    # db.prepared_write), never across a thread-pool hop.
+    def prepare(session: Session) -> service.StageUpdatePlan:
+        stage = service.get_stage(session, stage_id)
+        return service.prepare_update(
+            session,
+            actor=actor,
+            tour=get_tour(session, stage.tour_id),
+            stage=stage,
+            data=data,
+            if_match=if_match,
+            dependents=DEPENDENTS,
+        )
+
+    def store(session: Session, plan: service.StageUpdatePlan) -> StagePublic:
+        stage = service.get_stage(session, plan.stage_id)
+        return service.store_update(
+            session,
+            actor=actor,
+            tour=get_tour(session, stage.tour_id),
+            stage=stage,
+            plan=plan,
+            dependents=DEPENDENTS,
+        )
+
+    def write() -> tuple[StagePublic, str]:
+        body = prepared_write(request, prepare, store)
+        return body, etag_of(body)  # after the commit: outside the lock
+
+    body, tag = await run_in_threadpool(write)
+    set_etag(response, tag)
+    return body
 
 
 @router.delete(

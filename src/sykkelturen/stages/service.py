@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
 from sykkelturen.concurrency import check_if_match, etag_of, etag_of_json
-from sykkelturen.db import UTCDateTime, as_utc, utcnow
+from sykkelturen.db import StaleSnapshot, UTCDateTime, as_utc, utcnow
 from sykkelturen.pagination import PageParams, paginate_rows
 from sykkelturen.security import Actor
 from sykkelturen.stages.models import (
@@ -315,6 +315,122 @@ def create_stage(session: Session, *, actor: Actor, tour: Tour, data: StageCreat
 _NULLABLE = {"start_time", "start_place", "finish_place", "transfer_after", "notes"}
 
 
+@dataclass(frozen=True)
+class StageUpdatePlan:
+    """A PATCH checked against the stage as read, before any write lock: what it changes,
+    and the stage's body before it (the audit's `before`) with what that was read from."""
+
+    stage_id: int
+    read_from: tuple[Any, ...]  # `_revision` of the stage and tour the plan was made from
+    before: StagePublic
+    changes: dict[str, Any]
+    start_time: dt.time | None
+
+
+def _revision(stage: Stage, tour: Tour) -> tuple[Any, ...]:
+    """Everything the stage's body is made of changes one of these: its row version, the
+    day columns the day-of log sets without one, and the tour (its time zone)."""
+    return (
+        stage.version,
+        stage.log_entries,
+        stage.last_log_entry_id,
+        stage.ridden_m,
+        stage.day_changed_at,
+        tour.version,
+    )
+
+
+def prepare_update(
+    session: Session,
+    *,
+    actor: Actor,
+    tour: Tour,
+    stage: Stage,
+    data: StageUpdate,
+    if_match: str,
+    dependents: Dependents,
+) -> StageUpdatePlan:
+    """Everything of a PATCH that needs no lock: `If-Match`, the changes, a move's ties.
+    Changes nothing; `store_update` re-checks the rules that read other rows."""
+    actor.require_county_write(stage.county)
+    before = stage_public(stage, zone_of(tour))
+    check_if_match(if_match, etag_of(before))
+    changes = {
+        name: value
+        for name, value in data.model_dump(exclude_unset=True).items()
+        if value is not None or name in _NULLABLE
+    }
+    if "county" in changes and changes["county"] != stage.county:
+        actor.require_county_write(changes["county"])
+        _refuse_move_with_ties(session, stage, changes["county"], dependents)
+    start_time = changes.pop("start_time", before.start_time)
+    if "needs" in changes:
+        changes["needs"] = _needs_json(
+            StageNeeds.model_validate(changes["needs"]), changes.get("bikes", stage.bikes)
+        )
+    assert stage.id is not None
+    return StageUpdatePlan(
+        stage_id=stage.id,
+        read_from=_revision(stage, tour),
+        before=before,
+        changes=changes,
+        start_time=start_time,
+    )
+
+
+def _refuse_move_with_ties(
+    session: Session, stage: Stage, county: str, dependents: Dependents
+) -> None:
+    ties = dependents.county_ties(session, stage)
+    if ties:
+        raise StageHasPeopleOfCounty(
+            f"Stage {stage.id} still names people of county {stage.county}, whom county "
+            f"{county} may neither see nor edit: {'; '.join(ties)}. Remove or "
+            "replace them, then move the stage."
+        )
+
+
+def store_update(
+    session: Session,
+    *,
+    actor: Actor,
+    tour: Tour,
+    stage: Stage,
+    plan: StageUpdatePlan,
+    dependents: Dependents,
+) -> StagePublic:
+    """The write of a prepared PATCH, in the transaction that stores it: `StaleSnapshot`
+    when the stage or tour changed since the plan was made (it is made again), else the
+    rules that read other rows checked again, the row stored and audited. Returns the
+    stage's new body."""
+    if _revision(stage, tour) != plan.read_from:
+        raise StaleSnapshot(f"Stage {stage.id} changed since the update was prepared.")
+    changes = plan.changes
+    if "county" in changes and changes["county"] != stage.county:
+        # What names the stage's county can have been added meanwhile.
+        _refuse_move_with_ties(session, stage, changes["county"], dependents)
+    zone = zone_of(tour)
+    stage.sqlmodel_update(changes)
+    stage.starts_at = _starts_at(stage.date, plan.start_time, zone)
+    _check_rules(session, tour=tour, stage=stage)
+    if stage.bikes < plan.before.bikes:
+        with session.no_autoflush:
+            dependents.check_seats_for_bikes(session, stage, stage.bikes)
+    stage.updated_at = utcnow()
+    session.add(stage)
+    session.flush()
+    after = stage_public(stage, zone)
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        resource=_resource(stage),
+        before=plan.before,
+        after=after,
+    )
+    return after
+
+
 def update_stage(
     session: Session,
     *,
@@ -325,46 +441,17 @@ def update_stage(
     if_match: str,
     dependents: Dependents,
 ) -> Stage:
-    actor.require_county_write(stage.county)
-    zone = zone_of(tour)
-    before = stage_public(stage, zone)
-    check_if_match(if_match, etag_of(before))
-    changes = {
-        name: value
-        for name, value in data.model_dump(exclude_unset=True).items()
-        if value is not None or name in _NULLABLE
-    }
-    if "county" in changes and changes["county"] != stage.county:
-        actor.require_county_write(changes["county"])
-        ties = dependents.county_ties(session, stage)
-        if ties:
-            raise StageHasPeopleOfCounty(
-                f"Stage {stage.id} still names people of county {stage.county}, whom county "
-                f"{changes['county']} may neither see nor edit: {'; '.join(ties)}. Remove or "
-                "replace them, then move the stage."
-            )
-    start_time = changes.pop("start_time", before.start_time)
-    if "needs" in changes:
-        changes["needs"] = _needs_json(
-            StageNeeds.model_validate(changes["needs"]), changes.get("bikes", stage.bikes)
-        )
-    stage.sqlmodel_update(changes)
-    stage.starts_at = _starts_at(stage.date, start_time, zone)
-    _check_rules(session, tour=tour, stage=stage)
-    if stage.bikes < before.bikes:
-        with session.no_autoflush:
-            dependents.check_seats_for_bikes(session, stage, stage.bikes)
-    stage.updated_at = utcnow()
-    session.add(stage)
-    session.flush()
-    audit.record(
+    """A PATCH prepared and stored in one transaction."""
+    plan = prepare_update(
         session,
         actor=actor,
-        action="update",
-        resource=_resource(stage),
-        before=before,
-        after=stage_public(stage, zone),
+        tour=tour,
+        stage=stage,
+        data=data,
+        if_match=if_match,
+        dependents=dependents,
     )
+    store_update(session, actor=actor, tour=tour, stage=stage, plan=plan, dependents=dependents)
     return stage
 
 
