@@ -3,6 +3,8 @@ and ETags that name what the client received."""
 
 import gzip
 import json
+import shutil
+import subprocess
 import zlib
 from typing import Any
 
@@ -11,12 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
+from sykkelturen import compression
 from sykkelturen.compression import (
     MIN_SIZE,
     GzipMiddleware,
+    Piece,
+    Stitched,
     accepts_gzip,
     compress_large,
     gzip_etag,
+    stitch,
 )
 from tests.conftest import Callers
 from tests.factories import API, make_stage, ok, tour_with_counties
@@ -259,3 +265,119 @@ def test_a_large_body_is_compressed_once_and_only_reused_for_the_same_bytes() ->
     assert again is first
     assert gzip.decompress(first) == body
     assert gzip.decompress(other) == changed
+
+
+# --- stitched gzip: a body in kept pieces, each compressed once --------------------------
+
+PIECES = [
+    b'{"stages":[',
+    json.dumps([{"stage": n, "place": "Valldal", "km": n * 0.5} for n in range(3000)]).encode(),
+    b",",
+    b"",  # an empty piece is a valid piece too
+    "Ørsta – Ålesund, «kjøreplan» ".encode() * 500,
+    b",",
+    bytes(range(256)) * 300,  # not text: any bytes
+    b"]}",
+]
+
+
+def client_reads(packed: bytes) -> bytes:
+    """What httpx and requests do with a gzip body: one decoder read to the end, which
+    must find the end of the stream and nothing after it."""
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    body = decoder.decompress(packed) + decoder.flush()
+    assert decoder.eof
+    assert decoder.unused_data == b""
+    return body
+
+
+def test_stitched_pieces_are_one_gzip_member_every_decoder_reads() -> None:
+    body = b"".join(PIECES)
+    packed = stitch([Piece(p) for p in PIECES])
+    assert gzip.decompress(packed) == body
+    assert client_reads(packed) == body
+    assert zlib.decompress(packed, 16 + zlib.MAX_WBITS) == body
+    # The file's own header and trailer: CRC-32 and length of the whole body.
+    assert packed[:2] == b"\x1f\x8b"
+    assert packed[-8:-4] == zlib.crc32(body).to_bytes(4, "little")
+    assert packed[-4:] == len(body).to_bytes(4, "little")
+
+
+GZIP_COMMAND = shutil.which("gzip")
+
+
+@pytest.mark.skipif(GZIP_COMMAND is None, reason="no gzip command")
+def test_the_gzip_command_reads_a_stitched_body() -> None:
+    assert GZIP_COMMAND is not None
+    packed = stitch([Piece(p) for p in PIECES])
+    decoded = subprocess.run([GZIP_COMMAND, "-dc"], input=packed, capture_output=True, check=True)
+    assert decoded.stdout == b"".join(PIECES)
+    assert decoded.stderr == b""  # no "trailing garbage ignored"
+    assert subprocess.run([GZIP_COMMAND, "-t"], input=packed, check=False).returncode == 0
+
+
+def count_deflates(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every piece compressed from now on, in order."""
+    made: list[bytes] = []
+    deflate = compression.deflate_piece
+
+    def counted(data: bytes) -> bytes:
+        made.append(data)
+        return deflate(data)
+
+    monkeypatch.setattr(compression, "deflate_piece", counted)
+    return made
+
+
+def test_a_kept_piece_is_compressed_once_and_a_changed_piece_changes_the_gzip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = count_deflates(monkeypatch)
+    kept = [Piece(p) for p in PIECES]
+    first = Stitched(kept)
+    assert first == b"".join(PIECES)
+    packed = first.gzip()
+    assert first.gzip() is packed  # kept with the body
+    assert len(made) == len(PIECES)
+    made.clear()
+    changed = [*kept[:4], Piece(PIECES[4].replace("Ålesund".encode(), b"Molde")), *kept[5:]]
+    again = Stitched(changed).gzip()
+    assert made == [changed[4].data]  # only the new piece was compressed
+    assert again != packed
+    assert gzip.decompress(again) == b"".join(p.data for p in changed)
+    assert Stitched(kept).gzip() == packed  # the same pieces, the same bytes
+
+
+def test_the_middleware_sends_a_stitched_body_as_its_stitched_gzip() -> None:
+    body = Stitched([Piece(p) for p in PIECES])
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"etag", b'"v1"')],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    sent: list[Message] = []
+
+    async def main() -> None:
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "headers": [(b"accept-encoding", b"gzip")]}
+        await GzipMiddleware(app)(scope, receive, send)
+
+    anyio.run(main)
+    start, sent_body = sent
+    headers = dict(start["headers"])
+    assert headers[b"content-encoding"] == b"gzip"
+    assert headers[b"etag"] == b'"v1-gzip"'
+    assert sent_body["body"] == body.gzip() == stitch(body.pieces)
+    assert int(headers[b"content-length"]) == len(sent_body["body"])
+    assert client_reads(sent_body["body"]) == body

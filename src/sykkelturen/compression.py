@@ -15,9 +15,14 @@
   to the endpoints with the suffix taken off (both representations are the same state of
   the resource, so a frontend that read gzip can write with the tag it was given), and a
   304 answers with the tag the client sent.
+- A body made of kept pieces (`Stitched`: the national run sheet, a piece per stage) is
+  compressed piece by piece, each piece once per worker, and its gzip is stitched from
+  the kept compressed pieces: only a changed piece is compressed again.
 """
 
+import struct
 import zlib
+from collections.abc import Sequence
 
 import anyio.to_thread
 from starlette.datastructures import Headers, MutableHeaders
@@ -111,6 +116,94 @@ async def compress_large(body: bytes, *, etag: str | None, content_type: str) ->
         found = await anyio.to_thread.run_sync(compress, body)
         _compressed.put(key, found)
     return found
+
+
+# --- stitched gzip -----------------------------------------------------------------------
+# A 4 MB body of which one 15 KB piece changed need not be compressed whole again (25 ms
+# of CPU at level 6): deflate (RFC 1951) lets a stream be cut into pieces compressed on
+# their own. Each piece is raw deflate (no header) from its own compressor, ended with
+# Z_SYNC_FLUSH: non-final blocks ending on a byte boundary, whose back-references stay
+# inside the piece (its compressor saw nothing else). Such pieces, in order, followed by a
+# final empty block, are one valid deflate stream of the concatenated bytes; a gzip header
+# before it and the CRC-32 and length (mod 2**32) of the whole body after it make it ONE
+# ordinary gzip member (RFC 1952), which every client reads as any other. The cost is a
+# little size (matches never reach into the piece before; 4 bytes per flush) and the CRC
+# of the whole body (a few ms for 4 MB, against compressing it all).
+#
+# The same pieces always give the same bytes (one level, no timestamp), so the `-gzip` tag
+# names exactly these bytes, as for a body compressed whole.
+
+# What zlib itself writes for gzip at the default level: magic, deflate, no flags, no
+# time, no extra flags, Unix.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+_FINAL_BLOCK = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush()  # b"\x03\x00"
+
+
+def deflate_piece(data: bytes) -> bytes:
+    """`data` as raw deflate that refers to nothing outside it and ends byte-aligned,
+    without a final block: a piece any stitched stream may hold."""
+    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+class Piece:
+    """A piece of a body and, once asked for, its deflate (`deflate_piece`), kept with it.
+    Two threads asking at once both compress it, to the same bytes: no lock needed."""
+
+    __slots__ = ("_deflated", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._deflated: bytes | None = None
+
+    def deflated(self) -> bytes:
+        if self._deflated is None:
+            self._deflated = deflate_piece(self.data)
+        return self._deflated
+
+
+def stitch(pieces: Sequence[Piece]) -> bytes:
+    """The gzip of the pieces' bytes joined, from their kept deflate (see above)."""
+    crc = 0
+    size = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece.data, crc)
+        size += len(piece.data)
+    return b"".join(
+        (
+            _GZIP_HEADER,
+            *(piece.deflated() for piece in pieces),
+            _FINAL_BLOCK,
+            struct.pack("<II", crc, size & 0xFFFFFFFF),
+        )
+    )
+
+
+class Stitched(bytes):
+    """A body (these bytes: the pieces joined) that knows its pieces, so that its gzip is
+    stitched from them. A subclass of bytes so that it travels as the body itself, through
+    `Response` and every middleware, to `GzipMiddleware`, the one place that decides
+    whether to compress; its gzip is kept with it (as the body is kept under its ETag)."""
+
+    pieces: Sequence[Piece]
+    _gzip: bytes | None
+
+    def __new__(cls, pieces: Sequence[Piece]) -> "Stitched":
+        body = super().__new__(cls, b"".join(piece.data for piece in pieces))
+        body.pieces = pieces
+        body._gzip = None
+        return body
+
+    def gzip(self) -> bytes:
+        if self._gzip is None:
+            self._gzip = stitch(self.pieces)
+        return self._gzip
+
+
+async def _compressed_body(body: bytes, *, etag: str | None, content_type: str) -> bytes:
+    if isinstance(body, Stitched):
+        return await anyio.to_thread.run_sync(body.gzip)
+    return await compress_large(body, etag=etag, content_type=content_type)
 
 
 class GzipMiddleware:
@@ -211,7 +304,7 @@ class _Responder:
         if etag is not None:
             headers["ETag"] = gzip_etag(etag)
         if not more_body:
-            compressed = await compress_large(
+            compressed = await _compressed_body(
                 body, etag=etag, content_type=headers.get("content-type", "")
             )
             headers["Content-Length"] = str(len(compressed))

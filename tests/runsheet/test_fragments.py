@@ -3,6 +3,8 @@ change must change the sheet and its ETag, and what is served must equal a build
 nothing (no kept fragment or body), so nothing stale is ever served."""
 
 import datetime as dt
+import gzip
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -10,11 +12,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from sykkelturen import compression
 from sykkelturen.clock import FixedClock, SystemClock, today_in
 from sykkelturen.runsheet import fragments, service
 from tests.conftest import Callers
 from tests.factories import API, add_rider, if_match, make_person, make_stage, ok, upload
 from tests.runsheet import test_router
+from tests.test_compression import count_deflates
 
 tour = test_router.tour  # the two-stage tour, as a fixture here too
 Change = Callable[[Callers, dict[str, Any]], object]
@@ -452,3 +456,43 @@ def test_an_arrival_not_yet_received_by_the_clock_changes_the_etag_when_it_is(
     assert after.status_code == 200, after.text
     assert after.json()["stages"][0]["day"]["status"] == "arrived"
     assert before.json()["stages"][0]["day"]["status"] != "arrived"
+
+
+def test_the_gzip_sheet_is_stitched_from_kept_fragments_and_is_the_same_sheet(
+    callers: Callers, tour: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The national sheet's gzip compresses only what is not kept: after one stage changed,
+    its new fragment and the envelope; the other stage's compressed fragment is reused.
+    What the client decodes is the identity body, byte for byte, under the gzip tag."""
+    client = callers.national
+    url = f"{API}/tours/{tour['id']}/run-sheet"
+
+    def both() -> tuple[Any, bytes, Any, bytes]:
+        with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as packed:
+            packed_bytes = b"".join(packed.iter_raw())
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        return packed, packed_bytes, plain, plain.content
+
+    packed, packed_bytes, plain, plain_bytes = both()
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["etag"] == compression.gzip_etag(plain.headers["etag"])
+    assert gzip.decompress(packed_bytes) == plain_bytes
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)  # as httpx and requests read it
+    assert decoder.decompress(packed_bytes) + decoder.flush() == plain_bytes
+    assert decoder.eof
+    assert decoder.unused_data == b""
+
+    made = count_deflates(monkeypatch)
+    patch(client, first(tour), {"name": "Valldal – Stordal (ny)"})
+    again, again_bytes, plain_again, plain_again_bytes = both()
+    assert again.headers["etag"] == compression.gzip_etag(plain_again.headers["etag"])
+    assert again.headers["etag"] != packed.headers["etag"]
+    assert again_bytes != packed_bytes
+    assert gzip.decompress(again_bytes) == plain_again_bytes
+    assert "Valldal – Stordal (ny)" in plain_again_bytes.decode()
+    # Compressed again: the envelope before and after the stages, and the changed stage.
+    assert len(made) == 3
+    assert made[0].startswith(b'{"tour_id"')
+    assert made[2].startswith(b"],")
+    assert "Valldal – Stordal (ny)".encode() in made[1]

@@ -43,6 +43,7 @@ import pydantic_core
 
 from sykkelturen.caching import LruCache
 from sykkelturen.clock import to_minute
+from sykkelturen.compression import Piece
 from sykkelturen.legs import rules as leg_rules
 from sykkelturen.legs.models import Leg
 from sykkelturen.legs.service import legs_along
@@ -68,10 +69,16 @@ Json = dict[str, Any]
 class Fragment:
     """A stage's sheet as JSON, serialised once, and its overdue measures. Only bytes are
     kept (a sheet's models are thousands of objects, which the garbage collector would walk
-    again and again); the file formats read the models back from the JSON."""
+    again and again); the file formats read the models back from the JSON. The JSON is a
+    `Piece`, so its gzip, once made for a national sheet, is kept beside it and stitched
+    into the next one (`compression.Stitched`)."""
 
-    json: bytes
+    piece: Piece
     overdue: tuple[OverdueMeasure, ...]
+
+    @property
+    def json(self) -> bytes:
+        return self.piece.data
 
     def sheet(self) -> StageRunSheet:
         return StageRunSheet.model_validate_json(self.json)
@@ -476,6 +483,6 @@ def build(
         "last_changed": last_changed(found),
     }
     return Fragment(
-        json=pydantic_core.to_json(sheet, inf_nan_mode="null"),
+        piece=Piece(pydantic_core.to_json(sheet, inf_nan_mode="null")),
         overdue=_overdue(stage, [public for public, _, _ in measure_rows]),
     )

@@ -19,6 +19,7 @@ from sykkelturen.audit.models import AuditEntry
 from sykkelturen.caching import LruCache
 from sykkelturen.checkpoints import service as checkpoints
 from sykkelturen.clock import to_minute, today_in
+from sykkelturen.compression import Piece, Stitched
 from sykkelturen.gpx import geometry
 from sykkelturen.live import service as live
 from sykkelturen.problems import NotFound
@@ -68,21 +69,24 @@ class BuiltSheet:
         """The whole sheet as models, for the file formats."""
         return self.envelope.model_copy(update={"stages": [f.sheet() for f in self.fragments]})
 
-    def to_json(self) -> bytes:
-        """The sheet as JSON: the stages' kept JSON joined inside the rest of it."""
+    def to_json(self) -> Stitched:
+        """The sheet as JSON: the stages' kept JSON joined inside the rest of it, as pieces,
+        so that its gzip compresses only what is not kept (the envelope, new fragments)."""
         head = self.envelope.model_dump_json(
             include={"tour_id", "name", "time_zone", "generated_at"}
         )
         tail = self.envelope.model_dump_json(include={"handovers", "overdue_measures", "deleted"})
-        return b"".join(
-            (
-                head[:-1].encode(),
-                b',"stages":[',
-                b",".join(self.stage_json),
-                b"],",
-                tail[1:].encode(),
-            )
-        )
+        pieces = [Piece(head[:-1].encode() + b',"stages":[')]
+        for n, fragment in enumerate(self.fragments):
+            if n:
+                pieces.append(_COMMA)
+            pieces.append(fragment.piece)
+        pieces.append(Piece(b"]," + tail[1:].encode()))
+        return Stitched(pieces)
+
+
+# The separator between stages: one piece, compressed once per process.
+_COMMA = Piece(b",")
 
 
 def _fragments(
