@@ -1,9 +1,11 @@
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from sykkelturen.clock import ClockDep, get_clock
@@ -23,7 +25,7 @@ from sykkelturen.stages.dependencies import StageDep
 from sykkelturen.stages.models import Stage
 from sykkelturen.stages.problems import StageNotFound
 from sykkelturen.texts import Lang, LangDep, phrase
-from sykkelturen.tours.dependencies import TourDep
+from sykkelturen.tours.dependencies import TourDep, TourId
 from sykkelturen.tours.models import Tour
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
@@ -87,7 +89,7 @@ class Selection:
     updated_since: dt.datetime | None
 
 
-def _selection(
+async def _selection(
     county: CountyQuery = None,
     date_from: IsoDate | None = None,
     date_to: IsoDate | None = None,
@@ -413,11 +415,10 @@ TOUR_FILE_PROBLEMS = (TourNotFound, BadRequest, ValidationFailed)
         **problem_responses(*TOUR_FILE_PROBLEMS),
     },
 )
-def tour_run_sheet(
+async def tour_run_sheet(
     request: Request,
-    session: SessionDep,
     actor: CurrentActor,
-    tour: TourDep,
+    tour_id: TourId,
     lang: LangDep,
     format: FormatQuery = None,
     *,
@@ -427,9 +428,29 @@ def tour_run_sheet(
 ) -> Response:
     options = Options(dialect=dialect, checkpoints=checkpoints, lang=lang)
     chosen = _chosen(request, format)
-    return _tour_file(
-        request, session, actor, tour, chosen, selection, options, negotiated=format is None
-    )
+
+    def answer(session: Session) -> Response:
+        tour = get_tour(session, tour_id)
+        return _tour_file(
+            request, session, actor, tour, chosen, selection, options, negotiated=format is None
+        )
+
+    return await _in_own_session(request, answer)
+
+
+def _in_own_session(request: Request, answer: Callable[[Session], Response]) -> Awaitable[Response]:
+    """The national sheet's busiest request, a conditional one answered 304, made lean as the
+    stage reads are (`stages.router._read`): an `async` endpoint whose dependencies are all
+    `async`, and every read (the tour, the ETag's three queries, and on a miss the build) in
+    one trip to the thread pool, in a session of its own that is closed there. No session
+    dependency: its setup and its commit after the endpoint cost more than the three
+    queries, and the sheet writes nothing (closing the session ends its read)."""
+    return run_in_threadpool(_answer_in_session, request.app.state.engine, answer)
+
+
+def _answer_in_session(engine: Engine, answer: Callable[[Session], Response]) -> Response:
+    with Session(engine, expire_on_commit=False) as session:
+        return answer(session)
 
 
 # The national sheet's own path per file format (as the stage's above); a format's
