@@ -5,6 +5,7 @@ there now, a checkpoint lands on the route current when it is stored, and an upl
 re-places a checkpoint added meanwhile."""
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,10 @@ from sqlmodel import Session, col, select
 from sykkelturen import db
 from sykkelturen.audit.models import AuditEntry
 from sykkelturen.checkpoints import service as checkpoints
+from sykkelturen.checkpoints.models import CheckpointCreate
 from sykkelturen.routes import router as routes_router
+from sykkelturen.routes.models import RouteVersion
+from sykkelturen.security import Actor
 from sykkelturen.stages import service as stages
 from sykkelturen.stages.models import Stage
 from tests.conftest import Callers
@@ -257,3 +261,56 @@ def test_on_postgresql_a_write_that_keeps_going_stale_is_409(
     )
     now = ok(callers.anonymous.get(url))
     assert (now["name"], now["notes"]) == (f"Meanwhile {db.SNAPSHOT_ATTEMPTS}", None)
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="SQLite writers queue anyway")
+def test_on_postgresql_a_checkpoint_stored_during_an_upload_waits_and_is_placed_again(
+    callers: Callers, engine: Engine
+) -> None:
+    # An upload's store holds the stage's row FOR UPDATE until it commits its new version.
+    # A checkpoint stored meanwhile must wait for it and then find the new route (and be
+    # placed again: StaleSnapshot), never be stored on the old line. Without the wait it
+    # read the old version, passed, and only its insert waited (for the foreign key).
+    tour = tour_with_counties(callers.national)
+    stage = make_stage(callers.county_15, tour["id"])
+    upload_bytes(callers.county_15, stage["id"], line_east())
+    national = Actor(role="national", name="NF")
+    place = forward(*START, 90, 5_000)
+    versions: sa.Table = RouteVersion.__table__  # type: ignore[attr-defined]
+    copied = [c for c in versions.c if c.name != "id"]
+    outcome: list[object] = []
+    with Session(engine) as uploading, Session(engine) as adding:
+        row = adding.get(Stage, stage["id"])
+        assert row is not None
+        plan = checkpoints.prepare_checkpoint(
+            adding,
+            actor=national,
+            stage=row,
+            data=CheckpointCreate(name="Kafé", kind="rest", lat=place[0], lon=place[1]),
+        )
+        # The upload's store, not yet committed: the row lock, then version 2.
+        uploading.exec(select(Stage).where(col(Stage.id) == stage["id"]).with_for_update())
+        uploading.execute(
+            versions.insert().from_select(
+                [c.name for c in copied],
+                sa.select(*[c + 1 if c.name == "number" else c for c in copied]).where(
+                    versions.c.stage_id == stage["id"]
+                ),
+            )
+        )
+
+        def store() -> None:
+            try:
+                outcome.append(
+                    checkpoints.store_checkpoint(adding, actor=national, stage=row, plan=plan)
+                )
+            except db.StaleSnapshot as stale:
+                outcome.append(stale)
+
+        storing = threading.Thread(target=store)
+        storing.start()
+        storing.join(0.5)  # it waits for the upload (with or without the fix: see above)
+        uploading.commit()
+        storing.join(10)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], db.StaleSnapshot)

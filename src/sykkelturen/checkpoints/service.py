@@ -314,6 +314,12 @@ def store_checkpoint(
     """Store a prepared checkpoint: `StaleSnapshot` when the stage has another route
     version by now (it is placed again); the one-start-one-finish rule checked again."""
     actor.require_county_write(stage.county)
+    # On PostgreSQL an upload's store holds the stage's row FOR UPDATE while it re-places the
+    # stage's checkpoints: a share lock waits for it, so the route version read next is the
+    # one that upload committed, and an upload that comes later waits for this checkpoint
+    # and re-places it too. Without it a checkpoint stored while an upload was storing
+    # stayed on the old line. (SQLite writers already queue for the whole database.)
+    session.exec(select(Stage.id).where(col(Stage.id) == stage.id).with_for_update(read=True))
     if _route_key(current_version(session, stage)) != plan.route:
         raise StaleSnapshot(f"Stage {stage.id} has a new route since the checkpoint was placed.")
     _check_kind(session, stage, plan.checkpoint.kind, None)
