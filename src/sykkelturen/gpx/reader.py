@@ -108,13 +108,6 @@ def free_text(text: str | None) -> str | None:
     return _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip() or None
 
 
-def _free(element: etree._Element) -> None:
-    """Drop what has been read so memory stays flat however long the file."""
-    element.clear()
-    while element.getprevious() is not None:
-        del element.getparent()[0]
-
-
 def _epoch(text: str | None) -> float | None:
     if text is None or not text.strip():
         return None
@@ -286,10 +279,6 @@ class _Points:
                 )
             self.parts = []
         return self._arrays
-
-
-def _length(text: str | None) -> int:
-    return len(text) if text is not None else 0
 
 
 def _coordinates(

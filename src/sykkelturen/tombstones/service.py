@@ -57,13 +57,6 @@ def bury_stage(session: Session, stage: Stage) -> None:
     bury(session, stage, TombstoneType.stage, stage.id)
 
 
-def deleted_from(session: Session, stage: Stage) -> list[dt.datetime]:
-    """When rows shown on the stage's sheet were deleted: changes to the sheet too."""
-    return list(
-        session.exec(select(Tombstone.deleted_at).where(Tombstone.stage_id == stage.id)).all()
-    )
-
-
 def deleted_since(
     session: Session,
     *,
