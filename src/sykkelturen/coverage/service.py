@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
+from sykkelturen.bodies import apply_patch
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.coverage.models import (
     Coverage,
@@ -185,11 +186,9 @@ def update_coverage(
     if partner_ids is not None:
         _require_partners(session, stage, partner_ids)
         _set_partners(session, item, partner_ids)
-    for name, value in changes.items():
-        if name == "link":
-            item.link = str(value) if value else None
-        elif value is not None or name == "outreach_id":
-            setattr(item, name, value)
+    if "link" in changes:
+        changes["link"] = str(changes["link"]) if changes["link"] else None
+    apply_patch(item, changes, required=("outlet", "published_on", "kind", "headline"))
     item.updated_at = utcnow()
     session.add(item)
     session.flush()
