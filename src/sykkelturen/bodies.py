@@ -1,5 +1,6 @@
 """The base of every JSON request body: checked as strict JSON before pydantic's lax rules,
-bounded in depth, and free of control characters in its text."""
+bounded in depth, and free of control characters in its text; how a PATCH body lands on a
+row; the Content-Encoding a request body may come in."""
 
 from collections.abc import Collection, Mapping
 from functools import cache
