@@ -316,8 +316,10 @@ class TestSubscriptions:
         url = f"{API}/stages/{first['id']}/team/calendar-subscriptions"
         problem(callers.reader.post(url, json={}), 403, "forbidden")
         problem(callers.county_50.post(url, json={}), 403, "forbidden")
-        created = ok(callers.county_15.post(url, json={"label": "Etappeteamet"}), 201)
+        response = callers.county_15.post(url, json={"label": "Etappeteamet"})
+        created = ok(response, 201)
         assert created["kind"] == "stage_team"
+        assert response.headers["Location"] == f"http://testserver{url}/{created['id']}"
         feed = callers.anonymous.get(created["url"])
         events = same_in_every_parser(feed.content)
         no_zero_length(events)

@@ -1,6 +1,8 @@
 """The base of every JSON request body: checked as strict JSON before pydantic's lax rules,
-bounded in depth, and free of control characters in its text."""
+bounded in depth, and free of control characters in its text; how a PATCH body lands on a
+row; the Content-Encoding a request body may come in."""
 
+from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any, Self
 
@@ -94,6 +96,17 @@ def _strict_twin(model: type[BaseModel]) -> TypeAdapter[Any]:
     }
     twin = create_model(model.__name__, __config__=model.model_config, **fields)
     return TypeAdapter(twin)
+
+
+# --- a PATCH body on a row ----------------------------------------------------------------
+
+
+def apply_patch(row: object, changes: Mapping[str, Any], *, required: Collection[str]) -> None:
+    """Write the fields a PATCH sent onto the row. `null` clears an optional field; on a
+    field the row cannot be without (`required`) it leaves the value as it was."""
+    for name, value in changes.items():
+        if value is not None or name not in required:
+            setattr(row, name, value)
 
 
 # --- Content-Encoding of a request body ------------------------------------------------

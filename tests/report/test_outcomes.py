@@ -471,6 +471,23 @@ class TestCoverage:
             "outreach_of_other_stage",
         )
 
+    def test_update_naming_a_partner_of_another_county_is_422(
+        self, callers: Callers, world: World
+    ) -> None:
+        s1 = world.stages[0]["id"]
+        url = f"{API}/stages/{s1}/coverage/{world.coverage[0]['id']}"
+        read = callers.anonymous.get(url)
+        problem(
+            callers.county_15.patch(
+                url,
+                json={"partner_ids": [world.partners[2]["id"]]},  # county 50's
+                headers={"If-Match": read.headers["etag"]},
+            ),
+            422,
+            "partner_of_other_county",
+        )
+        assert callers.anonymous.get(url).json() == read.json()
+
     def test_a_deleted_outreach_unlinks(self, callers: Callers, world: World) -> None:
         s1 = world.stages[0]["id"]
         deleted = callers.county_15.delete(

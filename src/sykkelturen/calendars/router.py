@@ -1,4 +1,5 @@
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlmodel import Session
@@ -66,13 +67,18 @@ def _ics(request: Request, body: bytes, filename: str, lang: str) -> Response:
 def _created(
     request: Request,
     response: Response,
-    subscription: CalendarSubscription,
-    secret: str,
-    location: str,
+    created: tuple[CalendarSubscription, str],
+    read_route: str,
+    **path: Any,
 ) -> SubscriptionCreated:
+    """The 201 of a new subscription: its Location (`read_route` at `path`), its ETag and
+    its URL, shown only here."""
+    subscription, secret = created
     url = str(request.url_for("calendar_feed", secret=secret))
     set_etag(response, etag_of(service.public(subscription)))  # what its GET gives
-    response.headers["Location"] = location
+    response.headers["Location"] = str(
+        request.url_for(read_route, **path, subscription_id=subscription.id)
+    )
     return SubscriptionCreated(
         **service.public(subscription).model_dump(),
         url=url,
@@ -88,6 +94,28 @@ def _page(session: Session, owner: service.Owner) -> Page[SubscriptionPublic]:
     # A handful per person or team: always one page.
     rows = service.list_for(session, owner)
     return Page(items=[service.public(s) for s in rows], next_cursor=None)
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A subscription found under the owner its path names: revoking it needs both."""
+
+    owner: service.Owner
+    subscription: CalendarSubscription
+
+
+def _owned(session: Session, owner: service.Owner, subscription_id: int) -> Owned:
+    return Owned(owner, service.get_subscription(session, owner, subscription_id))
+
+
+def _revoke(session: Session, actor: SignedIn, owned: Owned, if_match: str) -> None:
+    service.revoke(
+        session,
+        actor=actor,
+        owner=owned.owner,
+        subscription=owned.subscription,
+        if_match=if_match,
+    )
 
 
 # --- a person's calendar -----------------------------------------------------------------
@@ -127,15 +155,8 @@ def create_person_subscription(
     person: PersonDep,
     data: SubscriptionCreate,
 ) -> SubscriptionCreated:
-    subscription, secret = service.create(
-        session, actor=actor, owner=service.person_owner(person), data=data
-    )
-    location = str(
-        request.url_for(
-            "read_person_subscription", person_id=person.id, subscription_id=subscription.id
-        )
-    )
-    return _created(request, response, subscription, secret, location)
+    created = service.create(session, actor=actor, owner=service.person_owner(person), data=data)
+    return _created(request, response, created, "read_person_subscription", person_id=person.id)
 
 
 @router.get(
@@ -149,11 +170,11 @@ def list_person_subscriptions(session: SessionDep, person: PersonDep) -> Page[Su
 
 def person_subscription(
     session: SessionDep, person: PersonDep, subscription_id: SubscriptionId
-) -> CalendarSubscription:
-    return service.get_subscription(session, service.person_owner(person), subscription_id)
+) -> Owned:
+    return _owned(session, service.person_owner(person), subscription_id)
 
 
-PersonSubscriptionDep = Annotated[CalendarSubscription, Depends(person_subscription)]
+PersonSubscriptionDep = Annotated[Owned, Depends(person_subscription)]
 
 
 @router.get(
@@ -165,9 +186,9 @@ PersonSubscriptionDep = Annotated[CalendarSubscription, Depends(person_subscript
     },
 )
 def read_person_subscription(
-    request: Request, response: Response, subscription: PersonSubscriptionDep
+    request: Request, response: Response, owned: PersonSubscriptionDep
 ) -> SubscriptionPublic:
-    return read_tagged(request, response, service.public(subscription))
+    return read_tagged(request, response, service.public(owned.subscription))
 
 
 @router.delete(
@@ -179,17 +200,11 @@ def read_person_subscription(
 def revoke_person_subscription(
     session: SessionDep,
     actor: SignedIn,
-    person: PersonDep,
-    subscription: PersonSubscriptionDep,
+    person: PersonDep,  # unused: listed first, as in the path (and the document)
+    owned: PersonSubscriptionDep,
     if_match: IfMatch,
 ) -> None:
-    service.revoke(
-        session,
-        actor=actor,
-        owner=service.person_owner(person),
-        subscription=subscription,
-        if_match=if_match,
-    )
+    _revoke(session, actor, owned, if_match)
 
 
 # --- a stage team's calendar ---------------------------------------------------------------
@@ -212,15 +227,10 @@ def create_team_subscription(
     stage: StageDep,
     data: SubscriptionCreate,
 ) -> SubscriptionCreated:
-    subscription, secret = service.create(
+    created = service.create(
         session, actor=actor, owner=service.team_owner(actor, stage), data=data
     )
-    location = str(
-        request.url_for(
-            "read_team_subscription", stage_id=stage.id, subscription_id=subscription.id
-        )
-    )
-    return _created(request, response, subscription, secret, location)
+    return _created(request, response, created, "read_team_subscription", stage_id=stage.id)
 
 
 @router.get(
@@ -236,11 +246,11 @@ def list_team_subscriptions(
 
 def team_subscription(
     session: SessionDep, actor: SignedIn, stage: StageDep, subscription_id: SubscriptionId
-) -> CalendarSubscription:
-    return service.get_subscription(session, service.team_owner(actor, stage), subscription_id)
+) -> Owned:
+    return _owned(session, service.team_owner(actor, stage), subscription_id)
 
 
-TeamSubscriptionDep = Annotated[CalendarSubscription, Depends(team_subscription)]
+TeamSubscriptionDep = Annotated[Owned, Depends(team_subscription)]
 
 
 @router.get(
@@ -252,9 +262,9 @@ TeamSubscriptionDep = Annotated[CalendarSubscription, Depends(team_subscription)
     },
 )
 def read_team_subscription(
-    request: Request, response: Response, subscription: TeamSubscriptionDep
+    request: Request, response: Response, owned: TeamSubscriptionDep
 ) -> SubscriptionPublic:
-    return read_tagged(request, response, service.public(subscription))
+    return read_tagged(request, response, service.public(owned.subscription))
 
 
 @router.delete(
@@ -266,17 +276,11 @@ def read_team_subscription(
 def revoke_team_subscription(
     session: SessionDep,
     actor: SignedIn,
-    stage: StageDep,
-    subscription: TeamSubscriptionDep,
+    stage: StageDep,  # unused: listed first, as in the path (and the document)
+    owned: TeamSubscriptionDep,
     if_match: IfMatch,
 ) -> None:
-    service.revoke(
-        session,
-        actor=actor,
-        owner=service.team_owner(actor, stage),
-        subscription=subscription,
-        if_match=if_match,
-    )
+    _revoke(session, actor, owned, if_match)
 
 
 # --- the feed calendar apps poll -----------------------------------------------------------

@@ -3,6 +3,7 @@
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
+from sykkelturen.bodies import apply_patch
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.content.models import (
     ContentCreate,
@@ -85,11 +86,10 @@ def update_content(
     actor.require_county_write(stage.county)
     before = public(item)
     check_if_match(if_match, etag_of(before))
-    for name, value in data.model_dump(exclude_unset=True).items():
-        if name == "link":
-            item.link = str(value) if value else None
-        elif value is not None or name not in ("kind", "consent_confirmed"):
-            setattr(item, name, value)
+    changes = data.model_dump(exclude_unset=True)
+    if "link" in changes:
+        changes["link"] = str(changes["link"]) if changes["link"] else None
+    apply_patch(item, changes, required=("kind", "consent_confirmed"))
     item.updated_at = utcnow()
     session.add(item)
     session.flush()

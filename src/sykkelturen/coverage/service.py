@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
+from sykkelturen.bodies import apply_patch
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.coverage.models import (
     Coverage,
@@ -114,9 +115,13 @@ def _outlet_of(session: Session, entry: Outreach) -> str:
     return contact.outlet
 
 
-def _set_partners(session: Session, stage: Stage, item: Coverage, partner_ids: list[int]) -> None:
+def _require_partners(session: Session, stage: Stage, partner_ids: list[int]) -> None:
+    """The partners an item names are the stage county's (checked before anything is written)."""
     for partner_id in partner_ids:
         partners.partner_for_county(session, stage.county, partner_id)
+
+
+def _set_partners(session: Session, item: Coverage, partner_ids: list[int]) -> None:
     for old in session.exec(
         select(CoveragePartner).where(CoveragePartner.coverage_id == item.id)
     ).all():
@@ -137,8 +142,7 @@ def create_coverage(
         outlet = outlet or _outlet_of(session, entry)
     if outlet is None:
         raise OutletUnknown("Name the `outlet`, or the `outreach_id` that led to the item.")
-    for partner_id in data.partner_ids:
-        partners.partner_for_county(session, stage.county, partner_id)
+    _require_partners(session, stage, data.partner_ids)
     assert stage.id is not None
     item = Coverage(
         stage_id=stage.id,
@@ -151,7 +155,7 @@ def create_coverage(
     )
     session.add(item)
     session.flush()
-    _set_partners(session, stage, item, data.partner_ids)
+    _set_partners(session, item, data.partner_ids)
     session.flush()
     audit.record(
         session,
@@ -180,12 +184,11 @@ def update_coverage(
         _outreach(session, stage, changes["outreach_id"])
     partner_ids = changes.pop("partner_ids", None)
     if partner_ids is not None:
-        _set_partners(session, stage, item, partner_ids)
-    for name, value in changes.items():
-        if name == "link":
-            item.link = str(value) if value else None
-        elif value is not None or name == "outreach_id":
-            setattr(item, name, value)
+        _require_partners(session, stage, partner_ids)
+        _set_partners(session, item, partner_ids)
+    if "link" in changes:
+        changes["link"] = str(changes["link"]) if changes["link"] else None
+    apply_patch(item, changes, required=("outlet", "published_on", "kind", "headline"))
     item.updated_at = utcnow()
     session.add(item)
     session.flush()

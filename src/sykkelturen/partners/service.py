@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
+from sykkelturen.bodies import apply_patch
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
 from sykkelturen.db import contains_text, utcnow
@@ -117,9 +118,7 @@ def update_partner(
     check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     _contact(session, partner.county, changes.get("contact_person_id"))
-    for name, value in changes.items():
-        if value is not None or name not in ("name", "kind"):
-            setattr(partner, name, value)
+    apply_patch(partner, changes, required=("name", "kind"))
     partner.updated_at = utcnow()
     session.add(partner)
     session.flush()

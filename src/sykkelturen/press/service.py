@@ -6,6 +6,7 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from sykkelturen.audit import service as audit
+from sykkelturen.bodies import apply_patch
 from sykkelturen.clock import today_in
 from sykkelturen.concurrency import check_if_match, etag_of
 from sykkelturen.counties.service import get_county
@@ -103,9 +104,7 @@ def update_contact(
     actor.require_county_write(contact.county)
     before = contact_public(actor, contact)
     check_if_match(if_match, etag_of(before))
-    for name, value in data.model_dump(exclude_unset=True).items():
-        if value is not None or name not in ("outlet", "kind"):
-            setattr(contact, name, value)
+    apply_patch(contact, data.model_dump(exclude_unset=True), required=("outlet", "kind"))
     contact.updated_at = utcnow()
     session.add(contact)
     session.flush()
@@ -229,9 +228,7 @@ def update_outreach(
     check_if_match(if_match, etag_of(before))
     changes = data.model_dump(exclude_unset=True)
     _require_contact(session, stage, changes.get("press_contact_id"))
-    for name, value in changes.items():
-        if value is not None or name not in ("contacted_at", "channel", "follow_up_done"):
-            setattr(entry, name, value)
+    apply_patch(entry, changes, required=("contacted_at", "channel", "follow_up_done"))
     entry.updated_at = utcnow()
     session.add(entry)
     session.flush()

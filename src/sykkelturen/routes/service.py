@@ -3,6 +3,7 @@ status, and export it."""
 
 import gzip
 import hashlib
+import io
 import itertools
 import zlib
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ from sykkelturen.tours.models import Tour
 SIMPLIFY_MAP_M = 5.0
 HANDOVER_GAP_M = 500.0  # a finish farther than this from the next start needs a transfer
 GZIP_MAGIC = b"\x1f\x8b"
+INFLATE_PIECE = 256 * 1024  # at most what one call to zlib is handed, and gives back
 
 
 GPX_MEDIA_TYPE = "application/gpx+xml"
@@ -80,32 +82,49 @@ class Upload:
 def inflate(raw: bytes, *, limit: int, gzip_encoded: bool) -> bytes:
     """The GPX bytes: gunzipped when sent gzip-encoded or starting with the gzip magic,
     member after member (RFC 1952 allows several), refusing (413) as soon as the output
-    would pass `limit` and refusing anything after the last member."""
+    would pass `limit` and refusing anything after the last member.
+
+    zlib is handed the upload and asked for its text a piece at a time, and the pieces are
+    written into one growing buffer that becomes the result without a copy: asked for
+    everything at once, zlib gathers its output in blocks and then joins them, holding the
+    text twice. (zlib copies what it has not read yet after each call, hence the input is
+    handed over in pieces too.)"""
     if not gzip_encoded and not raw.startswith(GZIP_MAGIC):
         return raw
-    parts: list[bytes] = []
+    view = memoryview(raw)
+    text = io.BytesIO()
     size = 0
-    rest = raw
+    start = 0  # where the member being inflated begins
     while True:
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        try:
-            data = inflater.decompress(rest, limit - size + 1)
-        except zlib.error as error:
-            raise GpxRejected(f"The gzip data is corrupt: {error}.", code="gpx_bad_gzip") from None
-        size += len(data)
-        if size > limit or inflater.unconsumed_tail:
-            raise ContentTooLarge(
-                f"The file inflates past the {limit:,} bytes accepted.", code="inflated_too_large"
-            )
-        if not inflater.eof:
-            raise GpxRejected("The gzip data is truncated.", code="gpx_bad_gzip")
-        parts.append(data)
-        rest = inflater.unused_data
-        if not rest:
-            return b"".join(parts)
-        if not rest.startswith(GZIP_MAGIC):
+        fed = start  # how far into `raw` zlib has been handed
+        unread: bytes | memoryview = b""
+        while not inflater.eof:
+            if not unread and fed < len(raw):
+                unread = view[fed : fed + INFLATE_PIECE]
+                fed += len(unread)
+            try:
+                piece = inflater.decompress(unread, min(INFLATE_PIECE, limit - size + 1))
+            except zlib.error as error:
+                raise GpxRejected(
+                    f"The gzip data is corrupt: {error}.", code="gpx_bad_gzip"
+                ) from None
+            size += len(piece)
+            if size > limit:
+                raise ContentTooLarge(
+                    f"The file inflates past the {limit:,} bytes accepted.",
+                    code="inflated_too_large",
+                )
+            text.write(piece)
+            unread = inflater.unconsumed_tail
+            if not (piece or unread or inflater.eof) and fed == len(raw):
+                raise GpxRejected("The gzip data is truncated.", code="gpx_bad_gzip")
+        start = fed - len(inflater.unused_data)
+        if start == len(raw):
+            return text.getvalue()  # the buffer itself, cut to size
+        if not raw.startswith(GZIP_MAGIC, start):
             raise GpxRejected(
-                f"{len(rest):,} bytes follow the gzip data; send the file alone.",
+                f"{len(raw) - start:,} bytes follow the gzip data; send the file alone.",
                 code="gpx_bad_gzip",
             )
 
