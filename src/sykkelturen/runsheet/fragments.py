@@ -22,7 +22,10 @@ The key of a stage's fragment (`fragment_key`) is made of
 
 Why a kept fragment is never stale, on any number of workers: every worker keeps its own
 fragments and, on every request that builds a sheet, reads the versions of every stage
-from the database (a few set-based statements) before reading any content. A write
+from the database (two set-based statements, `gather.versions`) before reading any
+content. The rows a fragment is built from are kept on the same terms (`gather._rows`,
+under the versions of the checkpoints, measures and the people and partners they name;
+`gather._stats`, a route version's stats, which never change). A write
 changes at least one part of the key of each fragment it affects, and a key, once gone,
 never comes back (ids are never reused, versions only grow, logs and tombstones only
 grow), so a fragment kept under a key describes exactly the state that key was read from

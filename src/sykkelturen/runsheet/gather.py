@@ -2,8 +2,9 @@
 a few statements however many stages, and plain rows, never ORM objects.
 
 Two reads: `versions` (cheap, every stage of the tour: what each stage's sheet depends on,
-as versions and counts) and `contents` (the full rows, only of the stages whose kept
-fragment is missing or stale)."""
+as versions and counts, in two statements) and `contents` (the full rows, only of the
+stages whose kept fragment is missing or stale, and of those only what is not kept under
+the same versions)."""
 
 import datetime as dt
 from collections import defaultdict, namedtuple
