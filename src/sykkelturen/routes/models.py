@@ -26,9 +26,14 @@ class RouteVersion(SQLModel, table=True):
         # columns after `original_gz` SQLite reaches only through the file's pages).
         sa.Index(
             "ix_route_version_current",
-            "stage_id", "number", "status", "sha256", "uploaded_at", "reported_at",
+            "stage_id",
+            "number",
+            "status",
+            "sha256",
+            "uploaded_at",
+            "reported_at",
             "finalized_at",
-        ),  # fmt: skip
+        ),
     )
 
     id: int | None = SQLField(default=None, primary_key=True)
