@@ -9,12 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from sykkelturen import compression
 from sykkelturen.clock import FixedClock, SystemClock, today_in
-from sykkelturen.runsheet import fragments, service
+from sykkelturen.runsheet import fragments, gather, service
 from tests.conftest import Callers
 from tests.factories import API, add_rider, if_match, make_person, make_stage, ok, upload
 from tests.runsheet import test_router
@@ -36,10 +39,17 @@ def ok_response(response: Any) -> Any:
     return response
 
 
-def from_nothing(client: TestClient, tour_id: int) -> dict[str, Any]:
-    """The sheet as a worker that has kept nothing builds it."""
+def forget_everything() -> None:
+    """Drop what a worker keeps between sheets: bodies, fragments, rows and route stats."""
     fragments._fragments.values.clear()
     service._bodies.values.clear()
+    gather._rows.values.clear()
+    gather._stats.values.clear()
+
+
+def from_nothing(client: TestClient, tour_id: int) -> dict[str, Any]:
+    """The sheet as a worker that has kept nothing builds it."""
+    forget_everything()
     return pull(client, tour_id)[1]
 
 
@@ -344,8 +354,7 @@ def test_a_past_stage_logged_and_never_finished_is_never_served_stale(
     assert after.status_code == 200, after.text
     assert after.headers["etag"] != before.headers["etag"]
     assert day_of_first(after)["finish_expected"] != day_of_first(before)["finish_expected"]
-    fragments._fragments.values.clear()
-    service._bodies.values.clear()
+    forget_everything()
     assert day_of_first(callers.national.get(url, params=params)) == day_of_first(after)
 
 
@@ -429,8 +438,7 @@ def test_the_clock_changes_the_etag_exactly_when_it_changes_the_sheet(
     tag, before = pulled()
     riding.advance(minutes=30)
     again = callers.national.get(url, headers={"If-None-Match": tag})
-    fragments._fragments.values.clear()
-    service._bodies.values.clear()
+    forget_everything()
     new_tag, after = pulled()
     if outcome == SETTLED:
         assert again.status_code == 304
@@ -496,3 +504,107 @@ def test_the_gzip_sheet_is_stitched_from_kept_fragments_and_is_the_same_sheet(
     assert made[0].startswith(b'{"tour_id"')
     assert made[2].startswith(b"],")
     assert "Valldal – Stordal (ny)".encode() in made[1]
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        lambda c, t, person: patch(c.county_15, f"{API}/people/{person}", {"phone": "+4799887766"}),
+        lambda c, t, person: delete(c.county_15, f"{API}/people/{person}"),
+    ],
+    ids=["person edited", "person deleted"],
+)
+def test_a_person_named_by_a_measure_changes_the_sheet(
+    callers: Callers, tour: dict[str, Any], then: Callable[[Callers, dict[str, Any], int], None]
+) -> None:
+    """The measure's own row does not change (a deleted person is set null in it without a
+    version bump): the kept measure rows must not be reused."""
+    _person_measure(callers, tour)
+    (named,) = [
+        m["responsible_person"]["id"]
+        for m in items(callers.county_15, f"{first(tour)}/measures")
+        if m["responsible_person"] is not None
+    ]
+    tag, before = pull(callers.national, tour["id"])
+    then(callers, tour, named)
+    new_tag, after = pull(callers.national, tour["id"])
+    assert new_tag != tag
+    assert after != before
+    assert after == from_nothing(callers.national, tour["id"])
+
+
+def statements_of(engine: Engine, request: pytest.FixtureRequest) -> list[str]:
+    """The SQL of every statement run on the engine from now on (until the test ends), but
+    SQLite's BEGIN."""
+    run: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement != "BEGIN":
+            run.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    request.addfinalizer(lambda: sa.event.remove(engine, "before_cursor_execute", record))
+    return run
+
+
+def test_the_versions_are_read_in_two_statements_however_many_stages(
+    callers: Callers, tour: dict[str, Any], engine: Engine, request: pytest.FixtureRequest
+) -> None:
+    """Every statement is a round trip on PostgreSQL: the versions of every stage (their
+    rows, current routes and every part) in two, and the stats of a route version once per
+    worker."""
+    forget_everything()
+    run = statements_of(engine, request)
+    now = dt.datetime.now(dt.UTC)
+    with Session(engine) as session:
+        first_read = gather.versions(session, tour["id"], now)
+        assert len(run) == 3  # stages and routes, the routes' stats, the parts
+        stats = [v.route.stats for v in first_read.values() if v.route is not None]
+        assert len(stats) == 2
+        assert all(s is not None and s["distance_m"] > 0 for s in stats)
+        run.clear()
+        assert gather.versions(session, tour["id"], now) == first_read
+        assert len(run) == 2
+    for n in range(3, 6):
+        make_stage(callers.county_15, tour["id"], sequence=n, name=f"Etappe {n}")
+    with Session(engine) as session:
+        run.clear()
+        assert len(gather.versions(session, tour["id"], now)) == 5
+        assert len(run) == 2
+
+
+def test_the_current_route_versions_are_read_without_reading_a_route_row(
+    engine: Engine,
+) -> None:
+    """On SQLite a route row's columns after the original file are reached through the file's
+    pages: the read is answered from `ix_route_version_current` alone."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    sql = str(gather._STAGES_AND_ROUTES.compile(engine))
+    with engine.connect() as connection:
+        plan = " | ".join(
+            row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (1,))
+        )
+    assert "route_version USING COVERING INDEX ix_route_version_current" in plan, plan
+
+
+def test_a_stage_rebuilt_for_its_own_row_reuses_its_kept_checkpoints_and_measures(
+    callers: Callers, tour: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Renaming a stage rebuilds its fragment (and the others of its day) from its stage row
+    alone; the sheet is still the one built from nothing."""
+    pull(callers.national, tour["id"])
+    read: list[object] = []
+    records = gather._records
+
+    def spy(result: Any) -> Any:
+        read.append(result)
+        return records(result)
+
+    monkeypatch.setattr(gather, "_records", spy)
+    patch(callers.national, second(tour), {"name": "Nytt navn"})
+    _, after = pull(callers.national, tour["id"])
+    assert [s["name"] for s in after["stages"]][1] == "Nytt navn"
+    assert read == []  # neither checkpoint nor measure rows
+    assert after == from_nothing(callers.national, tour["id"])
+    assert len(read) == 2  # from nothing: both

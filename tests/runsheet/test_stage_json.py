@@ -12,7 +12,6 @@ from fastapi import FastAPI
 
 from sykkelturen import cli
 from sykkelturen.clock import FixedClock, SystemClock
-from sykkelturen.runsheet import fragments, service
 from sykkelturen.runsheet.models import StageRunSheet, TourRunSheet
 from tests.conftest import Callers
 from tests.factories import API, add_rider, make_person, make_stage, ok, upload
@@ -26,8 +25,7 @@ def bodies(callers: Callers, tour_id: int) -> dict[str, bytes]:
     """The national sheet as each kind of caller gets it, built from nothing."""
     found = {}
     for who in CALLERS:
-        fragments._fragments.values.clear()
-        service._bodies.values.clear()
+        test_fragments.forget_everything()
         response = getattr(callers, who).get(f"{API}/tours/{tour_id}/run-sheet")
         assert response.status_code == 200, response.text
         found[who] = response.content

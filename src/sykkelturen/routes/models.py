@@ -20,7 +20,21 @@ class RouteStatus(StrEnum):
 
 class RouteVersion(SQLModel, table=True):
     __tablename__ = "route_version"
-    __table_args__ = (sa.UniqueConstraint("stage_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("stage_id", "number"),
+        # The run sheet's read of each current version, without touching a row (whose
+        # columns after `original_gz` SQLite reaches only through the file's pages).
+        sa.Index(
+            "ix_route_version_current",
+            "stage_id",
+            "number",
+            "status",
+            "sha256",
+            "uploaded_at",
+            "reported_at",
+            "finalized_at",
+        ),
+    )
 
     id: int | None = SQLField(default=None, primary_key=True)
     stage_id: int = SQLField(

@@ -22,7 +22,10 @@ The key of a stage's fragment (`fragment_key`) is made of
 
 Why a kept fragment is never stale, on any number of workers: every worker keeps its own
 fragments and, on every request that builds a sheet, reads the versions of every stage
-from the database (a few set-based statements) before reading any content. A write
+from the database (two set-based statements, `gather.versions`) before reading any
+content. The rows a fragment is built from are kept on the same terms (`gather._rows`,
+under the versions of the checkpoints, measures and the people and partners they name;
+`gather._stats`, a route version's stats, which never change). A write
 changes at least one part of the key of each fragment it affects, and a key, once gone,
 never comes back (ids are never reused, versions only grow, logs and tombstones only
 grow), so a fragment kept under a key describes exactly the state that key was read from
@@ -54,7 +57,7 @@ from sykkelturen.people.models import PersonSummary
 from sykkelturen.routes.models import HazardPublic
 from sykkelturen.routes.service import hazard_items
 from sykkelturen.routes.versions import Line, VersionKey, decode_line, version_key
-from sykkelturen.runsheet.gather import Contents, Record, Row, StageVersions
+from sykkelturen.runsheet.gather import Contents, CurrentRoute, Record, Row, StageVersions
 from sykkelturen.runsheet.models import (
     Contacts,
     OverdueMeasure,
@@ -114,32 +117,46 @@ def keep(key: tuple[Any, ...], fragment: Fragment) -> Fragment:
     return fragment
 
 
+# Clock texts by zone and minute since the epoch: the text pydantic writes for that minute
+# in that zone, a pure function of the two, so kept for the process (ints and strings, which
+# the garbage collector never walks), dropped whole past `_CLOCK_TEXTS` minutes of a zone
+# (a 300-stage tour shows about 7,500).
+_CLOCK_TEXTS = 100_000
+_clock_texts: dict[str, dict[int, str]] = {}
+
+
+def _texts_of(zone: ZoneInfo) -> dict[int, str]:
+    texts = _clock_texts.setdefault(zone.key, {})
+    if len(texts) > _CLOCK_TEXTS:
+        texts.clear()
+    return texts
+
+
 class _Times:
     """A stage's clock times, all computed at once (`Timetable.minutes`) and shown in the
     tour's zone to the minute; `asked` in order: one (km, dwell) per place.
 
-    Each time is kept as the text its JSON shows (`local`: a minute since the epoch to
-    that text, made once per minute with pydantic's own writer), so the few hundred times
-    of a stage are written as strings, a quarter of what a zoned datetime costs to write;
-    `minutes` keeps each arrival's minute, for ordering by time."""
+    Each time is kept as the text its JSON shows (`_clock_texts`, made once per minute and
+    process with pydantic's own writer), so the few hundred times of a stage are written as
+    strings, a quarter of what a zoned datetime costs to write; `minutes` keeps each
+    arrival's minute, for ordering by time."""
 
     def __init__(
-        self,
-        table: Timetable,
-        asked: list[tuple[float, int]],
-        speeds: list[float],
-        local: dict[int, str],
-        zone: ZoneInfo,
+        self, table: Timetable, asked: list[tuple[float, int]], speeds: list[float], zone: ZoneInfo
     ) -> None:
         self.arrive: list[str] = []
         self.depart: list[str] = []
         self.minutes: list[int] = []
         if asked:
             arrive, depart = table.minutes([k for k, _ in asked], [d for _, d in asked], speeds)
+            # This stage's own texts: another thread may clear the shared ones meanwhile.
+            shared, local = _texts_of(zone), {}
             for minute in np.unique(np.concatenate((arrive, depart), axis=None)).tolist():
-                if minute not in local:
+                text = shared.get(minute)
+                if text is None:
                     moment = dt.datetime.fromtimestamp(minute * 60, zone)
-                    local[minute] = pydantic_core.to_json(moment).decode()[1:-1]
+                    text = shared[minute] = pydantic_core.to_json(moment).decode()[1:-1]
+                local[minute] = text
             # Flat, place after place, one per speed.
             self.minutes = arrive.ravel().tolist()
             self.arrive = [local[m] for m in self.minutes]
@@ -238,7 +255,9 @@ def last_changed(found: StageVersions) -> dt.datetime:
     return newest
 
 
-def _route_keys(stage: Row, route: Row, marks: list[Record]) -> tuple[VersionKey, tuple[Any, ...]]:
+def _route_keys(
+    stage: Row, route: CurrentRoute, marks: list[Record]
+) -> tuple[VersionKey, tuple[Any, ...]]:
     """The keys of a route line's hazards and of its legs between the stage's boundary
     checkpoints (the line's version, the marks and the end names)."""
     key = version_key(route.id, route.sha256, route.uploaded_at)
@@ -246,7 +265,7 @@ def _route_keys(stage: Row, route: Row, marks: list[Record]) -> tuple[VersionKey
     return key, (key, tuple((m.id, m.kind, m.km, m.name) for m in marks), names)
 
 
-def needs_line(stage: Row, route: Row, marks: list[Record], with_hazards: bool) -> bool:
+def needs_line(stage: Row, route: CurrentRoute, marks: list[Record], with_hazards: bool) -> bool:
     """Whether the stage's sheet needs its route's full line: its legs (or its hazards,
     when shown) are not kept. A stage whose line and checkpoints did not change does not
     read it at all."""
@@ -256,7 +275,7 @@ def needs_line(stage: Row, route: Row, marks: list[Record], with_hazards: bool) 
 
 def _along_route(
     stage: Row,
-    route: Row,
+    route: CurrentRoute,
     marks: list[Record],
     with_hazards: bool,
     read_line: Callable[[], Row],
@@ -362,13 +381,11 @@ def build(
     with_hazards: bool,
     contacts: Contacts | None,
     forecast: StageForecast | None,
-    local: dict[int, str],
     read_line: Callable[[], Row],
 ) -> Fragment:
     """One stage's sheet from its rows (`gather.contents`), as JSON: the itinerary at each
     planned speed, legs, measures in time order, hazards, and on the day expected and
-    actual. `local`: minutes since the epoch already written in the tour's zone (shared by a
-    build); `read_line`: the current route's stored line (read only when needed)."""
+    actual. `read_line`: the current route's stored line (read only when needed)."""
     stage = rows.stages[stage_id]
     route = found.route
     stats = route.stats if route is not None else None
@@ -407,7 +424,7 @@ def build(
             here = sum(s.dwell_minutes for s in stops if s.km == leg.km_from)
             asked += [(leg.km_from, here), (leg.km_to, 0)]
         asked += [(km, 0) for _, km, _ in measured if km is not None]
-    times = _Times(table, asked, speeds, local, zone) if table is not None else None
+    times = _Times(table, asked, speeds, zone) if table is not None else None
     # The first forecast of each checkpoint (reversed: the first one is written last).
     places = {p.place.id: p for p in reversed(forecast.places)} if forecast is not None else {}
     lines = []

@@ -131,7 +131,7 @@ def _fragments(
     result = {i: f for i in shown if (f := fragments.kept(keys[i])) is not None}
     stale = [i for i in shown if i not in result]
     if stale:
-        rows = gather.contents(session, stale)
+        rows = gather.contents(session, found, stale)
         lines = gather.lines(
             session,
             [
@@ -154,7 +154,6 @@ def _fragments(
         orm = {i: session.get(Stage, i) for i in stale if i in dated or _has_people(found[i])}
         on_day_stages = [s for i, s in orm.items() if s is not None and i in dated]
         forecasts = live.forecasts_for(session, tour, on_day_stages, now) if on_day_stages else {}
-        local: dict[int, str] = {}
         for stage_id in stale:
             visible = actor.may_see_personal_data(found[stage_id].stage.county)
             stage = orm.get(stage_id)
@@ -173,7 +172,6 @@ def _fragments(
                 with_hazards=with_hazards,
                 contacts=contacts,
                 forecast=forecasts.get(stage_id),
-                local=local,
                 read_line=functools.partial(read_line, stage_id),
             )
             result[stage_id] = fragments.keep(keys[stage_id], fragment)
