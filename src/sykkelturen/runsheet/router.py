@@ -3,13 +3,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from sykkelturen.clock import ClockDep, get_clock
-from sykkelturen.concurrency import NotModified, not_modified, set_etag
+from sykkelturen.concurrency import not_modified, not_modified_response, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
 from sykkelturen.downloads import content_disposition
@@ -21,12 +21,11 @@ from sykkelturen.runsheet.models import Passing, StageRunSheet, TourRunSheet
 from sykkelturen.runsheet.rendering import BY_MEDIA_TYPE, FILE_FORMATS, MEDIA_TYPES, Format, Options
 from sykkelturen.runsheet.spreadsheets import Dialect
 from sykkelturen.security import ANONYMOUS, Actor, CurrentActor
-from sykkelturen.stages.dependencies import StageDep
-from sykkelturen.stages.models import Stage
+from sykkelturen.stages.dependencies import StageDep, StageId
 from sykkelturen.stages.problems import StageNotFound
+from sykkelturen.stages.service import get_stage
 from sykkelturen.texts import Lang, LangDep, phrase
 from sykkelturen.tours.dependencies import TourDep, TourId
-from sykkelturen.tours.models import Tour
 from sykkelturen.tours.problems import TourNotFound
 from sykkelturen.tours.service import get_tour
 from sykkelturen.values import IsoDate, IsoDateTime
@@ -109,31 +108,42 @@ def _chosen(request: Request, format: Format | None) -> Format:
     return BY_MEDIA_TYPE[choose(request, list(MEDIA_TYPES.values()))]
 
 
-def _send(
+def _answer(
     request: Request,
-    tag: str,
+    tagged: Callable[[sa.Connection], str],
+    made: Callable[[Session], tuple[Callable[[], bytes], str]],
     chosen: Format,
-    build: Callable[[], bytes],
     *,
-    filename: str,
     lang: Lang,
     negotiated: bool,
 ) -> Response:
-    """The body kept under its ETag (built at most once per worker), or a 304."""
-    response = Response(media_type=rendering.media_type(chosen))
-    set_etag(response, tag)
-    if negotiated:
-        add_vary(response, "Accept")
-    if chosen == Format.ics:
-        add_vary(response, "Accept-Language")
-        response.headers["Content-Language"] = lang
+    """A sheet's answer, in a worker thread: a 304 when the caller holds the current tag
+    (`tagged`, the ETag's few statements), else the body kept under it (built at most once
+    per worker: `made` gives the build and the file name). The busiest request of a sheet
+    is the conditional one answered 304, and it is made lean as the stage reads are
+    (`stages.router._read`): its endpoint and every dependency are `async`, and this is
+    its one trip to the thread pool, on a connection of its own, closed here; no session,
+    no ORM and no exception on the way to the 304. Only a miss loads the tour (and the
+    stage) and builds, in a session on the same connection, so on SQLite the body is of
+    the same snapshot as its tag."""
+    with request.app.state.engine.connect() as connection:
+        tag = tagged(connection)
+        response = Response(media_type=rendering.media_type(chosen))
+        set_etag(response, tag)
+        if negotiated:
+            add_vary(response, "Accept")
+        if chosen == Format.ics:
+            add_vary(response, "Accept-Language")
+            response.headers["Content-Language"] = lang
+        if not_modified(request, tag):
+            return not_modified_response(tag, response.headers["Vary"])
+        with Session(connection, expire_on_commit=False) as session:
+            build, filename = made(session)
+            body = service.cached_body(tag, build)
     if chosen != Format.json:
         response.headers["Content-Disposition"] = content_disposition(
             rendering.file_name(filename, chosen), inline=chosen == Format.geojson
         )
-    if not_modified(request, tag):
-        raise NotModified(tag, response.headers["Vary"])
-    body = service.cached_body(tag, build)
     response.body = body
     response.headers["Content-Length"] = str(len(body))
     return response
@@ -142,42 +152,47 @@ def _send(
 # --- a stage ----------------------------------------------------------------------------
 
 
-def _stage_file(
+async def _stage_file(
     request: Request,
-    session: Session,
     actor: Actor,
-    stage: Stage,
+    stage_id: int,
     chosen: Format,
     options: Options = Options(checkpoints=True),
     *,
     negotiated: bool = False,
 ) -> Response:
-    tour = get_tour(session, stage.tour_id)
     now = get_clock(request).now()
-    tag = service.fingerprint(
-        session,
-        tour,
-        "stage",
-        stage.id,
-        chosen,
-        options,
-        _variant(actor),
-        service.clock_marker(session, tour, now, stage_id=stage.id),
-    )
 
-    def build() -> bytes:
-        built = service.stage_sheet(session, actor=actor, stage=stage, tour=tour, now=now)
-        name = phrase("stage_calendar", options.lang, sequence=stage.sequence, name=stage.name)
-        return rendering.render(session, built, chosen, options, calendar_name=name, one_stage=True)
+    def tagged(connection: sa.Connection) -> str:
+        tag = service.fingerprint(
+            connection,
+            "stage",
+            stage_id,
+            chosen,
+            options,
+            _variant(actor),
+            now=now,
+            stage_id=stage_id,
+        )
+        if tag is None:
+            raise StageNotFound(f"There is no stage {stage_id}.")
+        return tag
 
-    return _send(
-        request,
-        tag,
-        chosen,
-        build,
-        filename=f"kjøreplan etappe {stage.sequence} {stage.name}",
-        lang=options.lang,
-        negotiated=negotiated,
+    def made(session: Session) -> tuple[Callable[[], bytes], str]:
+        stage = get_stage(session, stage_id)
+        tour = get_tour(session, stage.tour_id)
+
+        def build() -> bytes:
+            built = service.stage_sheet(session, actor=actor, stage=stage, tour=tour, now=now)
+            name = phrase("stage_calendar", options.lang, sequence=stage.sequence, name=stage.name)
+            return rendering.render(
+                session, built, chosen, options, calendar_name=name, one_stage=True
+            )
+
+        return build, f"kjøreplan etappe {stage.sequence} {stage.name}"
+
+    return await run_in_threadpool(
+        _answer, request, tagged, made, chosen, lang=options.lang, negotiated=negotiated
     )
 
 
@@ -198,11 +213,10 @@ def _stage_file(
         **problem_responses(StageNotFound, ValidationFailed),
     },
 )
-def stage_run_sheet(
+async def stage_run_sheet(
     request: Request,
-    session: SessionDep,
     actor: CurrentActor,
-    stage: StageDep,
+    stage_id: StageId,
     lang: LangDep,
     format: FormatQuery = None,
     dialect: DialectQuery = Dialect.rfc4180,
@@ -212,16 +226,17 @@ def stage_run_sheet(
 ) -> Response:
     options = Options(dialect=dialect, checkpoints=checkpoints, lang=lang)
     chosen = _chosen(request, format)
-    return _stage_file(request, session, actor, stage, chosen, options, negotiated=format is None)
+    return await _stage_file(request, actor, stage_id, chosen, options, negotiated=format is None)
 
 
 # Each file format also has its own path, one endpoint each; what differs is only what a
 # caller may choose for that format (`Options`, read by a dependency per format).
-def _stage_csv_options(dialect: DialectQuery = Dialect.rfc4180) -> Options:
+# The dependencies are `async`: they do no I/O (see `_answer`).
+async def _stage_csv_options(dialect: DialectQuery = Dialect.rfc4180) -> Options:
     return Options(dialect=dialect, checkpoints=True)
 
 
-def _stage_ics_options(
+async def _stage_ics_options(
     lang: LangDep,
     checkpoints: Annotated[
         bool, Query(description="An event per checkpoint (default true).")
@@ -230,11 +245,11 @@ def _stage_ics_options(
     return Options(checkpoints=checkpoints, lang=lang)
 
 
-def _stage_file_options() -> Options:
+async def _stage_file_options() -> Options:
     return Options(checkpoints=True)
 
 
-STAGE_FILES: list[tuple[Format, str, Callable[..., Options]]] = [
+STAGE_FILES: list[tuple[Format, str, Callable[..., Awaitable[Options]]]] = [
     (Format.csv, "The stage's run sheet as CSV", _stage_csv_options),
     (
         Format.ics,
@@ -248,16 +263,15 @@ STAGE_FILES: list[tuple[Format, str, Callable[..., Options]]] = [
 
 
 def _stage_file_endpoint(
-    chosen: Format, options_of: Callable[..., Options]
-) -> Callable[..., Response]:
-    def endpoint(
+    chosen: Format, options_of: Callable[..., Awaitable[Options]]
+) -> Callable[..., Awaitable[Response]]:
+    async def endpoint(
         request: Request,
-        session: SessionDep,
         actor: CurrentActor,
-        stage: StageDep,
+        stage_id: StageId,
         options: Annotated[Options, Depends(options_of)],
     ) -> Response:
-        return _stage_file(request, session, actor, stage, chosen, options)
+        return await _stage_file(request, actor, stage_id, chosen, options)
 
     return endpoint
 
@@ -340,11 +354,10 @@ def press_sheet_for_stage(
 # --- the tour -------------------------------------------------------------------------------
 
 
-def _tour_file(
+async def _tour_file(
     request: Request,
-    session: Session,
     actor: Actor,
-    tour: Tour,
+    tour_id: int,
     chosen: Format,
     selection: Selection,
     options: Options = Options(),
@@ -352,46 +365,46 @@ def _tour_file(
     negotiated: bool = False,
 ) -> Response:
     now = get_clock(request).now()
-    tag = service.fingerprint(
-        session,
-        tour,
-        "tour",
-        chosen,
-        selection,
-        options,
-        _variant(actor),
-        service.clock_marker(
-            session,
-            tour,
-            now,
-            county=selection.county,
-            date_from=selection.date_from,
-            date_to=selection.date_to,
-        ),
-    )
 
-    def build() -> bytes:
-        built = service.tour_run_sheet(
-            session,
-            actor=actor,
-            tour=tour,
-            county=selection.county,
-            date_from=selection.date_from,
-            date_to=selection.date_to,
-            updated_since=selection.updated_since,
+    def tagged(connection: sa.Connection) -> str:
+        tag = service.fingerprint(
+            connection,
+            "tour",
+            chosen,
+            selection,
+            options,
+            _variant(actor),
             now=now,
+            tour_id=tour_id,
+            county=selection.county,
+            date_from=selection.date_from,
+            date_to=selection.date_to,
         )
-        return rendering.render(session, built, chosen, options, calendar_name=tour.name)
+        if tag is None:
+            raise TourNotFound(f"There is no tour {tour_id}.")
+        return tag
 
-    county = selection.county
-    return _send(
-        request,
-        tag,
-        chosen,
-        build,
-        filename=f"kjøreplan {tour.name}" + (f" fylke {county}" if county else ""),
-        lang=options.lang,
-        negotiated=negotiated,
+    def made(session: Session) -> tuple[Callable[[], bytes], str]:
+        tour = get_tour(session, tour_id)
+
+        def build() -> bytes:
+            built = service.tour_run_sheet(
+                session,
+                actor=actor,
+                tour=tour,
+                county=selection.county,
+                date_from=selection.date_from,
+                date_to=selection.date_to,
+                updated_since=selection.updated_since,
+                now=now,
+            )
+            return rendering.render(session, built, chosen, options, calendar_name=tour.name)
+
+        county = selection.county
+        return build, f"kjøreplan {tour.name}" + (f" fylke {county}" if county else "")
+
+    return await run_in_threadpool(
+        _answer, request, tagged, made, chosen, lang=options.lang, negotiated=negotiated
     )
 
 
@@ -428,50 +441,31 @@ async def tour_run_sheet(
 ) -> Response:
     options = Options(dialect=dialect, checkpoints=checkpoints, lang=lang)
     chosen = _chosen(request, format)
-
-    def answer(session: Session) -> Response:
-        tour = get_tour(session, tour_id)
-        return _tour_file(
-            request, session, actor, tour, chosen, selection, options, negotiated=format is None
-        )
-
-    return await _in_own_session(request, answer)
-
-
-def _in_own_session(request: Request, answer: Callable[[Session], Response]) -> Awaitable[Response]:
-    """The national sheet's busiest request, a conditional one answered 304, made lean as the
-    stage reads are (`stages.router._read`): an `async` endpoint whose dependencies are all
-    `async`, and every read (the tour, the ETag's three queries, and on a miss the build) in
-    one trip to the thread pool, in a session of its own that is closed there. No session
-    dependency: its setup and its commit after the endpoint cost more than the three
-    queries, and the sheet writes nothing (closing the session ends its read)."""
-    return run_in_threadpool(_answer_in_session, request.app.state.engine, answer)
-
-
-def _answer_in_session(engine: Engine, answer: Callable[[Session], Response]) -> Response:
-    with Session(engine, expire_on_commit=False) as session:
-        return answer(session)
+    return await _tour_file(
+        request, actor, tour_id, chosen, selection, options, negotiated=format is None
+    )
 
 
 # The national sheet's own path per file format (as the stage's above); a format's
 # dependency reads the selection too, in the order the parameters are documented.
-def _tour_csv_file(
+async def _tour_csv_file(
     selection: SelectionDep, dialect: DialectQuery = Dialect.rfc4180
 ) -> tuple[Selection, Options]:
     return selection, Options(dialect=dialect)
 
 
-def _tour_ics_file(
+async def _tour_ics_file(
     lang: LangDep, selection: SelectionDep, checkpoints: Checkpoints = False
 ) -> tuple[Selection, Options]:
     return selection, Options(checkpoints=checkpoints, lang=lang)
 
 
-def _tour_plain_file(selection: SelectionDep) -> tuple[Selection, Options]:
+async def _tour_plain_file(selection: SelectionDep) -> tuple[Selection, Options]:
     return selection, Options()
 
 
-TOUR_FILES: list[tuple[Format, str, Callable[..., tuple[Selection, Options]]]] = [
+Asked = tuple[Selection, Options]
+TOUR_FILES: list[tuple[Format, str, Callable[..., Awaitable[Asked]]]] = [
     (
         Format.csv,
         "The national run sheet as CSV (`dialect=excel` for Norwegian Excel)",
@@ -489,17 +483,16 @@ TOUR_FILES: list[tuple[Format, str, Callable[..., tuple[Selection, Options]]]] =
 
 
 def _tour_file_endpoint(
-    chosen: Format, asked_of: Callable[..., tuple[Selection, Options]]
-) -> Callable[..., Response]:
-    def endpoint(
+    chosen: Format, asked_of: Callable[..., Awaitable[Asked]]
+) -> Callable[..., Awaitable[Response]]:
+    async def endpoint(
         request: Request,
-        session: SessionDep,
         actor: CurrentActor,
-        tour: TourDep,
-        asked: Annotated[tuple[Selection, Options], Depends(asked_of)],
+        tour_id: TourId,
+        asked: Annotated[Asked, Depends(asked_of)],
     ) -> Response:
         selection, options = asked
-        return _tour_file(request, session, actor, tour, chosen, selection, options)
+        return await _tour_file(request, actor, tour_id, chosen, selection, options)
 
     return endpoint
 
