@@ -284,9 +284,42 @@ def create_db_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return sa.create_engine(
-        settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=10
-    )
+    engine = sa.create_engine(settings.database_url, pool_size=10, max_overflow=10)
+    _ping_after_idle(engine)
+    return engine
+
+
+# How long a PostgreSQL connection may have sat in the pool before it is tried first.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Try a pooled connection (one round trip) before use only if it sat idle for a while.
+
+    A connection can die in the pool (the server restarted, an idle timeout on the way);
+    one that a request gave back a moment ago is alive, and under load that is nearly
+    every checkout. SQLAlchemy's `pool_pre_ping` pings every checkout: two extra round trips
+    per request (the token's read and the request's own), each, on a busy machine, another
+    wait for the backend and for the worker's turn to run. A failed ping makes the pool
+    connect anew (`DisconnectionError`), as `pool_pre_ping` does."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise sa.exc.DisconnectionError("the pooled connection is gone") from error
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -309,9 +342,10 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         # A deferred transaction that reads and then writes cannot wait for the lock: SQLite
         # fails it at once with "database is locked". Writers take the lock up front instead,
         # after their turn in the writer queue.
-        if connection.get_execution_options().get("sqlite_immediate"):
+        options = connection.get_execution_options()
+        if options.get("sqlite_immediate"):
             _begin_write(connection, busy_timeout_ms)
-        else:
+        elif not options.get("sqlite_autocommit"):
             connection.exec_driver_sql("BEGIN")
 
 
@@ -342,6 +376,16 @@ def _begin_write(connection: sa.Connection, busy_timeout_ms: int) -> None:
     finally:
         if waited_ms:
             dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+
+
+def autocommit_engine(engine: Engine) -> Engine:
+    """The same pool for a read of one statement, which needs no transaction around it: on
+    PostgreSQL no BEGIN and ROLLBACK (two round trips), on SQLite no BEGIN and COMMIT."""
+    if engine.dialect.name == "sqlite":
+        # Not SQLAlchemy's AUTOCOMMIT: on SQLite it gives the connection back with the
+        # driver's own transaction handling switched on again (see _on_connect).
+        return engine.execution_options(sqlite_autocommit=True)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def writer_engine(engine: Engine) -> Engine:
@@ -422,7 +466,7 @@ def prepared_write(
     so the lock is held only within this call, never across a thread-pool hop."""
     engine: Engine = request.app.state.engine
     snapshots = SNAPSHOT_ATTEMPTS if engine.dialect.name == "sqlite" else 0
-    # One connection for every step: one pool checkout (on PostgreSQL one pre-ping).
+    # One connection for every step: one pool checkout.
     with engine.connect() as connection:
         for attempt in range(SNAPSHOT_ATTEMPTS + 1):
             try:
