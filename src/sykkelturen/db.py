@@ -5,8 +5,15 @@ same here: foreign keys enforced, timestamps timezone-aware UTC, writers that wa
 each other instead of failing.
 """
 
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -82,6 +89,189 @@ def json_column(nullable: bool = False) -> Any:
     return sa.Column(sa.JSON().with_variant(JSONB(), "postgresql"), nullable=nullable)
 
 
+class WriterQueue:
+    """SQLite's writers in turn: first come, first served among the threads of this process,
+    and across processes a lock on a file beside the database (`<db>-writer.lock`) that the
+    kernel hands to a waiting process as soon as it is released.
+
+    SQLite's own busy handler does not queue: a writer that finds the lock taken sleeps and
+    tries again, with sleeps growing to 100 ms, so one that has waited long tries seldom and
+    a newcomer that arrives just as the lock comes free often goes first (the write tail of
+    `bench.load` was that, not work). So every write transaction (`BEGIN IMMEDIATE`, see
+    `_on_begin`) first takes its turn here, then begins, and gives the turn back when it
+    commits or rolls back (`_QueuedConnection`), failed or not. A process that dies gives
+    its file lock back with it. The busy timeout is the whole wait, queue and SQLite's lock
+    together; a writer that waited longer gets what SQLite would answer ("database is
+    locked", 503 `database_busy`)."""
+
+    def __init__(self, lock_path: str) -> None:
+        self.lock_path = lock_path
+        self._mutex = threading.Lock()
+        self._taken = False  # the turn of this process is out
+        self._waiting: deque[threading.Event] = deque()  # each one's turn, in order
+
+    @property
+    def waiting(self) -> int:
+        """Writers of this process waiting for their turn (for tests and diagnostics)."""
+        with self._mutex:
+            return len(self._waiting)
+
+    def take(self, timeout_s: float) -> int | None:
+        """Wait for this thread's turn, then for the file lock; the lock's descriptor (give it
+        back with `give_back`), or None when `timeout_s` passed first."""
+        deadline = time.monotonic() + timeout_s
+        if not self._take_turn(deadline):
+            return None
+        try:
+            fd = self._lock_file(deadline)
+        except BaseException:
+            self._pass_turn()
+            raise
+        if fd is None:
+            self._pass_turn()
+        return fd
+
+    def give_back(self, fd: int) -> None:
+        try:
+            os.close(fd)  # releases the file lock: a process waiting for it wakes now
+        finally:
+            self._pass_turn()
+
+    def _take_turn(self, deadline: float) -> bool:
+        with self._mutex:
+            if not self._taken:
+                self._taken = True
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(max(0.0, deadline - time.monotonic())):
+            return True
+        with self._mutex:
+            if turn.is_set():  # handed over just as the wait ended: it is ours
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def _pass_turn(self) -> None:
+        """To the writer that has waited longest, or to whoever comes next."""
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._taken = False
+
+    def _lock_file(self, deadline: float) -> int | None:
+        # A descriptor (an open file description) per turn: its lock is this turn's alone.
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            pass
+        except BaseException:
+            os.close(fd)
+            raise
+        # Held by another process. `flock` cannot wait with a timeout, so a thread of its
+        # own waits for it; if the deadline passes first, that thread lets go of the lock
+        # the moment it gets it.
+        attempt = _Attempt(fd)
+        threading.Thread(
+            target=self._wait_for_file, args=(attempt,), name="sqlite-writer-lock", daemon=True
+        ).start()
+        attempt.done.wait(max(0.0, deadline - time.monotonic()))
+        with self._mutex:
+            if attempt.error is not None:
+                os.close(fd)
+                raise attempt.error
+            if attempt.done.is_set():
+                return fd
+            attempt.abandoned = True
+            return None
+
+    def _wait_for_file(self, attempt: "_Attempt") -> None:
+        try:
+            fcntl.flock(attempt.fd, fcntl.LOCK_EX)
+        except OSError as error:
+            with self._mutex:
+                attempt.error = error
+                attempt.done.set()
+                abandoned = attempt.abandoned
+            if abandoned:
+                os.close(attempt.fd)
+            return
+        with self._mutex:
+            if not attempt.abandoned:
+                attempt.done.set()
+                return
+        os.close(attempt.fd)
+
+
+@dataclass(eq=False)
+class _Attempt:
+    """One wait for the file lock by a thread of its own (see `WriterQueue._lock_file`)."""
+
+    fd: int
+    done: threading.Event = field(default_factory=threading.Event)
+    abandoned: bool = False
+    error: OSError | None = None
+
+
+_writer_queues: dict[str, WriterQueue] = {}
+_writer_queues_mutex = threading.Lock()
+
+
+def writer_queue(engine: Engine) -> WriterQueue | None:
+    """The queue of writers to `engine`'s SQLite file, one per file in a process, whichever
+    engine writes to it; None for PostgreSQL and for a database in memory."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # a URI: no plain path to put the lock beside
+        return None
+    lock_path = os.path.abspath(database) + "-writer.lock"
+    with _writer_queues_mutex:
+        return _writer_queues.setdefault(lock_path, WriterQueue(lock_path))
+
+
+class _QueuedConnection(sqlite3.Connection):
+    """sqlite3's connection, giving its writer's turn back when the transaction ends: after
+    COMMIT or ROLLBACK has run (SQLAlchemy's `commit`/`rollback` events come before), also
+    when either fails, and when the connection is closed."""
+
+    writer_queue: WriterQueue | None = None
+    writer_turn: int | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.end_turn()
+
+    def end_turn(self) -> None:
+        turn, self.writer_turn = self.writer_turn, None
+        if turn is not None and self.writer_queue is not None:
+            self.writer_queue.give_back(turn)
+
+
+def _database_locked() -> sa.exc.OperationalError:
+    """What SQLite answers a writer whose busy timeout passed, as SQLAlchemy raises it."""
+    return sa.exc.OperationalError(
+        "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+    )
+
+
 def create_db_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         engine = sa.create_engine(
@@ -89,20 +279,57 @@ def create_db_engine(settings: Settings) -> Engine:
             connect_args={
                 "check_same_thread": False,
                 "timeout": settings.sqlite_busy_timeout_ms / 1000,
+                "factory": _QueuedConnection,
             },
         )
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return sa.create_engine(
-        settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=10
-    )
+    engine = sa.create_engine(settings.database_url, pool_size=10, max_overflow=10)
+    _ping_after_idle(engine)
+    return engine
+
+
+# How long a PostgreSQL connection may have sat in the pool before it is tried first.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Try a pooled connection (one round trip) before use only if it sat idle for a while.
+
+    A connection can die in the pool (the server restarted, an idle timeout on the way);
+    one that a request gave back a moment ago is alive, and under load that is nearly
+    every checkout. SQLAlchemy's `pool_pre_ping` pings every checkout: two extra round trips
+    per request (the token's read and the request's own), each, on a busy machine, another
+    wait for the backend and for the worker's turn to run. A failed ping makes the pool
+    connect anew (`DisconnectionError`), as `pool_pre_ping` does."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise sa.exc.DisconnectionError("the pooled connection is gone") from error
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    queue = writer_queue(engine)
+
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not the driver, emit BEGIN (see _on_begin).
         dbapi_connection.isolation_level = None
+        dbapi_connection.writer_queue = queue
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -113,12 +340,52 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         # A deferred transaction that reads and then writes cannot wait for the lock: SQLite
-        # fails it at once with "database is locked". Writers take the lock up front instead
-        # and queue behind each other for up to the busy timeout.
-        if connection.get_execution_options().get("sqlite_immediate"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        # fails it at once with "database is locked". Writers take the lock up front instead,
+        # after their turn in the writer queue.
+        options = connection.get_execution_options()
+        if options.get("sqlite_immediate"):
+            _begin_write(connection, busy_timeout_ms)
+        elif not options.get("sqlite_autocommit"):
             connection.exec_driver_sql("BEGIN")
+
+
+def _begin_write(connection: sa.Connection, busy_timeout_ms: int) -> None:
+    """`BEGIN IMMEDIATE` after this writer's turn in the queue, within the busy timeout."""
+    dbapi_connection = connection.connection.dbapi_connection
+    assert isinstance(dbapi_connection, _QueuedConnection)
+    queue = dbapi_connection.writer_queue
+    if queue is None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    started = time.monotonic()
+    turn = queue.take(busy_timeout_ms / 1000)
+    if turn is None:
+        raise _database_locked()
+    dbapi_connection.writer_turn = turn
+    # The lock is normally free now; a writer outside the queue (a command, a deferred
+    # transaction) may still hold it, and waiting for that counts against the same timeout.
+    waited_ms = int((time.monotonic() - started) * 1000)
+    try:
+        if waited_ms:
+            left_ms = max(0, busy_timeout_ms - waited_ms)
+            dbapi_connection.execute(f"PRAGMA busy_timeout={left_ms}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        dbapi_connection.end_turn()
+        raise
+    finally:
+        if waited_ms:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+
+
+def autocommit_engine(engine: Engine) -> Engine:
+    """The same pool for a read of one statement, which needs no transaction around it: on
+    PostgreSQL no BEGIN and ROLLBACK (two round trips), on SQLite no BEGIN and COMMIT."""
+    if engine.dialect.name == "sqlite":
+        # Not SQLAlchemy's AUTOCOMMIT: on SQLite it gives the connection back with the
+        # driver's own transaction handling switched on again (see _on_connect).
+        return engine.execution_options(sqlite_autocommit=True)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def writer_engine(engine: Engine) -> Engine:
@@ -199,7 +466,7 @@ def prepared_write(
     so the lock is held only within this call, never across a thread-pool hop."""
     engine: Engine = request.app.state.engine
     snapshots = SNAPSHOT_ATTEMPTS if engine.dialect.name == "sqlite" else 0
-    # One connection for every step: one pool checkout (on PostgreSQL one pre-ping).
+    # One connection for every step: one pool checkout.
     with engine.connect() as connection:
         for attempt in range(SNAPSHOT_ATTEMPTS + 1):
             try:

@@ -22,7 +22,7 @@ from sykkelturen.content.router import router as content_router
 from sykkelturen.counties.router import router as counties_router
 from sykkelturen.coverage.router import router as coverage_router
 from sykkelturen.daylog.router import router as daylog_router
-from sykkelturen.db import create_db_engine, writer_engine
+from sykkelturen.db import autocommit_engine, create_db_engine, writer_engine
 from sykkelturen.health import router as health_router
 from sykkelturen.legs.router import router as legs_router
 from sykkelturen.live.router import router as live_router
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.write_engine = writer_engine(engine)
+    app.state.autocommit_engine = autocommit_engine(engine)
     app.state.clock = SystemClock()  # tests put a FixedClock here
 
     # The probes first: FastAPI matches routes in order, and a load balancer asks often.

@@ -124,8 +124,9 @@ def _secret_presented(
 def _actor_of_token(request: Request, secret: str) -> Actor:
     # A short read of its own, not the request's unit of work: on SQLite a write request's
     # transaction takes the write lock at its first statement, and that must not be this
-    # one (an upload reads and parses its body before it writes).
-    with Session(request.app.state.engine) as session:
+    # one (an upload reads and parses its body before it writes). One statement: no
+    # transaction around it (db.autocommit_engine).
+    with Session(request.app.state.autocommit_engine) as session:
         token = find_active_token(session, secret)
     if token is None:
         raise Unauthorized("The token is unknown or has been revoked.")
