@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
@@ -51,3 +52,28 @@ def test_the_token_read_runs_outside_a_transaction(pooled: Engine) -> None:
         connection.execute(sa.text("SELECT 1"))
         status = connection.exec_driver_sql("SELECT now() = statement_timestamp()").scalar_one()
     assert status is True
+
+
+def test_a_request_on_a_connection_the_server_closed_is_503_and_the_next_one_works(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A connection given back a moment ago is not tried before use; when the server has
+    # closed it meanwhile (a restart, a failover), the request fails on it: a 503 to retry,
+    # not a 500, and the pool connects anew for the next one.
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 3600.0)  # however slow this machine is
+    assert client.get("/api/v1/tours").status_code == 200
+    admin = sa.create_engine(settings.database_url, poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    admin.dispose()
+    lost = client.get("/api/v1/tours")
+    assert lost.status_code == 503
+    assert lost.headers["content-type"] == "application/problem+json"
+    assert lost.json()["code"] == "database_unavailable"
+    assert lost.headers["Retry-After"] == "1"
+    assert client.get("/api/v1/tours").status_code == 200

@@ -364,6 +364,18 @@ async def _on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_operational_error(request: Request, exc: Exception) -> JSONResponse:
+    if getattr(exc, "connection_invalidated", False):
+        # The server closed the connection under this request (a restart, a failover, an
+        # idle timeout on the way): the pool connects anew, so the next try works.
+        logger.warning("database connection lost on %s: %s", request.url.path, exc)
+        return problem_response(
+            request,
+            status=503,
+            title=ServiceUnavailable.title,
+            code="database_unavailable",
+            detail="The connection to the database was lost; retry shortly.",
+            headers={"Retry-After": "1"},
+        )
     if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
         return problem_response(
             request,
