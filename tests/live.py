@@ -78,6 +78,18 @@ class LiveServer:
     def access_log(self) -> list[dict[str, Any]]:
         return [entry for entry in self.log() if entry["logger"] == "sykkelturen.access"]
 
+    def access_lines(self, request_ids: set[str]) -> dict[str, dict[str, Any]]:
+        """The access lines of these requests, by request id. A worker writes a request's
+        line after its response has gone out, so a client can hold the last answer before
+        its line is in the log: wait for them all (for at most ten seconds)."""
+        deadline = time.monotonic() + 10
+        while True:
+            log = self.access_log()
+            lines = {e["request_id"]: e for e in log if e["request_id"] in request_ids}
+            if lines.keys() == request_ids or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
     def kill(self) -> None:
         """SIGKILL to the whole process group: no shutdown, no flush, like a power cut."""
         if self.process.poll() is None:

@@ -119,7 +119,7 @@ def test_access_lines_name_request_ids_and_workers(server: tuple[live.LiveServer
     live_server, _ = server
     answers = fan_out(live_server.url, lambda c: c.get(f"{API}/counties"))
     ids = {r.headers["X-Request-ID"] for r in answers}
-    lines = {e["request_id"]: e for e in live_server.access_log() if e["request_id"] in ids}
+    lines = live_server.access_lines(ids)
     assert lines.keys() == ids
     for line in lines.values():
         assert (line["method"], line["path"], line["status"]) == ("GET", f"{API}/counties", 200)
