@@ -368,24 +368,24 @@ async def _on_operational_error(request: Request, exc: Exception) -> JSONRespons
         # The server closed the connection under this request (a restart, a failover, an
         # idle timeout on the way): the pool connects anew, so the next try works.
         logger.warning("database connection lost on %s: %s", request.url.path, exc)
-        return problem_response(
-            request,
-            status=503,
-            title=ServiceUnavailable.title,
-            code="database_unavailable",
-            detail="The connection to the database was lost; retry shortly.",
-            headers={"Retry-After": "1"},
+        return _retry_shortly(
+            request, "database_unavailable", "The connection to the database was lost"
         )
     if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
-        return problem_response(
-            request,
-            status=503,
-            title=ServiceUnavailable.title,
-            code="database_busy",
-            detail="The database is busy; retry shortly.",
-            headers={"Retry-After": "1"},
-        )
+        return _retry_shortly(request, "database_busy", "The database is busy")
     return await _on_unexpected(request, exc)
+
+
+def _retry_shortly(request: Request, code: str, what: str) -> JSONResponse:
+    """503 with `Retry-After: 1`: the database will answer the same request shortly."""
+    return problem_response(
+        request,
+        status=503,
+        title=ServiceUnavailable.title,
+        code=code,
+        detail=f"{what}; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
 
 
 def _short_traceback(exc: BaseException) -> str:

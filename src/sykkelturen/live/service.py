@@ -343,7 +343,7 @@ def _forecast_moves() -> SelectOfScalar[int | None]:
     """`forecast_moves` with the tour, today and the instant as parameters, built once:
     building the expression (five EXISTS over two aliases) cost ten times what binding
     and running it does (about 2 ms against 0.2), on every conditional request of a run
-    sheet, whose ETag asks it (`runsheet.service.clock_marker`)."""
+    sheet, whose ETag asks it (`runsheet.service.fingerprint`)."""
     now: sa.BindParameter[dt.datetime] = sa.bindparam("moves_now")
     entry, newer = aliased(StageLogEntry), aliased(StageLogEntry)
 

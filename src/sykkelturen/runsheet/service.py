@@ -366,38 +366,6 @@ def newest_change(session: Session) -> tuple[object, object]:
     return newest[0], newest[1]
 
 
-def clock_marker(
-    connection: sa.Connection,
-    *,
-    tour_id: int,
-    time_zone: str,
-    now: dt.datetime,
-    stage_id: int | None = None,
-    county: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> str:
-    """For the ETag: a stage whose forecast still moves with the clock
-    (`live.forecast_moves`, the same rule as its fragment's key: it rides today or has a
-    log, and has not finished) shows expected times that move to the minute, delays to a
-    tenth of one, statuses at any instant. So when the sheet shows such a stage (the one
-    stage, or any the county and dates select) the instant is part of the tag, and its kept
-    body is never reused at another; otherwise nothing: a finished stage's actual times
-    change only with a new entry, a write (the date, for overdue measures, is in every
-    tag)."""
-    moves = live.any_forecast_moves(
-        connection,
-        tour_id=tour_id,
-        time_zone=time_zone,
-        now=now,
-        stage_id=stage_id,
-        county=county,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    return now.isoformat() if moves else ""
-
-
 def fingerprint(
     connection: sa.Connection,
     *parts: object,
@@ -411,9 +379,17 @@ def fingerprint(
     """An ETag for a run sheet, without building it: of the tour `tour_id`, or of the sheet
     of the stage `stage_id` alone; None when there is no such tour or stage. The newest
     change changes whenever anything the sheet shows may have; the date is in it because
-    overdue flags change at midnight; the clock marker (`clock_marker`, of the stages
-    shown) comes last. Two statements on one connection and no ORM: this is all that a
-    conditional request answered 304, a sheet's busiest request, reads."""
+    overdue flags change at midnight. Two statements on one connection and no ORM: this
+    is all that a conditional request answered 304, a sheet's busiest request, reads.
+
+    The clock comes last: a stage whose forecast still moves with the clock
+    (`live.forecast_moves`, the same rule as its fragment's key: it rides today or has a
+    log, and has not finished) shows expected times that move to the minute, delays to a
+    tenth of one, statuses at any instant. So when the sheet shows such a stage (the one
+    stage, or any the county and dates select) the instant is part of the tag, and its kept
+    body is never reused at another; otherwise nothing: a finished stage's actual times
+    change only with a new entry, a write (the date, for overdue measures, is in every
+    tag)."""
     if stage_id is None:
         tagged = connection.execute(_TAGGED, {"tour_id": tour_id}).one_or_none()
     else:
@@ -421,7 +397,7 @@ def fingerprint(
     if tagged is None:
         return None
     tour, version, time_zone, newest_id, newest_at = tagged
-    marker = clock_marker(
+    moves = live.any_forecast_moves(
         connection,
         tour_id=tour,
         time_zone=time_zone,
@@ -431,6 +407,7 @@ def fingerprint(
         date_from=date_from,
         date_to=date_to,
     )
+    marker = now.isoformat() if moves else ""
     key = "|".join(
         str(p) for p in (tour, version, newest_id, newest_at, today_in(time_zone), *parts, marker)
     )
