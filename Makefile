@@ -57,4 +57,4 @@ bench-live: $(STAMP)
 	$(BIN)/python -m bench.live
 
 clean:
-	rm -rf $(VENV) sykkelturen.db sykkelturen.db-wal sykkelturen.db-shm
+	rm -rf $(VENV) sykkelturen.db sykkelturen.db-wal sykkelturen.db-shm sykkelturen.db-writer.lock
