@@ -7,7 +7,8 @@
   download starts at once and its memory stays bounded. Server-Sent Events are never
   touched (a proxy or browser must see each event as it is sent).
 - `Vary: Accept-Encoding` on every response whose format could be compressed, compressed
-  or not, so a cache never hands gzip to a client that did not ask for it.
+  or not, so a cache never hands gzip to a client that did not ask for it; a 304 carries
+  its 200's (`note_representation_type`).
 - A gzip body is a different representation (RFC 9110 §8.8.3), so it carries a different
   strong ETag: the service's tag with `-gzip` inside the quotes. Compression is
   deterministic (no timestamp in the header, one level), so that tag names exactly these
@@ -23,6 +24,7 @@
 import struct
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 import anyio.to_thread
 from starlette.datastructures import Headers, MutableHeaders
@@ -206,6 +208,17 @@ async def _compressed_body(body: bytes, *, etag: str | None, content_type: str) 
     return await compress_large(body, etag=etag, content_type=content_type)
 
 
+# A 304 has no Content-Type to tell whether its representation could be compressed, and it
+# must carry the Vary of its 200 (RFC 9110 §15.4.5): an endpoint that answers 304s for a
+# format never compressed (xlsx) names its media type in the request's state.
+_REPRESENTATION_TYPE = "compression.representation_type"
+
+
+def note_representation_type(scope: Scope, media_type: str) -> None:
+    """Name the media type this request's answer has, for its 304 (see above)."""
+    scope.setdefault("state", {})[_REPRESENTATION_TYPE] = media_type
+
+
 class GzipMiddleware:
     def __init__(self, app: ASGIApp, minimum_size: int = MIN_SIZE) -> None:
         self.app = app
@@ -234,6 +247,7 @@ class GzipMiddleware:
                 ],
             }
         responder = _Responder(send, accepted=accepted, minimum_size=self.minimum_size)
+        responder.state = scope.setdefault("state", {})
         if sent_gzip_tags:
             responder.client_tags = Headers(raw=headers).get("if-none-match", "")
         await self.app(scope, receive, responder.send)
@@ -248,6 +262,7 @@ class _Responder:
         self.accepted = accepted
         self.minimum_size = minimum_size
         self.client_tags = ""  # the If-None-Match as sent, when it named gzip tags
+        self.state: dict[str, Any] = {}  # the request's, where an endpoint notes its type
         self.start: Message | None = None
         self.compressor: zlib._Compress | None = None
 
@@ -269,7 +284,8 @@ class _Responder:
         headers = MutableHeaders(scope=message)
         status: int = message["status"]
         if status == 304:
-            headers.add_vary_header("Accept-Encoding")
+            if compressible(self.state.get(_REPRESENTATION_TYPE, "application/json")):
+                headers.add_vary_header("Accept-Encoding")
             etag = headers.get("etag")
             if etag is not None and gzip_etag(etag) in self.client_tags:
                 headers["ETag"] = gzip_etag(etag)  # the representation the client holds

@@ -20,7 +20,15 @@ riding = test_fragments.riding  # 3 June, 11:00 in Oslo: the first stage rides t
 def sheets(t: dict[str, Any]) -> list[str]:
     national = f"{API}/tours/{t['id']}/run-sheet"
     stage = f"{API}/stages/{t['first']['id']}/run-sheet"
-    return [national, f"{national}.csv", f"{national}.ics", stage, f"{stage}.gpx"]
+    return [
+        national,
+        f"{national}.csv",
+        f"{national}.ics",
+        f"{national}.xlsx",  # never compressed: its Vary has no Accept-Encoding, nor its 304's
+        stage,
+        f"{stage}.gpx",
+        f"{stage}.xlsx",
+    ]
 
 
 def test_every_sheet_answers_304_with_the_tag_and_vary_of_its_200(
@@ -33,6 +41,21 @@ def test_every_sheet_answers_304_with_the_tag_and_vary_of_its_200(
         assert again.content == b""
         assert again.headers["etag"] == full.headers["etag"]
         assert again.headers["vary"] == full.headers["vary"]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"],
+)
+def test_a_negotiated_sheet_answers_304_with_the_vary_of_its_200(
+    callers: Callers, tour: dict[str, Any], accept: str
+) -> None:
+    url = f"{API}/tours/{tour['id']}/run-sheet"
+    headers = {"Accept": accept, "Accept-Encoding": "gzip"}
+    full = ok_response(callers.national.get(url, headers=headers))
+    again = callers.national.get(url, headers={**headers, "If-None-Match": full.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["vary"] == full.headers["vary"]
 
 
 def test_the_tag_changes_with_the_tour_version_and_with_any_write(

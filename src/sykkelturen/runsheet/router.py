@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from sykkelturen.clock import ClockDep, get_clock
+from sykkelturen.compression import note_representation_type
 from sykkelturen.concurrency import not_modified, not_modified_response, set_etag
 from sykkelturen.counties.models import COUNTY_NUMBER_PATTERN
 from sykkelturen.db import SessionDep
@@ -128,7 +129,9 @@ def _answer(
     the same snapshot as its tag."""
     with request.app.state.engine.connect() as connection:
         tag = tagged(connection)
-        response = Response(media_type=rendering.media_type(chosen))
+        media_type = rendering.media_type(chosen)
+        note_representation_type(request.scope, media_type)  # the Vary of its 304
+        response = Response(media_type=media_type)
         set_etag(response, tag)
         if negotiated:
             add_vary(response, "Accept")
