@@ -186,6 +186,34 @@ class TestUpload:
         assert hashlib.sha256(original.content).hexdigest() == result["sha256"]
         assert gpxpy.parse(original.text).get_track_points_no() == 1258
 
+    def test_a_gzip_file_in_a_multipart_part_is_read_by_its_magic_bytes(
+        self, callers: Callers, stage: dict[str, Any]
+    ) -> None:
+        gpx = sample("stage_valldal_stordal.gpx")
+        response = callers.county_15.put(
+            f"{API}/stages/{stage['id']}/route",
+            files={"file": ("valldal.gpx.gz", gzip.compress(gpx), "application/gzip")},
+        )
+        assert ok(response, 201)["original_size"] == len(gpx)
+
+    @pytest.mark.parametrize("compressed_part", [False, True])
+    def test_a_content_encoding_on_a_multipart_body_is_415(
+        self, callers: Callers, stage: dict[str, Any], compressed_part: bool
+    ) -> None:
+        # Content-Encoding covers the whole body, the multipart framing too (RFC 9110 §8.4):
+        # not a claim about the part, whether the part is gzip or not.
+        gpx = sample("stage_valldal_stordal.gpx")
+        part = gzip.compress(gpx) if compressed_part else gpx
+        response = callers.county_15.put(
+            f"{API}/stages/{stage['id']}/route",
+            files={"file": ("valldal.gpx", part, "application/gpx+xml")},
+            headers={"Content-Encoding": "gzip"},
+        )
+        problem(response, 415, "unsupported_content_encoding")
+        assert response.headers["Accept-Encoding"] == "identity"
+        versions = callers.anonymous.get(f"{API}/stages/{stage['id']}/route/versions")
+        assert ok(versions)["items"] == []
+
     def test_gzip_bomb_stops_at_the_limit(
         self, callers: Callers, stage: dict[str, Any], app: Any
     ) -> None:

@@ -10,7 +10,12 @@ from starlette.datastructures import UploadFile
 
 from sykkelturen.bodies import content_codings
 from sykkelturen.counties.models import County
-from sykkelturen.problems import FieldError, UnsupportedMediaType, ValidationFailed
+from sykkelturen.problems import (
+    FieldError,
+    UnsupportedContentEncoding,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from sykkelturen.routes.models import Bounds
 from sykkelturen.routes.problems import MissingFile
 from sykkelturen.routes.service import Upload
@@ -75,8 +80,18 @@ async def read_upload(
     """The upload's bytes exactly as sent. The app-wide body limit has already bounded them;
     the (CPU-bound) parse happens later, in the endpoint's worker thread."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    gzip_encoded = content_codings(request) == ["gzip"]
+    codings = content_codings(request)
     if media_type == "multipart/form-data":
+        if codings:
+            # A Content-Encoding covers the whole body (RFC 9110 §8.4), the multipart
+            # framing too, which is read only as it is; a gzip file inside the part is
+            # recognised by its magic bytes.
+            raise UnsupportedContentEncoding(
+                f"Content-Encoding {', '.join(codings)} would cover the whole multipart "
+                "body, which is read only as it is: send it unencoded (a gzip file in the "
+                "`file` part is recognised by its magic bytes).",
+                headers={"Accept-Encoding": "identity"},
+            )
         async with request.form(max_files=1, max_fields=5) as form:
             file = form.get("file")
             if not isinstance(file, UploadFile):
@@ -94,14 +109,16 @@ async def read_upload(
                 filename=filename and filename[:255],
                 note=note
                 or (form_note[:2000] if isinstance(form_note, str) and form_note else None),
-                gzip_encoded=gzip_encoded,
+                gzip_encoded=False,
             )
     if media_type not in RAW_MEDIA_TYPES:
         raise UnsupportedMediaType(
             f"Send the GPX file as {', '.join(sorted(RAW_MEDIA_TYPES))} or multipart/form-data "
             f"with a `file` field, not {media_type or 'no Content-Type'}."
         )
-    return Upload(raw=await request.body(), filename=None, note=note, gzip_encoded=gzip_encoded)
+    return Upload(
+        raw=await request.body(), filename=None, note=note, gzip_encoded=codings == ["gzip"]
+    )
 
 
 UploadDep = Annotated[Upload, Depends(read_upload)]
